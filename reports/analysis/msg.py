@@ -1,0 +1,261 @@
+"""Most Similar Group comparison: rolling counts, populations, rates, ranks and bands."""
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+
+from reports.analysis import frame_records, plain
+from reports.analysis.columns import (
+    AREA_CODE,
+    COMPLETE,
+    COUNT,
+    INCLUDED,
+    MID_YEAR,
+    NAME,
+    PERIOD_END,
+    PERIOD_START,
+    PERIODS_COVERED,
+    POPULATION,
+    POPULATION_MID_YEAR,
+    POSITION,
+    RANK,
+    RATE_PER_1000,
+    VALUE,
+)
+
+DIRECTIONS = ("up", "down", "neither")
+AVERAGES = ("mean", "pooled")
+
+SIGNIFICANTLY_ABOVE = "significantly_above"
+ABOVE = "above"
+AVERAGE = "average"
+BELOW = "below"
+SIGNIFICANTLY_BELOW = "significantly_below"
+
+
+def _month_number(timestamps: pd.Series) -> pd.Series:
+    """Months since year 0, so calendar months can be compared as integers."""
+    return timestamps.dt.year * 12 + timestamps.dt.month - 1
+
+
+def _choose_granularity(
+    rows: pd.DataFrame, months: set[int]
+) -> tuple[pd.DataFrame, bool]:
+    """Pick the observations to sum for one area: the finest that covers the window once.
+
+    Monthly beats quarterly (beats anything longer) when it covers every month exactly once;
+    otherwise the finest complete granularity; when none is complete, the one that covers
+    most months (finest on a tie).
+    """
+    best, best_key = rows.iloc[0:0], None
+    for span, group in sorted(rows.groupby("_span"), key=lambda item: item[0]):
+        covered: list[int] = []
+        for first, last in zip(group["_first"], group["_last"]):
+            covered.extend(range(first, last + 1))
+        complete = set(covered) == months and len(covered) == len(months)
+        if complete:
+            return group, True
+        key = len(set(covered) & months)
+        if best_key is None or key > best_key:
+            best, best_key = group, key
+    return best, False
+
+
+def window_counts(
+    observations: pd.DataFrame, *, period_end: dt.date, months: int = 12
+) -> pd.DataFrame:
+    """Sum each area's counts over the `months` calendar months ending with `period_end`.
+
+    Input columns: area_code, period_start, period_end (dates), value (a count). Only
+    observations wholly inside (period_end − months, period_end] count; the window is taken
+    in whole calendar months, so pass a month end. Output columns: area_code, count (sum of
+    value; NaN when nothing falls in the window), periods_covered (distinct months of the
+    window covered by the summed observations) and complete (True when every month of the
+    window is covered exactly once). An area reporting both monthly and quarterly uses monthly
+    when monthly covers the window completely, else quarterly.
+    """
+    end = pd.Timestamp(period_end)
+    end_month = end.year * 12 + end.month - 1
+    window = set(range(end_month - months + 1, end_month + 1))
+    frame = observations[[AREA_CODE, PERIOD_START, PERIOD_END, VALUE]].copy()
+    frame[VALUE] = pd.to_numeric(frame[VALUE], errors="coerce")
+    starts = pd.to_datetime(frame[PERIOD_START])
+    ends = pd.to_datetime(frame[PERIOD_END])
+    frame["_first"] = _month_number(starts)
+    frame["_last"] = _month_number(ends)
+    frame["_span"] = frame["_last"] - frame["_first"] + 1
+    inside = (frame["_first"] >= min(window)) & (ends <= end) & frame[VALUE].notna()
+
+    rows = []
+    for area in pd.unique(frame[AREA_CODE]):
+        area_rows = frame[inside & (frame[AREA_CODE] == area)]
+        chosen, complete = _choose_granularity(area_rows, window)
+        covered = set()
+        for first, last in zip(chosen["_first"], chosen["_last"]):
+            covered.update(range(first, last + 1))
+        rows.append(
+            {
+                AREA_CODE: area,
+                COUNT: float(chosen[VALUE].sum()) if len(chosen) else np.nan,
+                PERIODS_COVERED: len(covered & window),
+                COMPLETE: complete,
+            }
+        )
+    return pd.DataFrame(rows, columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE])
+
+
+def choose_population(
+    populations: pd.DataFrame, *, period_end: dt.date, publication_lag_months: int = 12
+) -> pd.DataFrame:
+    """Pick, per area, the mid-year population estimate that was published by `period_end`.
+
+    Input columns: area_code, mid_year (int), population (people). An estimate for mid-year Y
+    counts as published at 30 June Y plus `publication_lag_months` (ONS publishes about a
+    year later); the latest published one is chosen, else the earliest available. Output
+    columns: area_code, population, population_mid_year.
+    """
+    end = pd.Timestamp(period_end)
+    frame = populations[[AREA_CODE, MID_YEAR, POPULATION]].dropna(subset=[POPULATION])
+    rows = []
+    for area, group in frame.groupby(AREA_CODE, sort=False):
+        group = group.sort_values(MID_YEAR)
+        published = [
+            pd.Timestamp(int(year), 6, 30)
+            + pd.DateOffset(months=publication_lag_months)
+            <= end
+            for year in group[MID_YEAR]
+        ]
+        chosen = group[published].iloc[-1] if any(published) else group.iloc[0]
+        rows.append(
+            {
+                AREA_CODE: area,
+                POPULATION: chosen[POPULATION],
+                POPULATION_MID_YEAR: int(chosen[MID_YEAR]),
+            }
+        )
+    return pd.DataFrame(rows, columns=[AREA_CODE, POPULATION, POPULATION_MID_YEAR])
+
+
+def _position(rate: float, *, average: float, low: float, high: float) -> str | None:
+    if rate is None or not math.isfinite(rate):
+        return None
+    if rate > high:
+        return SIGNIFICANTLY_ABOVE
+    if rate < low:
+        return SIGNIFICANTLY_BELOW
+    if math.isclose(rate, average, rel_tol=1e-9, abs_tol=1e-12):
+        return AVERAGE
+    return ABOVE if rate > average else BELOW
+
+
+def _relative(position: str | None, direction: str) -> str | None:
+    """better / similar / worse than peers; inside the band is similar."""
+    if position is None:
+        return None
+    if direction == "neither":
+        return "neither"
+    if position == SIGNIFICANTLY_ABOVE:
+        return "better" if direction == "up" else "worse"
+    if position == SIGNIFICANTLY_BELOW:
+        return "worse" if direction == "up" else "better"
+    return "similar"
+
+
+def msg_comparison(
+    members: pd.DataFrame,
+    *,
+    focus_area: str,
+    direction: str,
+    average: str = "mean",
+    band_sd: float = 1.0,
+) -> tuple[pd.DataFrame, dict]:
+    """Compare one area's rate per 1,000 population with its Most Similar Group.
+
+    Input columns: area_code, name, count (crimes or events), population (people),
+    population_mid_year. Output frame: the input plus rate_per_1000 (count / population ×
+    1,000), rank (1 = lowest rate when direction is "down" or "neither", highest when "up";
+    ties share the lowest rank), position ("significantly_above", "above", "average",
+    "below", "significantly_below" against the chosen average and band) and included (False
+    when population or count is missing: no rate, rank or position), sorted by rank.
+
+    Summary dict keys: focus_area, direction, average_used ("mean" or "pooled"), average
+    (the value used), mean_of_rates, pooled_rate (sum of counts / sum of populations × 1,000),
+    sd (sample standard deviation of members' rates, 0 with one member), band_sd, band_low,
+    band_high (average ± band_sd × sd), group_size (members with a rate), excluded (area
+    codes without a rate), rank_1_is ("lowest" or "highest"), focus_rate, focus_rank,
+    focus_position and focus_relative ("better", "similar", "worse"; "neither" when the
+    measure has no good direction; None when the focus area has no rate). Rates per 1,000.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {AVERAGES}, not {average!r}")
+    frame = members.copy()
+    counts = pd.to_numeric(frame[COUNT], errors="coerce")
+    populations = pd.to_numeric(frame[POPULATION], errors="coerce")
+    frame[INCLUDED] = counts.notna() & populations.notna() & (populations > 0)
+    frame[RATE_PER_1000] = (counts / populations * 1000).where(frame[INCLUDED])
+    included = frame[frame[INCLUDED]]
+    rates = included[RATE_PER_1000]
+    frame[RANK] = (
+        frame[RATE_PER_1000]
+        .rank(method="min", ascending=direction != "up")
+        .astype("Int64")
+    )
+
+    if len(included):
+        mean_of_rates = float(rates.mean())
+        pooled_rate = float(
+            counts[frame[INCLUDED]].sum() / populations[frame[INCLUDED]].sum()
+        )
+        pooled_rate *= 1000
+        sd = float(rates.std(ddof=1)) if len(included) > 1 else 0.0
+    else:
+        mean_of_rates = pooled_rate = sd = math.nan
+    used = mean_of_rates if average == "mean" else pooled_rate
+    band_low, band_high = used - band_sd * sd, used + band_sd * sd
+    frame[POSITION] = pd.Series(
+        [
+            _position(rate, average=used, low=band_low, high=band_high)
+            for rate in frame[RATE_PER_1000]
+        ],
+        index=frame.index,
+        dtype=object,
+    )
+    frame = frame.sort_values(
+        [RANK, NAME] if NAME in frame else [RANK], na_position="last"
+    )
+
+    focus = frame[frame[AREA_CODE] == focus_area]
+    focus_row = focus.iloc[0] if len(focus) else None
+    focus_position = None if focus_row is None else focus_row[POSITION]
+    summary = {
+        "focus_area": focus_area,
+        "direction": direction,
+        "average_used": average,
+        "average": used,
+        "mean_of_rates": mean_of_rates,
+        "pooled_rate": pooled_rate,
+        "sd": sd,
+        "band_sd": float(band_sd),
+        "band_low": band_low,
+        "band_high": band_high,
+        "group_size": len(included),
+        "excluded": [str(code) for code in frame.loc[~frame[INCLUDED], AREA_CODE]],
+        "rank_1_is": "highest" if direction == "up" else "lowest",
+        "focus_rate": None if focus_row is None else focus_row[RATE_PER_1000],
+        "focus_rank": None if focus_row is None else focus_row[RANK],
+        "focus_position": focus_position,
+        "focus_relative": _relative(focus_position, direction),
+    }
+    return frame.reset_index(drop=True), plain(summary, digits=10)
+
+
+def msg_records(frame: pd.DataFrame, summary: dict) -> dict:
+    """`msg_comparison` output as JSON-ready {"members": [dicts], "summary": dict}.
+
+    Member keys are the frame's columns; NaN becomes None and floats keep 4 decimals.
+    """
+    return {"members": frame_records(frame), "summary": plain(summary, digits=4)}
