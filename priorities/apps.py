@@ -1,0 +1,8 @@
+"""App configuration for priorities."""
+
+from django.apps import AppConfig
+
+
+class PrioritiesConfig(AppConfig):
+    name = "priorities"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,41 @@
+"""Reads for the plan: what a user may see of themes, priorities and measures (R1, R6)."""
+
+from django.db.models import Prefetch, QuerySet
+
+from pcc_dashboard.roles import can
+from priorities.models import Measure, Plan, Priority, Theme
+
+
+def measures_visible_to(user) -> QuerySet[Measure]:
+    """R6: restricted measures, and measures serving only restricted priorities, need entitlement."""
+    measures = Measure.objects.all()
+    if can(user, "view_restricted"):
+        return measures
+    return measures.filter(restricted=False).exclude(priorities__restricted=True).distinct()
+
+
+def restricted_measure_codes() -> set[str]:
+    """Codes no public page, export or API answer may carry."""
+    public = set(measures_visible_to(None).values_list("code", flat=True))
+    return set(Measure.objects.values_list("code", flat=True)) - public
+
+
+def plan_tree(user) -> dict:
+    """Themes → priorities → the measures this user may see, plus cross-cutting priorities."""
+    visible = measures_visible_to(user).order_by("order", "code")
+    priorities = Priority.objects.order_by("number").prefetch_related(
+        Prefetch("measures", queryset=visible, to_attr="visible_measures")
+    )
+    themes = list(
+        Theme.objects.order_by("number").prefetch_related(
+            Prefetch("priorities", queryset=priorities, to_attr="ordered_priorities")
+        )
+    )
+    cross_cutting = list(priorities.filter(theme__isnull=True))
+    return {
+        "plan": Plan.objects.first(),
+        "themes": themes,
+        "cross_cutting": cross_cutting,
+        "priority_count": sum(len(t.ordered_priorities) for t in themes) + len(cross_cutting),
+        "measure_count": visible.count(),
+    }

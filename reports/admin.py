@@ -1,0 +1,53 @@
+"""Admin for boards, meetings, commentary and annotations (snapshots are read-only)."""
+
+from django.contrib import admin
+
+from reports import models
+
+
+@admin.register(models.Snapshot)
+class SnapshotAdmin(admin.ModelAdmin):
+    list_display = ["as_of", "frozen_at", "frozen_by_name", "digest", "observation_count"]
+    readonly_fields = [f.name for f in models.Snapshot._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MeetingInline(admin.TabularInline):
+    model = models.Meeting
+    extra = 0
+
+
+@admin.register(models.Board)
+class BoardAdmin(admin.ModelAdmin):
+    list_display = ["name", "audience_role", "frequency", "is_panel"]
+    search_fields = ["name"]
+    inlines = [MeetingInline]
+
+
+@admin.register(models.Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    list_display = ["board", "date", "title", "theme_override"]
+    list_filter = ["board"]
+    date_hierarchy = "date"
+
+
+@admin.register(models.Commentary)
+class CommentaryAdmin(admin.ModelAdmin):
+    list_display = ["snapshot", "measure", "theme", "author", "updated_at"]
+    list_filter = ["snapshot"]
+    search_fields = ["text"]
+
+
+@admin.register(models.Annotation)
+class AnnotationAdmin(admin.ModelAdmin):
+    list_display = ["date", "measure", "area", "label", "recalculate_limits"]
+    list_filter = ["measure"]
+    search_fields = ["label", "text"]
