@@ -1,8 +1,13 @@
-from django.urls import path
+"""Report URLs: each view module owns its patterns (see reports/views/)."""
 
-from reports import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("public/", views.public, name="public"),
-    path("accessibility/", views.accessibility, name="accessibility"),
+    path("", include("reports.views.public")),
+    path("", include("reports.views.snapshots")),
+    path("", include("reports.views.meetings")),
+    path("", include("reports.views.pages")),
+    path("", include("reports.views.panel")),
+    path("", include("reports.views.outcomes")),
+    path("api/v1/", include("reports.views.api")),
 ]

@@ -1,6 +1,7 @@
 """Report pages: the public plan page and the accessibility statement (more pages in later modules)."""
 
 from django.shortcuts import render
+from django.urls import path
 
 from priorities.selectors import plan_tree
 
@@ -12,3 +13,9 @@ def public(request):
 
 def accessibility(request):
     return render(request, "reports/accessibility.html")
+
+
+urlpatterns = [
+    path("public/", public, name="public"),
+    path("accessibility/", accessibility, name="accessibility"),
+]

@@ -1,0 +1,1 @@
+"""Report views, one module per area; each module defines its own `urlpatterns`."""

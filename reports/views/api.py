@@ -1,0 +1,3 @@
+"""Report views: api."""
+
+urlpatterns: list = []

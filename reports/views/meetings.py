@@ -1,0 +1,3 @@
+"""Report views: meetings."""
+
+urlpatterns: list = []

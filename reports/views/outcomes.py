@@ -1,0 +1,3 @@
+"""Report views: outcomes."""
+
+urlpatterns: list = []

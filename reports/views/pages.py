@@ -1,0 +1,3 @@
+"""Report views: pages."""
+
+urlpatterns: list = []

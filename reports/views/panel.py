@@ -1,0 +1,3 @@
+"""Report views: panel."""
+
+urlpatterns: list = []

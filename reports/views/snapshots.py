@@ -1,0 +1,3 @@
+"""Report views: snapshots."""
+
+urlpatterns: list = []
