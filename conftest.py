@@ -1,0 +1,59 @@
+"""Shared pytest fixtures: the reference data and plan loaded, and a signed-in user per role."""
+
+from pathlib import Path
+
+import pytest
+
+PLAN_FILE = Path(__file__).parent / "fixtures" / "plan_leicestershire_2014.yaml"
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture
+def plan(db):
+    """Reference data, the Leicestershire plan, and the submitters with their agreed data sets."""
+    from priorities.services import plan_import, plan_load_file, reference_import
+    from returns.services import submitters_ensure
+
+    reference_import()
+    plan_import(data=plan_load_file(PLAN_FILE))
+    submitters_ensure()
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, submitter_code=None) → a user in that role group (tied to a submitter)."""
+    from django.contrib.auth.models import Group, User
+
+    from returns.models import Submitter, SubmitterMembership
+
+    def make(role: str | None, submitter_code: str | None = None, **extra):
+        username = extra.pop("username", f"{role or 'nobody'}-{submitter_code or 'x'}-{User.objects.count()}")
+        user = User.objects.create_user(username=username, password="correct-horse-battery-staple", **extra)
+        if role:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if submitter_code:
+            SubmitterMembership.objects.create(user=user, submitter=Submitter.objects.get(code=submitter_code))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def client_for(client, make_user):
+    """client_for(role, submitter_code=None) → a test client signed in as a new user in that role."""
+
+    def signed_in(role: str | None, submitter_code: str | None = None, **extra):
+        user = make_user(role, submitter_code, **extra)
+        client.force_login(user)
+        client.user = user
+        return client
+
+    return signed_in
+
+
+@pytest.fixture
+def shared_data():
+    """Path to ../shared/data; tests that need it skip cleanly when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
