@@ -1,0 +1,709 @@
+"""Charts for frozen snapshot payloads: plotly figures as plain dicts (the one module that imports plotly).
+
+Each `fig_*` takes plain payload dicts (reports/PAYLOADS.md) and returns a `Chart`: the figure as
+a JSON-ready dict for static/js/charts.js, a title with units and the snapshot (R11), an
+accessible plain-English summary with the key numbers, and the table behind the chart (the same
+numbers the figure draws), which the page shows under "Show as table" and the downloads export.
+No targets anywhere (R2); under-reported measures never get improvement or concern (R5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+from plotly.utils import PlotlyJSONEncoder
+
+from reports.analysis.status import format_value
+
+# Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
+# blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
+# marker symbol so colour is never the only cue.
+IMPROVEMENT, CONCERN, NEUTRAL, COMMON_CAUSE = "improvement", "concern", "neutral", "common_cause"
+SIGNAL_STYLE = {
+    COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": "Common cause variation"},
+    IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": "Special cause: improvement"},
+    CONCERN: {"colour": "#b14b00", "symbol": "square", "label": "Special cause: concern"},
+    NEUTRAL: {
+        "colour": "#6f2c91",
+        "symbol": "diamond",
+        "label": "Special cause: neither improvement nor concern",
+    },
+}
+SIGNAL_WORDS = {
+    COMMON_CAUSE: "common cause",
+    IMPROVEMENT: "special cause, improvement",
+    CONCERN: "special cause, concern",
+    NEUTRAL: "special cause, no good direction",
+}
+LINE_COLOUR = "#0b0c0c"
+LIMIT_COLOUR = "#505a5f"
+FORCE_COLOUR = "#1d70b8"
+PEER_COLOUR = "#b1b4b6"
+BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
+# Outcome types have no order of merit (R10): one hue in steps, with patterns, never red/green.
+OUTCOME_SHADES = ["#0b0c0c", "#383f43", "#505a5f", "#6f777b", "#8e9599", "#b1b4b6", "#cfd2d3"]
+OUTCOME_PATTERNS = ["", "/", ".", "x", "\\", "-", "|", "+"]
+# The page font (static/scss/app.scss), so charts read like the text around them.
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+CONFIG = {"displaylogo": False, "responsive": True}
+SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
+
+UNIT_AXIS = {
+    "count": "Number",
+    "rate_per_1000": "Rate per 1,000 population",
+    "percentage": "Percentage (%)",
+    "pounds": "Pounds (£)",
+}
+
+
+@dataclass
+class Chart:
+    """One chart as the page, the table and the downloads need it."""
+
+    id: str  # unique on the page and the download's name: trend, msg, csp, survey, savings, outcomes
+    title: str  # with units and the snapshot: "… Data as at 31 May 2014"
+    units: str
+    summary: str  # plain English with the key numbers; the figure's accessible name
+    figure: dict  # {"data", "layout", "config"}, JSON-ready
+    table_header: list[str]
+    table_rows: list[list]
+    csv_name: str  # file name without extension
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dom_id(self) -> str:
+        return f"chart-{self.id}"
+
+    @property
+    def data_id(self) -> str:
+        return f"chart-{self.id}-data"
+
+
+def figure_data(fig: go.Figure) -> dict:
+    """A plotly figure as plain JSON-ready Python (numpy arrays and dates converted), with config."""
+    data = json.loads(json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder))
+    data["config"] = dict(CONFIG)
+    return data
+
+
+def as_of_label(as_of) -> str:
+    """'Data as at 31 May 2014' from a date or an ISO string."""
+    day = dt.date.fromisoformat(as_of) if isinstance(as_of, str) else as_of
+    return f"Data as at {day.day} {day:%B %Y}"
+
+
+def _month(iso: str | None) -> str:
+    if not iso:
+        return ""
+    day = dt.date.fromisoformat(iso)
+    return f"{day:%B %Y}"
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 420, **extra) -> None:
+    settings = {
+        "font": {"family": FONT_FAMILY, "size": 14, "color": "#0b0c0c"},
+        "margin": {"l": 70, "r": 20, "t": 30, "b": 60},
+        "height": height,
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "hovermode": "closest",
+    }
+    fig.update_layout(**{**settings, **extra})
+    fig.update_xaxes(title_text=x_title, showline=True, linecolor="#505a5f", gridcolor="#f3f2f1")
+    fig.update_yaxes(title_text=y_title, showline=True, linecolor="#505a5f", gridcolor="#f3f2f1")
+
+
+def _units(measure: dict) -> str:
+    unit = measure.get("unit", "count")
+    if unit == "count":
+        return "number per month" if measure.get("frequency") == "monthly" else "number per quarter"
+    return UNIT_AXIS.get(unit, unit).lower().replace("(%)", "").strip()
+
+
+def _signal_of(point: dict, *, under_reported: bool) -> str:
+    signal = point.get("signal") or COMMON_CAUSE
+    if under_reported and signal in (IMPROVEMENT, CONCERN):
+        # R5: a rise in recording of under-reported crime is never a concern (nor a fall a success).
+        return NEUTRAL
+    return signal if signal in SIGNAL_STYLE else COMMON_CAUSE
+
+
+def _limit_trace(points, key: str, *, name: str, dash: str, showlegend: bool, group: str):
+    return go.Scatter(
+        x=[p["period_end"] for p in points],
+        y=[p.get(key) for p in points],
+        mode="lines",
+        name=name,
+        legendgroup=group,
+        showlegend=showlegend,
+        line={"color": LIMIT_COLOUR, "dash": dash, "width": 1.5, "shape": "hv"},
+        hoverinfo="skip",
+    )
+
+
+def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = None) -> Chart:
+    """SPC (XmR) chart of a measure's focus-area series: values, mean, limits, 2-sigma lines, signals."""
+    points = [p for p in trend.get("points", []) if p.get("period_end")]
+    unit = measure.get("unit", "count")
+    under_reported = bool(measure.get("under_reported"))
+    provisional = any(p.get("provisional") for p in points)
+    units = _units(measure)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[p["period_end"] for p in points],
+            y=[p.get("value") for p in points],
+            mode="lines",
+            name="Value",
+            line={"color": LINE_COLOUR, "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
+    fig.add_trace(_limit_trace(points, "mean", name="Mean", dash="solid", showlegend=True, group="mean"))
+    limits_name = "Process limits (provisional: fewer than 12 points)" if provisional else "Process limits"
+    fig.add_trace(_limit_trace(points, "upper_limit", name=limits_name, dash="dash", showlegend=True, group="lim"))
+    fig.add_trace(_limit_trace(points, "lower_limit", name=limits_name, dash="dash", showlegend=False, group="lim"))
+    fig.add_trace(_limit_trace(points, "upper_2sigma", name="2-sigma lines", dash="dot", showlegend=True, group="2s"))
+    fig.add_trace(_limit_trace(points, "lower_2sigma", name="2-sigma lines", dash="dot", showlegend=False, group="2s"))
+    signals = [_signal_of(p, under_reported=under_reported) for p in points]
+    for signal, style in SIGNAL_STYLE.items():
+        chosen = [p for p, s in zip(points, signals) if s == signal and _number(p.get("value"))]
+        if not chosen:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period_end"] for p in chosen],
+                y=[p["value"] for p in chosen],
+                mode="markers",
+                name=style["label"],
+                marker={
+                    "color": style["colour"],
+                    "symbol": style["symbol"],
+                    "size": 10,
+                    "line": {"color": "#ffffff", "width": 1},
+                },
+                hovertemplate="%{x|%B %Y}: %{y:,}<extra>" + style["label"] + "</extra>",
+            )
+        )
+    for note in annotations or []:
+        if not note.get("date"):
+            continue
+        fig.add_vline(x=note["date"], line={"color": "#0b0c0c", "dash": "dashdot", "width": 1})
+        fig.add_annotation(
+            x=note["date"],
+            y=1,
+            yref="paper",
+            text=note.get("label", ""),
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"size": 12},
+        )
+    if provisional:
+        fig.add_annotation(
+            x=0,
+            y=1.06,
+            xref="paper",
+            yref="paper",
+            showarrow=False,
+            xanchor="left",
+            text="Run chart: limits are provisional (fewer than 12 points)",
+            font={"size": 12},
+        )
+    _layout(fig, x_title="Period ending", y_title=f"{measure.get('title', '')} ({units})")
+
+    present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
+    summary = _trend_summary(measure, present, unit=unit, provisional=provisional)
+    header = [
+        "Period start",
+        "Period end",
+        f"Value ({units})",
+        "Mean",
+        "Lower process limit",
+        "Upper process limit",
+        "Lower 2-sigma line",
+        "Upper 2-sigma line",
+        "Variation",
+        "Rules",
+        "Provisional limits",
+    ]
+    rows = [
+        [
+            p.get("period_start"),
+            p["period_end"],
+            p.get("value"),
+            p.get("mean"),
+            p.get("lower_limit"),
+            p.get("upper_limit"),
+            p.get("lower_2sigma"),
+            p.get("upper_2sigma"),
+            SIGNAL_WORDS[s],
+            (p.get("rules") or "").replace(",", ", "),
+            "yes" if p.get("provisional") else "no",
+        ]
+        for p, s in zip(points, signals)
+    ]
+    area = trend.get("area_name") or ""
+    return Chart(
+        id="trend",
+        title=f"{measure.get('title', '')}: trend with process limits ({units}){', ' + area if area else ''}. "
+        f"{as_of_label(as_of)}",
+        units=units,
+        summary=summary,
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"{measure.get('code', 'measure')}-trend-{_iso(as_of)}",
+        notes=["Under-reported: a rise in recording is accepted; no variation is called improvement or concern."]
+        if under_reported
+        else [],
+    )
+
+
+def _iso(as_of) -> str:
+    return as_of if isinstance(as_of, str) else as_of.isoformat()
+
+
+def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool) -> str:
+    if not present:
+        return f"There are no figures for {measure.get('title', 'this measure')} in this snapshot."
+    last, last_signal = present[-1]
+    fmt = lambda v: format_value(v, unit)  # noqa: E731
+    parts = [
+        f"{len(present)} points from {_month(present[0][0]['period_end'])} to {_month(last['period_end'])}.",
+        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {SIGNAL_WORDS[last_signal]} variation.",
+    ]
+    if _number(last.get("mean")):
+        limits = ""
+        if _number(last.get("lower_limit")) and _number(last.get("upper_limit")):
+            limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
+        parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
+    counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
+    special = [f"{n} {SIGNAL_WORDS[s].removeprefix('special cause, ')}" for s, n in counts.items() if n]
+    if special:
+        parts.append(f"Points showing special cause variation: {', '.join(special)}.")
+    else:
+        parts.append("No point shows special cause variation.")
+    return " ".join(parts)
+
+
+def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -> Chart | None:
+    """Most Similar Group rates per 1,000 as a sorted horizontal bar chart, the force highlighted."""
+    if not msg or not msg.get("members"):
+        return None
+    summary = msg.get("summary") or {}
+    focus = focus_area or summary.get("focus_area")
+    members = sorted(
+        [m for m in msg["members"] if _number(m.get("rate_per_1000"))],
+        key=lambda m: m["rate_per_1000"],
+    )
+    is_focus = [m.get("area_code") == focus for m in members]
+    labels = [f"{m.get('name')} (this force)" if f else m.get("name") for m, f in zip(members, is_focus)]
+    fig = go.Figure(
+        go.Bar(
+            x=[m["rate_per_1000"] for m in members],
+            y=labels,
+            orientation="h",
+            name="Rate per 1,000 population",
+            marker={
+                "color": [FORCE_COLOUR if f else PEER_COLOUR for f in is_focus],
+                "line": {"color": "#0b0c0c", "width": [2 if f else 0.5 for f in is_focus]},
+                "pattern": {"shape": ["/" if f else "" for f in is_focus], "fgcolor": "#ffffff"},
+            },
+            text=[f"{m['rate_per_1000']:.2f}" for m in members],
+            textposition="outside",
+            hovertemplate="%{y}: %{x:.2f} per 1,000<extra></extra>",
+        )
+    )
+    average = summary.get("average")
+    used = "mean of members' rates" if summary.get("average_used", "mean") == "mean" else "pooled rate"
+    if _number(summary.get("band_low")) and _number(summary.get("band_high")):
+        fig.add_shape(
+            type="rect",
+            xref="x",
+            yref="paper",
+            x0=summary["band_low"],
+            x1=summary["band_high"],
+            y0=0,
+            y1=1,
+            fillcolor=BAND_COLOUR,
+            line={"width": 0},
+            layer="below",
+            showlegend=True,
+            name=f"Band: average ± {summary.get('band_sd', 1):g} standard deviation",
+        )
+    if _number(average):
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=average,
+            x1=average,
+            y0=0,
+            y1=1,
+            line={"color": "#0b0c0c", "dash": "dash", "width": 2},
+            showlegend=True,
+            name=f"Group average ({used}): {average:.2f}",
+        )
+    _layout(
+        fig,
+        x_title="Rate per 1,000 population",
+        y_title="",
+        height=120 + 40 * len(members),
+        margin={"l": 190, "r": 40, "t": 30, "b": 60},
+    )
+    fig.update_yaxes(automargin=True)
+    period = f"12 months to {_month(msg.get('period_end'))}" if msg.get("period_end") else ""
+    focus_member = next((m for m, f in zip(members, is_focus) if f), None)
+    text = [f"{msg.get('group', 'Most Similar Group')}, {period}: {len(members)} forces."]
+    if _number(average):
+        text.append(f"Group average ({used}) {average:.2f} per 1,000.")
+    if focus_member:
+        rank_word = summary.get("rank_1_is", "lowest")
+        text.append(
+            f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
+            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate), "
+            f"{(focus_member.get('position') or 'no position').replace('_', ' ')} the band.".replace(
+                " average the band", " at the average"
+            )
+        )
+    header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
+    rows = [
+        [
+            m.get("rank"),
+            m.get("name"),
+            m.get("area_code"),
+            m.get("count"),
+            m.get("population"),
+            m.get("population_mid_year"),
+            m.get("rate_per_1000"),
+            (m.get("position") or "").replace("_", " "),
+        ]
+        for m in members
+    ]
+    return Chart(
+        id="msg",
+        title=f"{measure.get('title', '')}: Most Similar Group comparison (rate per 1,000 population, "
+        f"{period}). {as_of_label(as_of)}",
+        units="rate per 1,000 population",
+        summary=" ".join(text),
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"{measure.get('code', 'measure')}-msg-{_iso(as_of)}",
+    )
+
+
+def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 3) -> Chart | None:
+    """Small multiples: one small line per Community Safety Partnership area (own y scale each)."""
+    areas = [a for a in csp or [] if a.get("points")]
+    if not areas:
+        return None
+    units = _units(measure)
+    rows_needed = math.ceil(len(areas) / columns)
+    fig = make_subplots(
+        rows=rows_needed,
+        cols=columns,
+        subplot_titles=[a.get("name", "") for a in areas],
+        shared_xaxes=True,
+        vertical_spacing=0.12,
+        horizontal_spacing=0.08,
+    )
+    for i, area in enumerate(areas):
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period_end"] for p in area["points"]],
+                y=[p.get("value") for p in area["points"]],
+                mode="lines+markers",
+                name=area.get("name", ""),
+                line={"color": LINE_COLOUR, "width": 1.5},
+                marker={"size": 4, "color": LINE_COLOUR},
+                showlegend=False,
+                hovertemplate="%{x|%B %Y}: %{y:,}<extra>" + area.get("name", "") + "</extra>",
+            ),
+            row=i // columns + 1,
+            col=i % columns + 1,
+        )
+    _layout(fig, x_title="", y_title="", height=60 + 200 * rows_needed)
+    fig.update_xaxes(title_text="", tickformat="%b %Y", nticks=4)
+    fig.update_yaxes(title_text="", rangemode="tozero")
+    fig.update_layout(yaxis_title_text=units.capitalize())
+    unit = measure.get("unit", "count")
+    sentences = []
+    for area in areas:
+        last = area["points"][-1]
+        bits = [f"latest {format_value(last.get('value'), unit)} in {_month(last.get('period_end'))}"]
+        if _number(area.get("rate_per_1000")):
+            bits.append(f"{area['rate_per_1000']:.2f} per 1,000 over 12 months")
+        sentences.append(f"{area.get('name')}: {', '.join(bits)}.")
+    header = ["Area", "Area code", "Period end", f"Value ({units})"]
+    rows = [[a.get("name"), a.get("area_code"), p["period_end"], p.get("value")] for a in areas for p in a["points"]]
+    return Chart(
+        id="csp",
+        title=f"{measure.get('title', '')} by Community Safety Partnership area ({units}). {as_of_label(as_of)}",
+        units=units,
+        summary=f"{len(areas)} Community Safety Partnership areas, each on its own scale. " + " ".join(sentences),
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"{measure.get('code', 'measure')}-csp-{_iso(as_of)}",
+    )
+
+
+def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
+    """Survey percentages with Wilson 95% confidence intervals as error bars (R7)."""
+    points = [p for p in trend.get("points", []) if _number(p.get("value"))]
+    values = [p["value"] for p in points]
+    up = [(p["ci_high"] - p["value"]) if _number(p.get("ci_high")) else 0 for p in points]
+    down = [(p["value"] - p["ci_low"]) if _number(p.get("ci_low")) else 0 for p in points]
+    fig = go.Figure(
+        go.Scatter(
+            x=[p["period_end"] for p in points],
+            y=values,
+            mode="lines+markers",
+            name="Percentage, with 95% confidence interval",
+            line={"color": FORCE_COLOUR, "width": 2},
+            marker={"size": 8, "color": FORCE_COLOUR},
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": up,
+                "arrayminus": down,
+                "color": "#0b0c0c",
+                "thickness": 1.5,
+                "width": 6,
+            },
+            hovertemplate="%{x|%B %Y}: %{y:.1f}%<extra></extra>",
+        )
+    )
+    _layout(fig, x_title="Period ending", y_title="Percentage of respondents (%)", showlegend=True)
+    low = min([p.get("ci_low") for p in points if _number(p.get("ci_low"))] + values, default=0)
+    fig.update_yaxes(range=[max(0, math.floor(low / 10) * 10 - 5), 100])
+    if points:
+        last = points[-1]
+        interval = ""
+        if _number(last.get("ci_low")) and _number(last.get("ci_high")):
+            interval = f" (95% confidence interval {last['ci_low']:.1f}% to {last['ci_high']:.1f}%"
+            interval += f", {last['respondents']:,} respondents)" if _number(last.get("respondents")) else ")"
+        summary = (
+            f"{len(points)} survey periods from {_month(points[0]['period_end'])} to "
+            f"{_month(last['period_end'])}. Latest {last['value']:.1f}% in {_month(last['period_end'])}{interval}."
+        )
+    else:
+        summary = f"There are no survey results for {measure.get('title', 'this measure')} in this snapshot."
+    header = [
+        "Period start",
+        "Period end",
+        "Percentage (%)",
+        "Respondents",
+        "95% interval low (%)",
+        "95% interval high (%)",
+    ]
+    rows = [
+        [p.get("period_start"), p["period_end"], p["value"], p.get("respondents"), p.get("ci_low"), p.get("ci_high")]
+        for p in points
+    ]
+    return Chart(
+        id="survey",
+        title=f"{measure.get('title', '')} (percentage of respondents, with 95% confidence intervals). "
+        f"{as_of_label(as_of)}",
+        units="percentage of respondents",
+        summary=summary,
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"{measure.get('code', 'measure')}-survey-{_iso(as_of)}",
+    )
+
+
+def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS_CHALLENGE) -> Chart:
+    """SP18: cumulative revenue savings in pounds, with the £20m challenge as a reference line."""
+    points = [p for p in trend.get("points", []) if _number(p.get("value"))]
+    challenge_text = format_value(challenge, "pounds")
+    fig = go.Figure(
+        go.Scatter(
+            x=[p["period_end"] for p in points],
+            y=[p["value"] for p in points],
+            mode="lines+markers",
+            name="Cumulative savings delivered",
+            line={"color": FORCE_COLOUR, "width": 2},
+            marker={"size": 8, "color": FORCE_COLOUR},
+            hovertemplate="%{x|%B %Y}: £%{y:,.0f}<extra></extra>",
+        )
+    )
+    fig.add_shape(
+        type="line",
+        xref="paper",
+        yref="y",
+        x0=0,
+        x1=1,
+        y0=challenge,
+        y1=challenge,
+        line={"color": "#0b0c0c", "dash": "dash", "width": 2},
+        showlegend=True,
+        name=f"The {challenge_text} savings challenge",
+    )
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=challenge,
+        yref="y",
+        text=f"{challenge_text} challenge",
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
+    )
+    _layout(fig, x_title="Period ending", y_title="Cumulative savings (£)", showlegend=True)
+    top = max([p["value"] for p in points] + [challenge])
+    fig.update_yaxes(range=[0, top * 1.1], tickprefix="£", separatethousands=True)
+    if points:
+        last = points[-1]
+        summary = (
+            f"{format_value(last['value'], 'pounds')} of revenue savings delivered by "
+            f"{_month(last['period_end'])}, {last['value'] / challenge * 100:.0f}% of the "
+            f"{challenge_text} challenge."
+        )
+    else:
+        summary = "There are no savings figures in this snapshot."
+    header = ["Period start", "Period end", "Cumulative savings (£)", "Share of the challenge (%)"]
+    rows = [
+        [p.get("period_start"), p["period_end"], p["value"], round(p["value"] / challenge * 100, 1)] for p in points
+    ]
+    return Chart(
+        id="savings",
+        title=f"{measure.get('title', 'Revenue savings')} against the {challenge_text} challenge "
+        f"(pounds, cumulative). {as_of_label(as_of)}",
+        units="pounds",
+        summary=summary,
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"{measure.get('code', 'savings')}-savings-{_iso(as_of)}",
+    )
+
+
+ALL_GROUPS = ("all", "all_crime", "All crime")
+
+
+def fig_outcomes(
+    *, outcomes: dict, as_of, scheme: str | None = None, crime_group: str | None = None, share: bool = False
+) -> Chart | None:
+    """Monthly crime outcomes by type (R10), stacked in the outcome's own code order, neutral shades.
+
+    scheme defaults to the payload's first; crime_group None uses an all-crime group when the
+    payload has one, otherwise sums every group. share=True draws each type's % of the month's total.
+    """
+    if not outcomes or not outcomes.get("months"):
+        return None
+    scheme = scheme or (outcomes.get("schemes") or ["home_office"])[0]
+    counts = [c for c in outcomes.get("counts", []) if c.get("scheme") == scheme]
+    groups = {c.get("crime_group") for c in counts}
+    if crime_group is None:
+        crime_group = next((g for g in ALL_GROUPS if g in groups), None)
+    if crime_group is not None:
+        counts = [c for c in counts if c.get("crime_group") == crime_group]
+    types = sorted(
+        (t for t in outcomes.get("outcome_types", []) if t.get("scheme") == scheme),
+        key=lambda t: (t.get("order", 0), str(t.get("code"))),
+    )
+    months = list(outcomes["months"])
+    table: dict[tuple[str, str], float] = {}
+    for c in counts:
+        key = (c["month"], c["outcome_code"])
+        table[key] = table.get(key, 0) + (c.get("count") or 0)
+    used_codes = {code for _, code in table}
+    types = [t for t in types if t["code"] in used_codes]
+    totals = {m: sum(table.get((m, t["code"]), 0) for t in types) for m in months}
+
+    def cell(month, code):
+        value = table.get((month, code), 0)
+        if share:
+            return round(value / totals[month] * 100, 1) if totals[month] else None
+        return value
+
+    fig = go.Figure()
+    for i, t in enumerate(types):
+        fig.add_trace(
+            go.Bar(
+                x=months,
+                y=[cell(m, t["code"]) for m in months],
+                name=f"{t['code']}: {t['name']}" if scheme == "home_office" else t["name"],
+                marker={
+                    "color": OUTCOME_SHADES[i % len(OUTCOME_SHADES)],
+                    "pattern": {
+                        "shape": OUTCOME_PATTERNS[(i // len(OUTCOME_SHADES)) % len(OUTCOME_PATTERNS)],
+                        "fgcolor": "#ffffff",
+                    },
+                    "line": {"color": "#ffffff", "width": 0.5},
+                },
+                hovertemplate="%{x|%B %Y}: %{y:,}" + ("%" if share else "") + "<extra>" + t["name"] + "</extra>",
+            )
+        )
+    y_title = "Share of the month's outcomes (%)" if share else "Number of crimes"
+    _layout(
+        fig,
+        x_title="Month",
+        y_title=y_title,
+        barmode="stack",
+        height=520,
+        legend={"orientation": "v", "x": 1.02, "y": 1, "traceorder": "normal"},
+    )
+    fig.update_xaxes(tickformat="%b %Y")
+    units = "percentage of the month's outcomes" if share else "number of crimes"
+    if crime_group is None or crime_group in ALL_GROUPS:
+        group_text = ", all crime"
+    else:
+        group_text = f", {crime_group}"
+    last = months[-1]
+    summary = (
+        f"{len(types)} outcome types over {len(months)} months from {_month(months[0])} to {_month(last)}"
+        f"{group_text}. {_month(last)}: {totals[last]:,.0f} outcomes recorded. Outcome types are shown in "
+        "their code order; no outcome ranks above another."
+    )
+    header = ["Month"] + [t["name"] for t in types] + ([] if share else ["Total"])
+    rows = [[m] + [cell(m, t["code"]) for t in types] + ([] if share else [totals[m]]) for m in months]
+    return Chart(
+        id="outcomes-share" if share else "outcomes",
+        title=f"Crime outcomes by outcome type, monthly ({units}{group_text}). {as_of_label(as_of)}",
+        units=units,
+        summary=summary,
+        figure=figure_data(fig),
+        table_header=header,
+        table_rows=rows,
+        csv_name=f"outcomes-{'share-' if share else ''}{_iso(as_of)}",
+    )
+
+
+def measure_charts(payload: dict, *, as_of) -> list[Chart]:
+    """Every chart of a `measure:<code>` payload, in page order (trend or survey or savings, MSG, CSP)."""
+    measure = payload.get("measure") or {}
+    trend = payload.get("trend") or {"points": []}
+    trend = {**trend, "area_name": (payload.get("focus_area") or {}).get("name")}
+    unit = measure.get("unit")
+    if unit == "percentage" and any(_number(p.get("respondents")) for p in trend.get("points", [])):
+        charts = [fig_survey(measure=measure, trend=trend, as_of=as_of)]
+    elif unit == "pounds":
+        charts = [fig_savings(measure=measure, trend=trend, as_of=as_of)]
+    else:
+        charts = [fig_trend(measure=measure, trend=trend, as_of=as_of, annotations=payload.get("annotations"))]
+    charts.append(
+        fig_msg(
+            measure=measure,
+            msg=payload.get("msg"),
+            as_of=as_of,
+            focus_area=(payload.get("focus_area") or {}).get("code"),
+        )
+    )
+    charts.append(fig_csp(measure=measure, csp=payload.get("csp"), as_of=as_of))
+    return [c for c in charts if c is not None]
