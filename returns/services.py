@@ -4,13 +4,14 @@ import csv
 import hashlib
 import io
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from priorities.models import Area, AreaKind, Frequency, Measure, OutcomeType
@@ -20,6 +21,7 @@ from returns.models import (
     DataSetItem,
     Narrative,
     Observation,
+    OutcomeAudit,
     OutcomeCount,
     PeriodKind,
     Return,
@@ -28,6 +30,7 @@ from returns.models import (
     Submitter,
     SubmitterKind,
 )
+from returns.parsing import Problem, parse_upload
 from returns.periods import due_date, financial_quarter, month_bounds
 
 PUBLIC_SUBMITTER = "public-data"
@@ -150,7 +153,9 @@ def period_for(*, start: date, end: date) -> ReturnPeriod:
     return period
 
 
-def audit_record(*, action: str, summary: str, user=None, submitter=None, source_return=None, details=None) -> AuditEvent:
+def audit_record(
+    *, action: str, summary: str, user=None, submitter=None, source_return=None, details=None
+) -> AuditEvent:
     return AuditEvent.objects.create(
         action=action,
         summary=summary[:500],
@@ -199,7 +204,7 @@ def _observation_frame(rows: pd.DataFrame, return_id: int) -> pd.DataFrame:
     return frame
 
 
-def _copy_observations(frame: pd.DataFrame) -> None:
+def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | None = None) -> None:
     """PostgreSQL: stream rows with COPY (the floor for bulk loading); elsewhere bulk_create."""
     columns = list(frame.columns)
     if connection.vendor == "postgresql":
@@ -207,10 +212,14 @@ def _copy_observations(frame: pd.DataFrame) -> None:
         frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
         buffer.seek(0)
         with connection.cursor() as cursor:
+            # FORCE_NOT_NULL: a comment that reads \N is text, not a NULL.
             cursor.copy_expert(
-                f"COPY {Observation._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+                f"COPY {Observation._meta.db_table} ({', '.join(columns)}) "
+                "FROM STDIN WITH (FORMAT csv, NULL '\\N', FORCE_NOT_NULL (comment))",
                 buffer,
             )
+        if progress:
+            progress(len(frame))
         return
     records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
     objects = (Observation(**dict(zip(columns, record))) for record in records)
@@ -219,9 +228,13 @@ def _copy_observations(frame: pd.DataFrame) -> None:
         batch.append(obj)
         if len(batch) >= 2000:
             Observation.objects.bulk_create(batch)
+            if progress:
+                progress(len(batch))
             batch.clear()
     if batch:
         Observation.objects.bulk_create(batch)
+        if progress:
+            progress(len(batch))
 
 
 def return_submit(
@@ -237,6 +250,7 @@ def return_submit(
     outcomes: pd.DataFrame | None = None,
     warnings: list | None = None,
     summary: dict | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Return:
     """Store a validated return as version N+1, all or nothing (one transaction, bulk inserts)."""
     stored_name = _store_file(raw)
@@ -245,7 +259,10 @@ def return_submit(
             # The row lock serialises concurrent submissions so versions stay dense (QUALITY §4.2).
             Submitter.objects.select_for_update().get(pk=submitter.pk)
             latest = (
-                Return.objects.filter(submitter=submitter, period=period).order_by("-version").values_list("version", flat=True).first()
+                Return.objects.filter(submitter=submitter, period=period)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
             )
             ret = Return.objects.create(
                 submitter=submitter,
@@ -264,7 +281,7 @@ def return_submit(
                 uploaded_at=timezone.now(),
             )
             if len(rows):
-                _copy_observations(_observation_frame(rows, ret.pk))
+                _copy_observations(_observation_frame(rows, ret.pk), progress)
             if narrative:
                 Narrative.objects.bulk_create(
                     Narrative(source_return=ret, priority_number=number, text=text)
@@ -319,8 +336,11 @@ def return_accept(*, ret: Return, user=None, reason: str = "") -> Return:
         is_current=False, status=ReturnStatus.SUPERSEDED
     )
     Return.objects.filter(pk=ret.pk).update(
-        status=ReturnStatus.ACCEPTED, is_current=True, decided_by=user if getattr(user, "is_authenticated", False) else None,
-        decided_at=now, decision_reason=reason,
+        status=ReturnStatus.ACCEPTED,
+        is_current=True,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+        decided_at=now,
+        decision_reason=reason,
     )
     ret.refresh_from_db()
     audit_record(
@@ -341,8 +361,10 @@ def return_reject(*, ret: Return, user=None, reason: str) -> Return:
     if ret.status != ReturnStatus.SUBMITTED:
         raise ReturnConflict(f"version {ret.version} is already {ret.get_status_display().lower()}")
     Return.objects.filter(pk=ret.pk).update(
-        status=ReturnStatus.REJECTED, decided_by=user if getattr(user, "is_authenticated", False) else None,
-        decided_at=timezone.now(), decision_reason=reason,
+        status=ReturnStatus.REJECTED,
+        decided_by=user if getattr(user, "is_authenticated", False) else None,
+        decided_at=timezone.now(),
+        decision_reason=reason,
     )
     ret.refresh_from_db()
     audit_record(
@@ -354,3 +376,161 @@ def return_reject(*, ret: Return, user=None, reason: str) -> Return:
         details={"reason": reason},
     )
     return ret
+
+
+# Problems kept in an "upload_failed" audit record for the downloadable report; a file with
+# more than this many is cut, and the record says how many there were.
+MAX_PROBLEMS_KEPT = 10_000
+
+
+@dataclass
+class UploadOutcome:
+    """What an upload did: the stored version, or the problems (and the audit record naming them)."""
+
+    ret: Return | None
+    problems: list[Problem] = field(default_factory=list)
+    failed_event: AuditEvent | None = None
+    rows_read: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _problem_dict(p: Problem) -> dict:
+    return {
+        "file": p.file,
+        "row": p.row,
+        "column": p.column,
+        "value": p.value,
+        "message": p.message,
+        "severity": p.severity,
+    }
+
+
+def problems_from_event(event: AuditEvent) -> list[Problem]:
+    return [Problem(**item) for item in event.details.get("problems", [])]
+
+
+def return_upload(
+    *,
+    submitter: Submitter,
+    start: date,
+    end: date,
+    raw: bytes,
+    file_name: str,
+    user=None,
+    accept: bool = False,
+    source: str = "upload",
+    progress: Callable[[int], None] | None = None,
+    on_validated: Callable[[int], None] | None = None,
+) -> UploadOutcome:
+    """Validate an uploaded return and, only when it has no errors, store it as version N+1.
+
+    On any error nothing is written except an "upload_failed" audit record holding every problem
+    (so the report can be downloaded later). accept=True accepts the new version in the same
+    transaction (command-line imports). Raises ReturnConflict when a concurrent write wins.
+    """
+    from returns.selectors import upload_context  # selectors import services' constants
+
+    period_kind_ok = (start, end) in (month_bounds(start), financial_quarter(start))
+    if not period_kind_ok:
+        raise ValueError(f"{start} to {end} is neither a calendar month nor a financial quarter")
+    context = upload_context(submitter=submitter, start=start, end=end, file_name=file_name)
+    result = parse_upload(raw, context=context)
+    if not result.ok:
+        problems = result.problems
+        event = audit_record(
+            action="upload_failed",
+            summary=f"{submitter.name} {start} to {end}: {file_name} failed validation with {len(result.errors):,} errors",
+            user=user,
+            submitter=submitter,
+            details={
+                "file": file_name,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "error_count": len(result.errors),
+                "problem_count": len(problems),
+                "problems": [_problem_dict(p) for p in problems[:MAX_PROBLEMS_KEPT]],
+            },
+        )
+        return UploadOutcome(ret=None, problems=problems, failed_event=event, rows_read=result.rows_read)
+    if on_validated:
+        on_validated(len(result.rows))
+    warnings = [_problem_dict(p) for p in result.warnings[:MAX_PROBLEMS_KEPT]]
+    try:
+        with transaction.atomic():
+            period = period_for(start=start, end=end)
+            ret = return_submit(
+                submitter=submitter,
+                period=period,
+                rows=result.rows,
+                raw=raw,
+                original_name=file_name,
+                user=user,
+                source=source,
+                narrative=result.narrative,
+                warnings=warnings,
+                summary={"file_type": result.file_type, "encoding": result.encoding, "rows_read": result.rows_read},
+                progress=progress,
+            )
+            if accept:
+                ret = return_accept(ret=ret, user=user, reason="Accepted on import")
+    except IntegrityError as exc:
+        # The row lock makes this rare; the constraints are the safety net (QUALITY §4.2).
+        raise ReturnConflict(
+            f"someone else changed the {submitter.name} return for {start} to {end} at the same moment; "
+            "look at its history and try again"
+        ) from exc
+    return UploadOutcome(ret=ret, problems=result.warnings, rows_read=result.rows_read)
+
+
+def return_file_path(ret: Return) -> Path | None:
+    """Where the original file is kept (never served directly), or None when it is missing."""
+    if not ret.stored_name:
+        return None
+    path = Path(settings.RETURN_FILES_DIR) / ret.stored_name
+    return path if path.is_file() else None
+
+
+def return_download_name(ret: Return) -> str:
+    """A generated file name for the original upload: never the uploader's own (ASVS 5.4.1)."""
+    suffix = Path(ret.original_name).suffix.lower()
+    ext = suffix if suffix in {".csv", ".xlsx"} else ".bin"
+    return f"return-{ret.submitter.code}-{ret.period.start:%Y-%m-%d}-{ret.period.end:%Y-%m-%d}-v{ret.version}{ext}"
+
+
+class OutcomeAuditError(ValueError):
+    """An outcome audit finding that cannot be stored."""
+
+
+@transaction.atomic
+def outcome_audit_create(
+    *, area: Area, month: date, crime_group: str, sampled: int, correct: int, note: str = "", user=None
+) -> OutcomeAudit:
+    """Record outcome audit findings (R10): crimes dip-sampled and how many had the right outcome."""
+    if sampled <= 0:
+        raise OutcomeAuditError("the number sampled must be at least 1")
+    if correct < 0 or correct > sampled:
+        raise OutcomeAuditError("the number correct must be between 0 and the number sampled")
+    audit = OutcomeAudit.objects.create(
+        area=area,
+        month=month.replace(day=1),
+        crime_group=crime_group.strip(),
+        sampled=sampled,
+        correct=correct,
+        note=note.strip(),
+        entered_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    audit_record(
+        action="outcome_audit",
+        summary=f"Outcome audit {month:%B %Y} {crime_group}: {correct} of {sampled} correct",
+        user=user,
+        details={"outcome_audit": audit.pk},
+    )
+    return audit

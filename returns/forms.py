@@ -1,0 +1,139 @@
+"""Forms for returns: upload, decisions, outcome audit findings."""
+
+from datetime import date
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+
+from priorities.models import Area, AreaKind
+from returns.models import Submitter
+from returns.parsing import _human_size
+from returns.selectors import period_kind, submitters_for_upload, upload_period_choices
+
+ALLOWED_SUFFIXES = {".csv", ".xlsx"}
+
+
+def parse_period(value: str) -> tuple[date, date] | None:
+    """'2014-04-01:2014-06-30' → dates, when it is a calendar month or financial quarter."""
+    start_text, _, end_text = value.partition(":")
+    try:
+        start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
+    except ValueError:
+        return None
+    return (start, end) if period_kind(start, end) else None
+
+
+class SubmitterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Submitter) -> str:
+        return obj.name
+
+
+class UploadForm(forms.Form):
+    submitter = SubmitterChoiceField(
+        queryset=Submitter.objects.none(),
+        to_field_name="code",
+        empty_label=None,
+        label="Who is the return from?",
+        error_messages={
+            "required": "Select who the return is from",
+            "invalid_choice": "You can only upload returns for your own organisation",
+        },
+    )
+    period = forms.ChoiceField(
+        label="Return period",
+        error_messages={
+            "required": "Select the return period",
+            "invalid_choice": "Select a return period from the list",
+        },
+    )
+    file = forms.FileField(
+        label="Upload the completed return",
+        help_text="A CSV or .xlsx file made from the return template.",
+        error_messages={"required": "Select the completed return file", "empty": "The selected file is empty"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        submitters = submitters_for_upload(user)
+        self.fields["submitter"].queryset = submitters
+        self.fields["period"].choices = upload_period_choices()
+        self.fixed_submitter = submitters.first() if submitters.count() == 1 else None
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Size before reading a byte of it (ASVS 5.2.1); the parser checks again.
+        if upload.size > settings.RETURN_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The selected file must be smaller than {_human_size(settings.RETURN_MAX_BYTES)}"
+            )
+        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError("The selected file must be a CSV or .xlsx file")
+        return upload
+
+    def clean_period(self):
+        period = parse_period(self.cleaned_data["period"])
+        if period is None:
+            raise forms.ValidationError("Select a return period from the list")
+        return period
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label="Why is this return rejected?",
+        help_text="The submitter sees this reason.",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the reason for rejecting the return"},
+    )
+
+
+class OutcomeAuditForm(forms.Form):
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.none(), empty_label=None, label="Area", error_messages={"required": "Select the area"}
+    )
+    month = forms.DateField(
+        label="Month audited",
+        help_text="The first day of the month, for example 2014-05-01.",
+        input_formats=["%Y-%m-%d", "%Y-%m"],
+        error_messages={"required": "Enter the month audited", "invalid": "Enter the month as YYYY-MM-DD"},
+    )
+    crime_group = forms.CharField(
+        label="Crime group", max_length=120, error_messages={"required": "Enter the crime group"}
+    )
+    sampled = forms.IntegerField(
+        label="Crimes sampled",
+        min_value=1,
+        max_value=1_000_000,
+        error_messages={
+            "required": "Enter the number of crimes sampled",
+            "invalid": "Crimes sampled must be a whole number",
+            "min_value": "Crimes sampled must be at least 1",
+        },
+    )
+    correct = forms.IntegerField(
+        label="Crimes with the right outcome",
+        min_value=0,
+        max_value=1_000_000,
+        error_messages={
+            "required": "Enter the number of crimes with the right outcome",
+            "invalid": "Crimes with the right outcome must be a whole number",
+            "min_value": "Crimes with the right outcome must be 0 or more",
+        },
+    )
+    note = forms.CharField(
+        label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        force = Area.objects.filter(code=settings.PCC_FOCUS_FORCE)
+        csps = Area.objects.filter(kind=AreaKind.CSP, parent__code=settings.PCC_FOCUS_FORCE)
+        self.fields["area"].queryset = (force | csps).order_by("kind", "name")
+
+    def clean(self):
+        data = super().clean()
+        sampled, correct = data.get("sampled"), data.get("correct")
+        if sampled is not None and correct is not None and correct > sampled:
+            self.add_error("correct", "Crimes with the right outcome cannot be more than the crimes sampled")
+        return data

@@ -1,0 +1,236 @@
+"""Returns pages: upload, validation report, preview and decision, history, tracker, audit log."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from pcc_dashboard.roles import can, require
+from returns import selectors, services
+from returns.exports import template_csv, template_xlsx
+from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
+from returns.models import Return, Submitter
+from returns.parsing import _human_size, problems_csv
+from returns.periods import period_label
+
+PROBLEMS_SHOWN = 1000
+
+
+def _submitter_for(request, code: str, action: str = "upload_return") -> Submitter:
+    submitter = get_object_or_404(Submitter, code=code)
+    if not can(request.user, action, submitter):
+        raise PermissionDenied
+    return submitter
+
+
+def _period(start: str, end: str) -> tuple[date, date]:
+    try:
+        dates = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        raise Http404("not a date") from exc
+    if selectors.period_kind(*dates) is None:
+        raise Http404("not a month or financial quarter")
+    return dates
+
+
+def _return_for(request, pk: int, action: str = "view_return") -> Return:
+    try:
+        ret = selectors.return_get(pk)
+    except Return.DoesNotExist as exc:
+        raise Http404 from exc
+    if not can(request.user, action, ret):
+        raise PermissionDenied
+    return ret
+
+
+@require_GET
+@require("upload_return")
+def return_list(request):
+    context = {
+        "returns": selectors.returns_for_user(request.user)[:200],
+        "periods": selectors.upload_periods_for(request.user),
+    }
+    return render(request, "returns/list.html", context)
+
+
+@require_GET
+@require("upload_return")
+def return_template(request, submitter_code: str, start: str, end: str, fmt: str):
+    submitter = _submitter_for(request, submitter_code)
+    period_start, period_end = _period(start, end)
+    rows = selectors.expected_rows(submitter, period_start, period_end)
+    name = f"return-template-{submitter.code}-{period_start}-{period_end}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(template_csv(rows), content_type="text/csv; charset=utf-8")
+    else:
+        body = template_xlsx(rows, narrative_priorities=selectors.narrative_priorities(submitter))
+        response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@require("upload_return")
+def return_upload(request):
+    initial = {"submitter": request.GET.get("submitter"), "period": request.GET.get("period")}
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user, initial=initial)
+    outcome = None
+    if request.method == "POST" and form.is_valid():
+        submitter = form.cleaned_data["submitter"]
+        if not can(request.user, "upload_return", submitter):
+            raise PermissionDenied
+        start, end = form.cleaned_data["period"]
+        upload = form.cleaned_data["file"]
+        try:
+            outcome = services.return_upload(
+                submitter=submitter, start=start, end=end, raw=upload.read(), file_name=upload.name, user=request.user
+            )
+        except services.ReturnConflict as exc:
+            form.add_error(None, f"The return could not be stored: {exc}.")
+        else:
+            if outcome.ret is not None:
+                warned = f" with {len(outcome.warnings)} warnings" if outcome.warnings else ""
+                messages.success(request, f"Version {outcome.ret.version} uploaded{warned}. Check the changes below.")
+                return redirect("return_detail", pk=outcome.ret.pk)
+    context = {
+        "form": form,
+        "outcome": outcome,
+        "problems_shown": PROBLEMS_SHOWN,
+        "max_size": _human_size(settings.RETURN_MAX_BYTES),
+    }
+    if outcome is not None:
+        context["errors_shown"] = outcome.problems[:PROBLEMS_SHOWN]
+    return render(request, "returns/upload.html", context, status=200)
+
+
+@require_GET
+@require("upload_return")
+def failed_report(request, pk: int):
+    event = selectors.failed_upload_get(pk=pk, user=request.user)
+    if event is None:
+        raise Http404
+    response = HttpResponse(problems_csv(services.problems_from_event(event)), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="validation-report-{event.pk}.csv"'
+    return response
+
+
+@require_GET
+@require("view_return")
+def return_detail(request, pk: int):
+    ret = _return_for(request, pk)
+    context = {
+        "ret": ret,
+        "diff": selectors.return_diff(ret),
+        "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
+        "can_download": can(request.user, "decide_return"),
+        "reject_form": RejectForm(),
+    }
+    return render(request, "returns/detail.html", context)
+
+
+@require_POST
+@require("decide_return")
+def return_accept(request, pk: int):
+    ret = _return_for(request, pk, "decide_return")
+    try:
+        services.return_accept(ret=ret, user=request.user)
+    except services.ReturnConflict as exc:
+        messages.error(request, f"Not accepted: {exc}.")
+    else:
+        messages.success(request, f"Version {ret.version} accepted. It is now the current return.")
+    return redirect("return_detail", pk=ret.pk)
+
+
+@require_POST
+@require("decide_return")
+def return_reject(request, pk: int):
+    ret = _return_for(request, pk, "decide_return")
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        context = {
+            "ret": ret,
+            "diff": selectors.return_diff(ret),
+            "can_decide": True,
+            "can_download": True,
+            "reject_form": form,
+        }
+        return render(request, "returns/detail.html", context, status=400)
+    try:
+        services.return_reject(ret=ret, user=request.user, reason=form.cleaned_data["reason"])
+    except services.ReturnConflict as exc:
+        messages.error(request, f"Not rejected: {exc}.")
+    else:
+        messages.success(request, f"Version {ret.version} rejected.")
+    return redirect("return_detail", pk=ret.pk)
+
+
+@require_GET
+@require("decide_return")
+def return_original(request, pk: int):
+    ret = _return_for(request, pk, "decide_return")
+    path = services.return_file_path(ret)
+    if path is None:
+        raise Http404("the original file is not held")
+    return FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=services.return_download_name(ret),
+        content_type="application/octet-stream",
+    )
+
+
+@require_GET
+@require("view_return")
+def return_history(request, submitter_code: str, start: str, end: str):
+    submitter = _submitter_for(request, submitter_code, "view_return")
+    period_start, period_end = _period(start, end)
+    context = {
+        "submitter": submitter,
+        "period_start": period_start,
+        "period_end": period_end,
+        "period_label": period_label(period_start, period_end),
+        "versions": selectors.return_history(submitter=submitter, start=period_start, end=period_end),
+        "can_upload": can(request.user, "upload_return", submitter),
+        "period_key": selectors.period_key(period_start, period_end),
+    }
+    return render(request, "returns/history.html", context)
+
+
+@require_GET
+@require("view_tracker")
+def return_tracker(request):
+    data = selectors.tracker(submitter_code=request.GET.get("submitter", ""), period=request.GET.get("period", ""))
+    data["selected_submitter"] = request.GET.get("submitter", "")
+    data["selected_period"] = request.GET.get("period", "")
+    return render(request, "returns/tracker.html", data)
+
+
+@require_GET
+@require("view_audit_log")
+def audit_log(request):
+    action = request.GET.get("action", "")
+    context = {
+        "page": selectors.audit_events(action=action, page=request.GET.get("page", 1)),
+        "actions": selectors.AUDIT_ACTIONS,
+        "selected_action": action,
+    }
+    return render(request, "returns/audit_log.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@require("enter_outcome_audit")
+def outcome_audit_list(request):
+    form = OutcomeAuditForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.outcome_audit_create(user=request.user, **form.cleaned_data)
+        except services.OutcomeAuditError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Outcome audit findings saved.")
+            return redirect("outcome_audit_list")
+    return render(request, "returns/outcome_audits.html", {"form": form, "audits": selectors.outcome_audits()})

@@ -1,0 +1,48 @@
+// Upload progress for large return files: sends the form with XMLHttpRequest and shows a
+// <progress> bar. Without JavaScript the form posts normally (progressive enhancement).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-upload-progress]");
+  if (!form || !window.FormData || !window.XMLHttpRequest) {
+    return;
+  }
+  var wrapper = form.querySelector(".app-upload-progress");
+  var bar = form.querySelector("progress");
+  var status = form.querySelector("[data-upload-status]");
+  var button = form.querySelector("button[type=submit]");
+
+  function show(percent, text) {
+    bar.value = percent;
+    bar.textContent = percent + "%";
+    status.textContent = text;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.getAttribute("action") || window.location.href);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (e.lengthComputable) {
+        var percent = Math.round((e.loaded / e.total) * 100);
+        show(percent, percent < 100 ? "Uploading: " + percent + "% sent" : "Uploaded. Checking every row…");
+      }
+    });
+    xhr.addEventListener("load", function () {
+      // Show the page the server answered with (the preview, or the validation report).
+      if (xhr.responseURL && xhr.responseURL !== window.location.href) {
+        window.history.replaceState(null, "", xhr.responseURL);
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener("error", function () {
+      button.disabled = false;
+      show(0, "The upload failed. Check your connection and try again.");
+    });
+    wrapper.hidden = false;
+    button.disabled = true;
+    show(0, "Starting upload…");
+    xhr.send(new FormData(form));
+  });
+})();
