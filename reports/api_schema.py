@@ -1,0 +1,286 @@
+"""OpenAPI 3 description of the read-only API v1, served at /api/v1/schema."""
+
+SNAPSHOT = {
+    "type": "object",
+    "required": ["as_of", "frozen_at", "digest"],
+    "properties": {
+        "as_of": {"type": "string", "format": "date"},
+        "frozen_at": {"type": "string", "format": "date-time"},
+        "digest": {"type": "string", "description": "SHA-256 of the frozen content"},
+    },
+}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}},
+}
+NUMBER = {"type": ["number", "null"]}
+MEASURE_REF = {
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "title": {"type": "string"},
+        "unit": {"type": "string"},
+        "direction": {"type": "string", "enum": ["up", "down", "neither"]},
+    },
+}
+
+
+def _param(name: str, where: str, schema: dict, description: str, required: bool = False):
+    return {
+        "name": name,
+        "in": where,
+        "required": required or where == "path",
+        "description": description,
+        "schema": schema,
+    }
+
+
+AS_OF = _param(
+    "as_of",
+    "path",
+    {"type": "string", "pattern": r"^(latest|\d{4}-\d{2}-\d{2})$", "example": "latest"},
+    "A month-end date (YYYY-MM-DD) of a frozen snapshot, or `latest`.",
+)
+CODE = _param(
+    "code",
+    "path",
+    {"type": "string", "pattern": r"^[a-z0-9_-]{1,60}$", "example": "all_crime"},
+    "A measure code.",
+)
+FORMAT = _param(
+    "format",
+    "query",
+    {"type": "string", "enum": ["json", "csv"], "default": "json"},
+    "json (default) or csv; CSV starts with preamble lines naming the snapshot.",
+)
+
+
+def _errors(*statuses: int) -> dict:
+    text = {
+        400: "A parameter is not valid.",
+        403: "Not permitted.",
+        404: "Unknown snapshot, measure, area or period (or one you may not see).",
+    }
+    return {
+        str(s): {
+            "description": text[s],
+            "content": {"application/json": {"schema": ERROR}},
+        }
+        for s in statuses
+    }
+
+
+def _ok(schema: dict, description: str) -> dict:
+    return {
+        "200": {
+            "description": description,
+            "content": {
+                "application/json": {"schema": schema},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    }
+
+
+def _get(summary: str, params: list, ok: dict, *errors: int) -> dict:
+    return {"get": {"summary": summary, "parameters": params, "responses": {**ok, **_errors(*errors)}}}
+
+
+POINT = {
+    "type": "object",
+    "properties": {
+        "period_start": {"type": "string", "format": "date"},
+        "period_end": {"type": "string", "format": "date"},
+        "value": NUMBER,
+        "numerator": NUMBER,
+        "denominator": NUMBER,
+        "respondents": {"type": ["integer", "null"]},
+        "mean": NUMBER,
+        "upper_limit": NUMBER,
+        "lower_limit": NUMBER,
+        "signal": {"type": ["string", "null"]},
+    },
+}
+MEMBER = {
+    "type": "object",
+    "properties": {
+        "area_code": {"type": "string"},
+        "name": {"type": "string"},
+        "count": NUMBER,
+        "population": NUMBER,
+        "population_mid_year": {"type": ["integer", "null"]},
+        "rate_per_1000": NUMBER,
+        "rank": {"type": ["integer", "null"]},
+        "position": {"type": ["string", "null"]},
+    },
+}
+
+
+def api_schema_dict() -> dict:
+    """The schema as a plain dict (deterministic: the server URL is relative)."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Police and Crime Plan performance API",
+            "version": "1.0.0",
+            "description": (
+                "Read-only figures from frozen month-end snapshots. Anonymous callers see "
+                "published snapshots and non-restricted measures only. Contains public sector "
+                "information licensed under the Open Government Licence v3.0."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/snapshots": _get(
+                "Frozen snapshots you may see, newest first",
+                [FORMAT],
+                _ok(
+                    {
+                        "type": "array",
+                        "items": {
+                            **SNAPSHOT,
+                            "properties": {
+                                **SNAPSHOT["properties"],
+                                "published": {"type": "boolean"},
+                            },
+                        },
+                    },
+                    "Snapshots",
+                ),
+                400,
+            ),
+            "/snapshots/{as_of}/measures": _get(
+                "Measures in a snapshot",
+                [AS_OF, FORMAT],
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "snapshot": SNAPSHOT,
+                            "measures": {
+                                "type": "array",
+                                "items": {
+                                    **MEASURE_REF,
+                                    "properties": {
+                                        **MEASURE_REF["properties"],
+                                        "under_reported": {"type": "boolean"},
+                                        "priorities": {
+                                            "type": "array",
+                                            "items": {"type": "integer"},
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "Measures",
+                ),
+                400,
+                404,
+            ),
+            "/snapshots/{as_of}/measures/{code}/series": _get(
+                "A measure's series for one area, with SPC limits and signals",
+                [
+                    AS_OF,
+                    CODE,
+                    _param(
+                        "area",
+                        "query",
+                        {"type": "string", "pattern": r"^[EWSN][0-9]{8}$"},
+                        "GSS code of the area; default the focus force.",
+                    ),
+                    FORMAT,
+                ],
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "snapshot": SNAPSHOT,
+                            "measure": MEASURE_REF,
+                            "area": {"type": "string"},
+                            "points": {"type": "array", "items": POINT},
+                        },
+                    },
+                    "Series",
+                ),
+                400,
+                404,
+            ),
+            "/snapshots/{as_of}/measures/{code}/msg": _get(
+                "Most Similar Group comparison, rates per 1,000 population",
+                [
+                    AS_OF,
+                    CODE,
+                    _param(
+                        "period_end",
+                        "query",
+                        {"type": "string", "format": "date"},
+                        "Month end the window ends with; default the snapshot's comparison.",
+                    ),
+                    _param(
+                        "months",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": 36, "default": 12},
+                        "Length of the window in months.",
+                    ),
+                    FORMAT,
+                ],
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "snapshot": SNAPSHOT,
+                            "measure": MEASURE_REF,
+                            "period_start": {"type": ["string", "null"], "format": "date"},
+                            "period_end": {"type": ["string", "null"], "format": "date"},
+                            "group": {"type": ["string", "null"]},
+                            "mean_of_rates": NUMBER,
+                            "pooled_rate": NUMBER,
+                            "band_low": NUMBER,
+                            "band_high": NUMBER,
+                            "members": {"type": "array", "items": MEMBER},
+                        },
+                    },
+                    "Comparison",
+                ),
+                400,
+                404,
+            ),
+            "/snapshots/{as_of}/outcomes": _get(
+                "Crime outcome counts by crime group and outcome type for one month",
+                [
+                    AS_OF,
+                    _param(
+                        "month",
+                        "query",
+                        {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                        "YYYY-MM; default the latest month in the snapshot.",
+                    ),
+                    _param(
+                        "scheme",
+                        "query",
+                        {"type": "string", "enum": ["home_office", "police_uk"]},
+                        "Outcome scheme; default the first the snapshot holds.",
+                    ),
+                    FORMAT,
+                ],
+                _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "snapshot": SNAPSHOT,
+                            "month": {"type": "string"},
+                            "scheme": {"type": "string"},
+                            "counts": {"type": "array", "items": {"type": "object"}},
+                            "totals": {"type": "array", "items": {"type": "object"}},
+                        },
+                    },
+                    "Outcome counts",
+                ),
+                400,
+                403,
+                404,
+            ),
+        },
+    }
