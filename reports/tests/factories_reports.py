@@ -47,7 +47,7 @@ def _points(as_of: date, months: int = 24, base: float = 100.0) -> list[dict]:
                 "upper_2sigma": base + 15,
                 "lower_2sigma": base - 3,
                 "signal": None,
-                "rules": [],
+                "rules": "",
                 "provisional": False,
             }
         )

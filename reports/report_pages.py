@@ -1,0 +1,160 @@
+"""Reads behind the public page and the thematic Panel report: frozen payloads, charts, the theme (R13, R14)."""
+
+from dataclasses import replace
+
+from django.conf import settings
+
+from pcc_dashboard import charts
+from priorities.models import Measure, Priority, Theme
+from priorities.selectors import measures_visible_to
+from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
+from reports.selectors import snapshot_result
+from returns.periods import previous_month_end
+
+
+def measure_payloads(snapshot: Snapshot, codes: list[str]) -> dict[str, dict]:
+    """`measure:<code>` payloads for these codes, in one query (missing ones left out)."""
+    rows = SnapshotResult.objects.filter(snapshot=snapshot, key__in=[f"measure:{c}" for c in codes])
+    return {key.removeprefix("measure:"): payload for key, payload in rows.values_list("key", "payload")}
+
+
+def main_chart(payload: dict, *, as_of, suffix: str):
+    """The measure's own chart (trend, survey or savings), with a DOM id unique on the page."""
+    chart = charts.measure_charts({**payload, "msg": None, "csp": None}, as_of=as_of)[0]
+    return replace(chart, id=f"{chart.id}-{suffix}")
+
+
+def public_figures(snapshot: Snapshot) -> list[dict]:
+    """R14: each public measure's status sentence and trend chart; restricted measures never enter."""
+    measures = list(measures_visible_to(None).order_by("order", "code"))
+    payloads = measure_payloads(snapshot, [m.code for m in measures])
+    figures = []
+    for measure in measures:
+        payload = payloads.get(measure.code)
+        if payload is None:
+            continue
+        figures.append(
+            {
+                "measure": measure,
+                "sentence": (payload.get("status") or {}).get("sentence", ""),
+                "chart": main_chart(payload, as_of=snapshot.as_of, suffix=measure.code),
+            }
+        )
+    return figures
+
+
+def panel_theme(meeting: Meeting) -> Theme | None:
+    """R13: the override, else the rotation: the nth Panel meeting by date gets rotation[n % len]."""
+    if meeting.theme_override_id:
+        return meeting.theme_override
+    rotation = list(settings.PANEL_THEME_ROTATION)
+    if not rotation:
+        return None
+    earlier = Meeting.objects.filter(board__is_panel=True, date__lt=meeting.date).count()
+    return Theme.objects.filter(number=rotation[earlier % len(rotation)]).first()
+
+
+def panel_snapshot(meeting: Meeting) -> Snapshot | None:
+    """R11: the meeting sees the snapshot at the end of the month before it."""
+    return Snapshot.objects.select_related("publication").filter(as_of=previous_month_end(meeting.date)).first()
+
+
+def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) -> dict:
+    """Everything the thematic report shows, read from the meeting's frozen snapshot."""
+    visible = measures_visible_to(user).order_by("order", "code")
+    priorities = list(Priority.objects.filter(theme=theme).order_by("number").prefetch_related("measures"))
+    visible_codes = set(visible.values_list("code", flat=True))
+    payloads = measure_payloads(snapshot, sorted(visible_codes))
+    commentary = {c.measure_id: c.text for c in Commentary.objects.filter(snapshot=snapshot, measure__isnull=False)}
+    theme_context = Commentary.objects.filter(snapshot=snapshot, theme=theme).values_list("text", flat=True).first()
+    numbers = {p.number for p in priorities}
+    narratives = [
+        item
+        for item in (snapshot_result(snapshot, "narratives") or {}).get("items", [])
+        if item.get("priority_number") in numbers
+    ]
+    sections, caveats, titles = [], [], []
+    for priority in priorities:
+        items = []
+        for measure in sorted(priority.measures.all(), key=lambda m: (m.order, m.code)):
+            payload = payloads.get(measure.code)
+            if measure.code not in visible_codes or payload is None:
+                continue
+            items.append(_measure_item(measure, payload, snapshot, priority, commentary))
+            if measure.code not in titles:
+                titles.append(measure.code)
+                caveats.extend(_caveats(measure))
+        sections.append(
+            {
+                "priority": priority,
+                "measures": items,
+                "narratives": [n for n in narratives if n.get("priority_number") == priority.number],
+            }
+        )
+    return {
+        "theme_context": theme_context,
+        "sections": sections,
+        "caveats": caveats,
+        "measure_count": len(titles),
+    }
+
+
+def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority: Priority, commentary: dict) -> dict:
+    suffix = f"sp{priority.number}-{measure.code}"
+    msg_chart = charts.fig_msg(
+        measure=payload.get("measure") or {},
+        msg=payload.get("msg"),
+        as_of=snapshot.as_of,
+        focus_area=(payload.get("focus_area") or {}).get("code"),
+    )
+    return {
+        "measure": measure,
+        "sentence": (payload.get("status") or {}).get("sentence", ""),
+        "significance": significance_sentence(payload.get("change")),
+        "msg_summary": (payload.get("msg") or {}).get("summary"),
+        "trend_chart": main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
+        "msg_chart": replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
+        "context": commentary.get(measure.pk),
+    }
+
+
+VERDICTS = {
+    "significant_reduction": "a statistically significant reduction",
+    "significant_increase": "a statistically significant increase",
+    "significant_decrease": "a statistically significant decrease",
+    "no_significant_change": "no statistically significant change",
+    "insufficient_data": "too few figures to test for a significant change",
+}
+
+
+def significance_sentence(change: dict | None) -> str:
+    """R4/§5.3: the latest 12 months against the 12 before, in words, with the test's numbers."""
+    if not change:
+        return "No test of change is available for this measure in this snapshot."
+    verdict = VERDICTS.get(change.get("verdict"), "no test result")
+    parts = [f"Latest 12 months against the 12 before: {verdict}"]
+    if change.get("pct_change") is not None:
+        text = f"{change['pct_change']:+.1f}%"
+        if change.get("pct_change_low") is not None and change.get("pct_change_high") is not None:
+            text += f" (95% interval {change['pct_change_low']:+.1f}% to {change['pct_change_high']:+.1f}%)"
+        parts.append(text)
+    elif change.get("diff") is not None:
+        parts.append(f"{change['diff']:+.1f} percentage points")
+    if change.get("p_value") is not None:
+        parts.append(f"p = {change['p_value']:.3g}")
+    return ", ".join(parts) + "."
+
+
+def _caveats(measure: Measure) -> list[dict]:
+    out = []
+    if measure.caveats:
+        out.append({"measure": measure.title, "text": measure.caveats})
+    if measure.under_reported:
+        out.append(
+            {
+                "measure": measure.title,
+                "text": "Under-reported crime: a rise in recording can mean more victims come forward, "
+                "so it is never shown as failure.",
+            }
+        )
+    return out
