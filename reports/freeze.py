@@ -1,0 +1,300 @@
+"""Freezing internals: set-based copy of observations, the frames a freeze reads, results and digests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+import pandas as pd
+from django.conf import settings
+from django.db import connection
+
+from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population
+from reports.models import Annotation, Snapshot, SnapshotObservation, SnapshotResult
+from reports.payloads import FreezeInputs, build_measure_payloads, build_outcomes_payload
+from returns.models import Narrative, Observation, OutcomeAudit, OutcomeCount, Return, Submitter, SubmitterKind
+
+OBSERVATION_COLUMNS = [
+    "measure_code",
+    "area_code",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "respondents",
+    "return_id",
+]
+SORT_COLUMNS = ["measure_code", "area_code", "period_start", "period_end", "return_id"]
+FLOAT_COLUMNS = ["value", "numerator", "denominator", "respondents"]
+RESULT_BATCH = 500
+
+# One row per (measure, area, period): the submitter reporting on its own area first, then the
+# force (it reports for every CSP area), then a CSP, then public data; then the latest decision.
+_COPY_SQL = """
+INSERT INTO {snapshot_obs} (snapshot_id, measure_code, area_code, period_start, period_end,
+                            value, numerator, denominator, respondents, return_id)
+SELECT %s, measure_code, area_code, period_start, period_end,
+       value, numerator, denominator, respondents, return_id
+FROM (
+    SELECT m.code AS measure_code, a.code AS area_code, o.period_start, o.period_end,
+           o.value, o.numerator, o.denominator, o.respondents, o.source_return_id AS return_id,
+           ROW_NUMBER() OVER (
+               PARTITION BY o.measure_id, o.area_id, o.period_start, o.period_end
+               ORDER BY CASE WHEN s.area_id = o.area_id THEN 0
+                             WHEN s.kind = %s THEN 1
+                             WHEN s.kind = %s THEN 2
+                             ELSE 3 END,
+                        COALESCE(r.decided_at, r.uploaded_at) DESC, r.id DESC
+           ) AS preference
+    FROM {observation} o
+    JOIN {ret} r ON r.id = o.source_return_id
+    JOIN {submitter} s ON s.id = r.submitter_id
+    JOIN {measure} m ON m.id = o.measure_id
+    JOIN {area} a ON a.id = o.area_id
+    WHERE r.is_current = %s AND r.status = 'accepted' AND o.period_end <= %s
+) ranked
+WHERE preference = 1
+"""
+
+_READ_SQL = """
+SELECT measure_code, area_code, CAST(period_start AS TEXT), CAST(period_end AS TEXT),
+       value, numerator, denominator, respondents, return_id
+FROM {snapshot_obs} WHERE snapshot_id = %s
+"""
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "snapshot_obs": SnapshotObservation._meta.db_table,
+        "observation": Observation._meta.db_table,
+        "ret": Return._meta.db_table,
+        "submitter": Submitter._meta.db_table,
+        "measure": Measure._meta.db_table,
+        "area": Area._meta.db_table,
+    }
+
+
+def lock_month(as_of: dt.date) -> None:
+    """PostgreSQL: serialise freezes of the same month so the second sees the first's row."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7411, as_of.toordinal()])
+
+
+def reserve_snapshot_id() -> int:
+    """The id the new Snapshot row will take. Its children are written first (the foreign keys
+    are deferred to commit), because the Snapshot row cannot be updated once written."""
+    table = Snapshot._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
+        return int(cursor.fetchone()[0])
+
+
+def observations_copy(*, snapshot_id: int, as_of: dt.date) -> int:
+    """One INSERT … SELECT of every current accepted observation to as_of, duplicates resolved."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COPY_SQL.format(**_tables()),
+            [snapshot_id, SubmitterKind.FORCE, SubmitterKind.CSP, True, as_of],
+        )
+        return cursor.rowcount
+
+
+def observations_frame(snapshot_id: int) -> pd.DataFrame:
+    """A snapshot's stored observations (dates as ISO strings), in canonical order."""
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_SQL.format(**_tables()), [snapshot_id])
+        rows = cursor.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=OBSERVATION_COLUMNS)
+    for column in FLOAT_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["return_id"] = frame["return_id"].astype("int64")
+    frame["period_start"] = frame["period_start"].astype(str).str.slice(0, 10)
+    frame["period_end"] = frame["period_end"].astype(str).str.slice(0, 10)
+    return frame.sort_values(SORT_COLUMNS, kind="stable").reset_index(drop=True)
+
+
+def canonical_json(payload) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _number_text(series: pd.Series) -> pd.Series:
+    return series.map(lambda v: "" if v != v else repr(float(v)))
+
+
+def content_digest(observations: pd.DataFrame, results: list[tuple[str, object]]) -> str:
+    """SHA-256 of sorted observation lines, then each result as key TAB canonical JSON, by key."""
+    frame = observations.sort_values(SORT_COLUMNS, kind="stable")
+    parts = [frame["measure_code"], frame["area_code"], frame["period_start"], frame["period_end"]]
+    parts += [_number_text(frame[column]) for column in FLOAT_COLUMNS]
+    parts.append(frame["return_id"].astype(str))
+    digest = hashlib.sha256()
+    if len(frame):
+        lines = parts[0].str.cat(parts[1:], sep="|")
+        digest.update(("\n".join(lines) + "\n").encode())
+    digest.update(b"--results--\n")
+    for key, payload in sorted(results, key=lambda item: item[0]):
+        digest.update(f"{key}\t{canonical_json(payload)}\n".encode())
+    return digest.hexdigest()
+
+
+def _measures() -> list[dict]:
+    through = Measure.priorities.through.objects.values_list("measure__code", "priority__number")
+    numbers: dict[str, list[int]] = {}
+    for code, number in through:
+        numbers.setdefault(code, []).append(number)
+    fields = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
+              "definition", "method", "caveats"]  # fmt: skip
+    return [
+        {**row, "priorities": sorted(numbers.get(row["code"], []))}
+        for row in Measure.objects.order_by("order", "code").values(*fields)
+    ]
+
+
+def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs:
+    """Load the reference frames a freeze needs: a fixed number of queries, whatever the history."""
+    areas = {
+        code: {"name": name, "kind": kind, "parent": parent}
+        for code, name, kind, parent in Area.objects.values_list("code", "name", "kind", "parent__code")
+    }
+    populations = pd.DataFrame.from_records(
+        list(Population.objects.values_list("area__code", "mid_year", "population")),
+        columns=["area_code", "mid_year", "population"],
+    )
+    members = [
+        {"area_code": code, "valid_from": start, "valid_to": end}
+        for code, start, end in PeerGroupMember.objects.filter(group__name=settings.PCC_PEER_GROUP).values_list(
+            "area__code", "valid_from", "valid_to"
+        )
+    ]
+    annotations = [
+        {
+            "measure_code": row["measure__code"],
+            "area_code": row["area__code"],
+            "date": row["date"],
+            "label": row["label"],
+            "text": row["text"],
+            "recalculate_limits": row["recalculate_limits"],
+        }
+        for row in Annotation.objects.order_by("date", "id").values(
+            "measure__code", "area__code", "date", "label", "text", "recalculate_limits"
+        )
+    ]
+    return FreezeInputs(
+        as_of=as_of,
+        observations=observations,
+        measures=_measures(),
+        areas=areas,
+        populations=populations,
+        peer_group=settings.PCC_PEER_GROUP,
+        peer_members=members,
+        annotations=annotations,
+        focus_area=settings.PCC_FOCUS_FORCE,
+        settings={
+            name: getattr(settings, name)
+            for name in (
+                "SPC_MIN_POINTS",
+                "SPC_RUN_LENGTH",
+                "SPC_TREND_LENGTH",
+                "MSG_BAND_SD",
+                "MSG_AVERAGE",
+                "POPULATION_PUBLICATION_LAG_MONTHS",
+            )  # fmt: skip
+            if hasattr(settings, name)
+        },
+    )
+
+
+def _current(prefix: str = "source_return__") -> dict:
+    return {f"{prefix}is_current": True, f"{prefix}status": "accepted"}
+
+
+def outcomes_payload(as_of: dt.date) -> dict:
+    focus = settings.PCC_FOCUS_FORCE
+    rows = OutcomeCount.objects.filter(area__code=focus, month__lte=as_of, **_current()).values_list(
+        "outcome__scheme", "month", "crime_group", "outcome__code", "count", "source_return__decided_at"
+    )
+    counts = pd.DataFrame.from_records(
+        [(s, m.isoformat(), g, c, n, d.isoformat() if d else "") for s, m, g, c, n, d in rows],
+        columns=["scheme", "month", "crime_group", "outcome_code", "count", "decided_at"],
+    )
+    counts["count"] = counts["count"].astype("int64")
+    types = list(
+        OutcomeType.objects.order_by("scheme", "order").values("scheme", "code", "name", "outcome_group", "order")
+    )
+    audits = [
+        {
+            "month": a.month.isoformat(),
+            "crime_group": a.crime_group,
+            "sampled": a.sampled,
+            "correct": a.correct,
+            "share_correct": round(a.share_correct, 4),
+            "note": a.note,
+        }
+        for a in OutcomeAudit.objects.filter(area__code=focus, month__lte=as_of).order_by("month", "crime_group", "id")
+    ]
+    return build_outcomes_payload(counts, types, audits, as_of=as_of)
+
+
+def narratives_payload(as_of: dt.date) -> dict:
+    rows = (
+        Narrative.objects.filter(
+            source_return__submitter__kind=SubmitterKind.CSP, source_return__period__end__lte=as_of, **_current()
+        )
+        .order_by("source_return__period__end", "source_return__submitter__name", "priority_number")
+        .values_list(
+            "source_return__submitter__name",
+            "source_return__submitter__area__code",
+            "source_return__period__start",
+            "source_return__period__end",
+            "priority_number",
+            "text",
+        )
+    )
+    return {
+        "items": [
+            {
+                "submitter": name,
+                "area_code": area,
+                "period_start": start.isoformat(),
+                "period_end": end.isoformat(),
+                "priority_number": number,
+                "text": text,
+            }
+            for name, area, start, end, number, text in rows
+        ]
+    }
+
+
+def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> dict[str, tuple[str, dict]]:
+    """Every payload of PAYLOADS.md, keyed, each with the measure code it belongs to ("" if none)."""
+    results, overview = build_measure_payloads(freeze_inputs(as_of=as_of, observations=observations))
+    results["overview"] = ("", overview)
+    results["outcomes"] = ("", outcomes_payload(as_of))
+    results["narratives"] = ("", narratives_payload(as_of))
+    # Store exactly what a reader will load back (tuples → lists, keys → strings).
+    return {key: (code, json.loads(canonical_json(payload))) for key, (code, payload) in results.items()}
+
+
+def results_store(*, snapshot_id: int, results: dict[str, tuple[str, dict]]) -> None:
+    SnapshotResult.objects.bulk_create(
+        (
+            SnapshotResult(snapshot_id=snapshot_id, key=key, measure_code=code, payload=payload)
+            for key, (code, payload) in sorted(results.items())
+        ),
+        batch_size=RESULT_BATCH,
+    )
+
+
+def stored_digest(snapshot: Snapshot) -> tuple[str, int]:
+    """Recompute a snapshot's digest and observation count from its stored rows."""
+    observations = observations_frame(snapshot.pk)
+    results = list(
+        SnapshotResult.objects.filter(snapshot=snapshot).values_list("key", "payload").iterator(chunk_size=500)
+    )
+    return content_digest(observations, results), len(observations)
