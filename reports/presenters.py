@@ -1,0 +1,115 @@
+"""Words for frozen payloads on snapshot pages: status tags, significance in plain English (no HTML)."""
+
+from __future__ import annotations
+
+from reports.analysis.status import format_value
+
+# GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
+TONE_TAGS = {
+    "improvement": ("Improvement", "govuk-tag--blue"),
+    "concern": ("Concern", "govuk-tag--orange"),
+    "neutral": ("Special cause variation", "govuk-tag--purple"),
+    "common_cause": ("Common cause variation", "govuk-tag--grey"),
+}
+UNDER_REPORTED_TAG = ("Trend and context only", "govuk-tag--purple")
+NO_FIGURES_TAG = ("No figures in this snapshot", "govuk-tag--grey")
+
+VERDICTS = {
+    "significant_reduction": "Statistically significant reduction",
+    "significant_increase": "Statistically significant increase",
+    "significant_decrease": "Statistically significant decrease",
+    "no_significant_change": "No statistically significant change",
+    "insufficient_data": "Not enough data to test",
+}
+UNDER_REPORTED_VERDICTS = {
+    "significant_reduction": "Statistically significant fall in recorded numbers",
+    "significant_increase": "Statistically significant rise in recorded numbers (accepted: under-reported crime)",
+}
+MSG_POSITIONS = {
+    "significantly_above": "significantly above the group average (outside the band)",
+    "above": "above the group average (inside the band)",
+    "average": "at the group average",
+    "below": "below the group average (inside the band)",
+    "significantly_below": "significantly below the group average (outside the band)",
+}
+
+
+def status_tag(entry: dict | None, *, under_reported: bool) -> dict:
+    """{"word", "css"} for a measure's status; R5: under-reported measures never get improvement/concern."""
+    if entry is None:
+        word, css = NO_FIGURES_TAG
+    elif under_reported:
+        word, css = UNDER_REPORTED_TAG
+    else:
+        word, css = TONE_TAGS.get((entry.get("status") or {}).get("tone"), NO_FIGURES_TAG)
+    return {"word": word, "css": css}
+
+
+def attach_statuses(priorities, overview: dict | None) -> None:
+    """Give each visible measure of each priority its frozen overview entry and status tag."""
+    entries = {m["code"]: m for m in (overview or {}).get("measures", [])}
+    for priority in priorities:
+        for measure in getattr(priority, "visible_measures", []):
+            entry = entries.get(measure.code)
+            measure.snapshot_entry = entry
+            measure.status_tag = status_tag(entry, under_reported=measure.under_reported)
+            measure.status_sentence = ((entry or {}).get("status") or {}).get("sentence", "")
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value:+.1f}%"
+
+
+def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, str]]:
+    """Summary-list rows (key, value) for a frozen change test (R4 counts or R7 surveys)."""
+    if not change:
+        return []
+    under_reported = bool(measure.get("under_reported"))
+    verdict = change.get("verdict")
+    words = (UNDER_REPORTED_VERDICTS.get(verdict) if under_reported else None) or VERDICTS.get(verdict, verdict)
+    p_value = change.get("p_value")
+    p_text = "" if p_value is None else ("less than 0.001" if p_value < 0.001 else f"{p_value:.3f}")
+    if change.get("test") == "two_proportion_z":
+        rows = [
+            ("Earlier survey", f"{change.get('pct1')}% of {change.get('n1')} respondents"),
+            ("Latest survey", f"{change.get('pct2')}% of {change.get('n2')} respondents"),
+            ("Change", "" if change.get("diff") is None else f"{change['diff']:+.1f} percentage points"),
+            ("Test", "Two-proportion z test, 5% significance level"),
+        ]
+    else:
+        unit = measure.get("unit", "count")
+        interval = ""
+        if change.get("pct_change_low") is not None and change.get("pct_change_high") is not None:
+            interval = f"{_pct(change['pct_change_low'])} to {_pct(change['pct_change_high'])}"
+        rows = [
+            ("Latest 12 months", format_value(change.get("current"), unit)),
+            ("Previous 12 months", format_value(change.get("previous"), unit)),
+            ("Percentage change", _pct(change.get("pct_change")) or "not defined (no previous count)"),
+            ("95% interval of the change", interval or "not available"),
+            ("Test", "Exact conditional (binomial) test of the two counts, 5% significance level"),
+        ]
+    return rows + [("p-value", p_text or "not available"), ("Verdict", words or "")]
+
+
+def msg_rows(msg: dict | None) -> list[tuple[str, str]]:
+    """Summary-list rows for the frozen Most Similar Group comparison (R3, §5.2)."""
+    if not msg:
+        return []
+    summary = msg.get("summary") or {}
+    used = "mean of members' rates" if summary.get("average_used", "mean") == "mean" else "pooled rate"
+    rows = [("Group", msg.get("group", "")), ("Period", f"{msg.get('period_start')} to {msg.get('period_end')}")]
+    if summary.get("average") is not None:
+        rows.append(("Group average", f"{summary['average']:.2f} per 1,000 ({used})"))
+    if summary.get("pooled_rate") is not None:
+        rows.append(("Pooled rate", f"{summary['pooled_rate']:.2f} per 1,000"))
+    if summary.get("focus_rank") is not None:
+        rows.append(
+            (
+                "Rank",
+                f"{summary['focus_rank']} of {summary.get('group_size')} "
+                f"(1 = {summary.get('rank_1_is', 'lowest')} rate)",
+            )
+        )
+    if summary.get("focus_position"):
+        rows.append(("Position", MSG_POSITIONS.get(summary["focus_position"], summary["focus_position"])))
+    return rows
