@@ -1,0 +1,252 @@
+"""Browser suite harness: a real server in a subprocess, Debian chromium via Playwright, and axe-core.
+
+The server runs `manage.py runserver` against a file SQLite database in a temporary folder, set up
+with the same commands a co-ordinator uses (migrate, import_reference, import_plan, seed_demo).
+A subprocess rather than pytest-django's live_server: snapshot rows are protected by database
+triggers, so the TransactionTestCase flush behind live_server would fail.
+
+Add a page to the suite with `axe_check(page, site.url("/path/"))` on a page from `page` (anonymous)
+or `page_as("coordinator")` (signed in).
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM = os.environ.get("PCC_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# WCAG 2.2 AA, as GDS monitors it; wcag22aa must be named or axe skips target-size.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DEMO_TO = "2015-03"
+PASSWORD = "browser-suite-passphrase-2015"
+ROLES = ("coordinator", "csp_submitter", "police_submitter", "panel", "pdg")
+
+# Make users, one per role, each tied to a submitter where the role needs one. Idempotent.
+_MAKE_USERS = """
+import json
+from django.contrib.auth.models import Group, User
+from returns.models import Submitter, SubmitterKind, SubmitterMembership
+from returns.services import submitters_ensure
+submitters_ensure()
+kinds = {"csp_submitter": SubmitterKind.CSP, "police_submitter": SubmitterKind.FORCE}
+made = {}
+for role in %(roles)r:
+    user, _ = User.objects.get_or_create(username="browser-" + role.replace("_", "-"))
+    user.set_password(%(password)r)
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    submitter = None
+    if role in kinds:
+        submitter = Submitter.objects.filter(kind=kinds[role]).order_by("code").first()
+        SubmitterMembership.objects.get_or_create(user=user, submitter=submitter)
+    made[role] = {"username": user.username, "submitter": submitter.code if submitter else None}
+print("USERS=" + json.dumps(made))
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Site:
+    """The running app: its base URL, the environment it runs with, and its temporary folder."""
+
+    base_url: str
+    env: dict
+    folder: Path
+    users: dict = field(default_factory=dict)
+    has_demo: bool = False
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def manage(self, *args: str, timeout: int = 900) -> str:
+        """Run a management command against the suite's database and return its output."""
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    def has_command(self, name: str) -> bool:
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "manage.py", "help", name], cwd=ROOT, env=self.env, capture_output=True, timeout=120
+        )
+        return result.returncode == 0
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, seconds: int = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"runserver exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - loopback URL we built
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError(f"runserver did not answer on {url} within {seconds}s")
+
+
+@pytest.fixture(scope="session")
+def site():
+    """Set up a database, start the app on a free loopback port, and stop it after the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
+    folder = Path(tempfile.mkdtemp(prefix="pcc-browser-"))
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "PCC_PROFILE": "development",
+        "PCC_ALLOW_INSECURE_KEY": "1",
+        "PCC_REQUIRE_2FA": "0",
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "RETURN_FILES_DIR": str(folder / "files"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.pop("SECRET_KEY", None)
+    site = Site(base_url=f"http://127.0.0.1:{port}", env=env, folder=folder)
+    site.manage("migrate", "--noinput", "-v0")
+    site.manage("import_reference")
+    site.manage("import_plan", "fixtures/plan_leicestershire_2014.yaml")
+    if site.has_command("seed_demo"):
+        site.manage("seed_demo", "--to", DEMO_TO)
+        site.has_demo = True
+    out = site.manage("shell", "-c", _MAKE_USERS % {"roles": ROLES, "password": PASSWORD})
+    site.users = json.loads(out.split("USERS=", 1)[1].strip())
+    log = open(folder / "runserver.log", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_until_up(site.url("/"), server)
+        yield site
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        server_log = (folder / "runserver.log").read_text(errors="replace")
+        if "Traceback" in server_log:
+            print("\n--- runserver log (contains a traceback) ---\n" + server_log[-8000:])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, site):
+    """A fresh anonymous browser tab (own cookies)."""
+    context = browser.new_context(base_url=site.base_url)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page, site, role: str) -> None:
+    """Sign in through the real form as the suite's user for `role`."""
+    page.goto(site.url("/accounts/sign-in/"))
+    page.fill("#id_username", site.users[role]["username"])
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    assert "Signed in as " + site.users[role]["username"] in page.inner_text("body"), page.url
+
+
+@pytest.fixture(scope="session")
+def _role_states(browser, site, tmp_path_factory):
+    """Sign in once per role and keep the cookies, so each test starts signed in without the form."""
+    states = {}
+
+    def state_for(role: str) -> str:
+        if role not in states:
+            context = browser.new_context(base_url=site.base_url)
+            sign_in(context.new_page(), site, role)
+            path = tmp_path_factory.mktemp("state") / f"{role}.json"
+            context.storage_state(path=str(path))
+            context.close()
+            states[role] = str(path)
+        return states[role]
+
+    return state_for
+
+
+@pytest.fixture
+def page_as(browser, site, _role_states):
+    """page_as(role) → a browser tab signed in as that role's user."""
+    contexts = []
+
+    def make(role: str):
+        context = browser.new_context(base_url=site.base_url, storage_state=_role_states(role))
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def axe_check(page, url: str | None = None, *, exclude: list[str] | None = None):
+    """Open `url` (if given) and assert axe-core finds no WCAG 2.2 AA violations; return the result."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    if url is not None:
+        page.goto(url)
+    page.wait_for_load_state("load")
+    context = {"exclude": [[selector] for selector in exclude]} if exclude else None
+    result = Axe().run(page, context=context, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert result.violations_count == 0, f"axe found problems on {page.url}:\n{result.generate_report()}"
+    return result
+
+
+@pytest.fixture(name="axe_check")
+def axe_check_fixture():
+    return axe_check
