@@ -8,15 +8,56 @@ PLAN_FILE = Path(__file__).parent / "fixtures" / "plan_leicestershire_2014.yaml"
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
 
 
+_PLAN_ROWS: list | None = None
+
+
+def _plan_models():
+    from priorities import models as p
+    from returns import models as r
+
+    return [
+        p.Area,
+        p.Population,
+        p.PeerGroup,
+        p.PeerGroupMember,
+        p.OutcomeType,
+        p.Plan,
+        p.Theme,
+        p.Priority,
+        p.Measure,
+        p.Measure.priorities.through,
+        r.Submitter,
+        r.DataSetItem,
+    ]
+
+
 @pytest.fixture
 def plan(db):
-    """Reference data, the Leicestershire plan, and the submitters with their agreed data sets."""
+    """Reference data, the Leicestershire plan, and the submitters with their agreed data sets.
+
+    Loaded through the real services once per session, then restored in bulk from memory for each
+    later test (the services issue over a thousand queries, which is slow on PostgreSQL).
+    """
+    global _PLAN_ROWS
+    from django.core.management.color import no_style
+    from django.db import connection
+
     from priorities.services import plan_import, plan_load_file, reference_import
     from returns.services import submitters_ensure
 
-    reference_import()
-    plan_import(data=plan_load_file(PLAN_FILE))
-    submitters_ensure()
+    models = _plan_models()
+    if _PLAN_ROWS is None or models[0].objects.exists():
+        if not models[0].objects.exists():
+            reference_import()
+            plan_import(data=plan_load_file(PLAN_FILE))
+            submitters_ensure()
+        _PLAN_ROWS = [(model, list(model.objects.all())) for model in models]
+        return
+    for model, rows in _PLAN_ROWS:
+        model.objects.bulk_create(rows)
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
 
 
 @pytest.fixture

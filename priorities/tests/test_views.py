@@ -1,0 +1,35 @@
+"""The home page lists the plan; restricted measures are hidden from those not entitled (R6)."""
+
+import pytest
+
+
+@pytest.mark.parametrize("role", [None, "panel"])
+def test_home_hides_restricted_measures_from_public_and_panel(plan, client_for, client, role):
+    response = client_for(role) if role else client
+    html = response.get("/").content.decode()
+    assert "Theme 4: Protecting the Vulnerable" in html
+    assert "SP18: Deliver £20 million of revenue savings" in html
+    assert "High-risk domestic abuse cases referred to MARAC" not in html
+    # SP6 and SP15 still appear, with the narrative saying why no figures are shown.
+    assert "SP6:" in html and "SP15:" in html
+    assert "No figures are published for this priority" in html
+
+
+@pytest.mark.parametrize("role", ["coordinator", "pdg", "police_submitter"])
+def test_home_shows_restricted_measures_to_entitled_roles(plan, client_for, role):
+    html = client_for(role).get("/").content.decode()
+    assert "High-risk domestic abuse cases referred to MARAC" in html
+    assert "Restricted: not published" in html
+
+
+def test_home_lists_every_theme_and_priority(plan, client):
+    html = client.get("/").content.decode()
+    for number in range(1, 19):
+        assert f"SP{number}:" in html
+    assert html.count('class="govuk-heading-l" id="theme-') == 4
+    assert "Stand-in wording" in html
+
+
+def test_home_query_count_bounded(plan, client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        assert client.get("/").status_code == 200
