@@ -9,14 +9,14 @@ No targets anywhere (R2); under-reported measures never get improvement or conce
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import json
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from plotly.utils import PlotlyJSONEncoder
 
 from reports.analysis.status import format_value
 
@@ -84,9 +84,32 @@ class Chart:
         return f"chart-{self.id}-data"
 
 
+def _plain(value):
+    """numpy arrays and scalars, dates and tuples as JSON-ready Python (lists, not base64 typed arrays)."""
+    if isinstance(value, dict):
+        if "bdata" in value and "dtype" in value:
+            # plotly >= 6 packs numpy arrays as base64 typed arrays; the table and tests want lists.
+            array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            if value.get("shape"):
+                array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+            return _plain(array)
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def figure_data(fig: go.Figure) -> dict:
     """A plotly figure as plain JSON-ready Python (numpy arrays and dates converted), with config."""
-    data = json.loads(json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder))
+    data = _plain(fig.to_dict())
     data["config"] = dict(CONFIG)
     return data
 

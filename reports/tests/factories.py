@@ -286,6 +286,7 @@ def snapshot_with_results(
     points: int = 24,
     measures=None,
     narratives: list[dict] | None = None,
+    payload_hook=None,
 ):
     """A frozen Snapshot with overview, measure:<code>, outcomes and narratives results (needs the plan)."""
     from priorities.models import Measure
@@ -293,6 +294,9 @@ def snapshot_with_results(
 
     measures = list(measures if measures is not None else Measure.objects.prefetch_related("priorities"))
     payloads = {m.code: measure_payload(m, as_of=as_of, points=points, seed=i + 1) for i, m in enumerate(measures)}
+    if payload_hook is not None:
+        for payload in payloads.values():
+            payload_hook(payload)
     digest = hashlib.sha256(f"{as_of}-{points}-{sorted(payloads)}".encode()).hexdigest()
     snapshot = Snapshot.objects.create(
         as_of=as_of,

@@ -240,3 +240,33 @@ def test_cached_page_has_no_csrf_token_in_shared_fragment(client_for, snapshot):
     for raw in fragments:
         assert b"csrfmiddlewaretoken" not in raw
         assert b"Signed in as" not in raw
+
+
+# --- end to end: real returns frozen by snapshot_freeze, then every page and a download ----------
+
+
+def test_end_to_end_freeze_then_render_pages(client, plan):
+    from reports.services import snapshot_freeze, snapshot_publish
+    from reports.tests.snapshot_data import demo_history
+
+    demo_history()
+    snapshot = snapshot_freeze(as_of=dt.date(2014, 5, 31))
+    snapshot_publish(snapshot=snapshot)
+    urls = [
+        reverse("snapshot_overview", args=[AS_OF]),
+        reverse("theme_detail", args=[AS_OF, 3]),
+        reverse("priority_detail", args=[AS_OF, 6]),
+        reverse("priority_detail", args=[AS_OF, 10]),
+        reverse("measure_detail", args=[AS_OF, "all_crime"]),
+        reverse("measure_detail", args=[AS_OF, "burglary_dwelling"]),
+        reverse("measure_detail", args=[AS_OF, "victim_satisfaction"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert "Data as at 31 May 2014" in html and RESTRICTED_TITLE not in html
+    html = client.get(reverse("measure_detail", args=[AS_OF, "all_crime"])).content.decode()
+    assert "chart-trend-data" in html and "All crime: 12 months to" in html
+    csv_response = client.get(reverse("measure_download", args=[AS_OF, "all_crime", "trend", "csv"]))
+    assert csv_response.status_code == 200 and snapshot.digest in csv_response.content.decode("utf-8-sig")

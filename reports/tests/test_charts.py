@@ -1,0 +1,201 @@
+"""pcc_dashboard.charts: figures as dicts, titles with units and snapshot, summaries, tables equal to the data."""
+
+import datetime as dt
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from pcc_dashboard.charts import (
+    SIGNAL_STYLE,
+    fig_csp,
+    fig_msg,
+    fig_outcomes,
+    fig_savings,
+    fig_survey,
+    fig_trend,
+    figure_data,
+    measure_charts,
+)
+from reports.tests.factories import measure_payload, outcomes_payload, trend_points
+
+AS_OF = dt.date(2014, 5, 31)
+
+
+class _Priorities:
+    def all(self):
+        return [SimpleNamespace(number=10)]
+
+
+def _measure(
+    code="all_crime", *, unit="count", direction="down", under_reported=False, frequency="monthly", msg_comparable=True
+):
+    return SimpleNamespace(
+        code=code,
+        title=code.replace("_", " ").capitalize(),
+        unit=unit,
+        direction=direction,
+        under_reported=under_reported,
+        restricted=False,
+        frequency=frequency,
+        msg_comparable=msg_comparable,
+        definition="d",
+        method="m",
+        caveats="c",
+        priorities=_Priorities(),
+    )
+
+
+@pytest.fixture
+def crime():
+    return measure_payload(_measure(), as_of=AS_OF, points=24)
+
+
+def _assert_plain(figure):
+    assert set(figure) >= {"data", "layout", "config"}
+    assert figure["config"] == {"displaylogo": False, "responsive": True}
+    json.dumps(figure)  # JSON-ready: no numpy, no dates
+    assert "title" not in figure["layout"] or not figure["layout"]["title"].get("text")
+
+
+def test_fig_trend_returns_plain_figure_with_units_snapshot_and_table(crime):
+    chart = fig_trend(measure=crime["measure"], trend=crime["trend"], as_of=AS_OF, annotations=crime["annotations"])
+    _assert_plain(chart.figure)
+    assert "Data as at 31 May 2014" in chart.title and "number per month" in chart.title
+    assert "per month" in chart.figure["layout"]["yaxis"]["title"]["text"]
+    assert chart.figure["layout"]["xaxis"]["title"]["text"]
+    last = crime["trend"]["points"][-1]
+    assert f"{last['value']:,.0f}" in chart.summary and "May 2014" in chart.summary
+    values = chart.figure["data"][0]["y"]
+    assert [row[2] for row in chart.table_rows] == values == [p["value"] for p in crime["trend"]["points"]]
+    assert [row[1] for row in chart.table_rows] == chart.figure["data"][0]["x"]
+    # 2-sigma lines dotted, limits dashed, an annotation as a vertical line with its label
+    dashes = {t["name"]: t["line"].get("dash") for t in chart.figure["data"] if t.get("mode") == "lines"}
+    assert dashes["2-sigma lines"] == "dot" and dashes["Process limits"] == "dash"
+    assert any(s["type"] == "line" for s in chart.figure["layout"]["shapes"])
+    assert any(a["text"] == "Recording practice changed" for a in chart.figure["layout"]["annotations"])
+
+
+def test_fig_trend_signals_are_coloured_and_symbol_coded_with_words(crime):
+    chart = fig_trend(measure=crime["measure"], trend=crime["trend"], as_of=AS_OF)
+    markers = {t["name"]: t["marker"] for t in chart.figure["data"] if t.get("mode") == "markers"}
+    assert "Special cause: improvement" in markers  # the factory's series ends with a step down
+    for name, marker in markers.items():
+        style = next(s for s in SIGNAL_STYLE.values() if s["label"] == name)
+        assert marker["color"] == style["colour"] and marker["symbol"] == style["symbol"]
+    assert len({s["symbol"] for s in SIGNAL_STYLE.values()}) == len(SIGNAL_STYLE)
+    assert len({s["colour"] for s in SIGNAL_STYLE.values()}) == len(SIGNAL_STYLE)
+    assert "improvement" in chart.summary
+
+
+def test_fig_trend_under_reported_never_improvement_or_concern():
+    payload = measure_payload(
+        _measure("hate_crime", direction="neither", under_reported=True, msg_comparable=False), as_of=AS_OF
+    )
+    for point in payload["trend"]["points"][-3:]:
+        point["signal"] = "concern"  # even a payload that says so is drawn neutral (R5)
+    chart = fig_trend(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
+    names = {t["name"] for t in chart.figure["data"]}
+    assert "Special cause: improvement" not in names and "Special cause: concern" not in names
+    assert "Special cause: neither improvement nor concern" in names
+    assert "concern" not in chart.summary and all("concern" not in row[8] for row in chart.table_rows)
+
+
+def test_fig_trend_few_points_labels_limits_provisional():
+    points = trend_points([10.0, 12.0, 11.0, 13.0, 12.0], end=AS_OF, direction="down")
+    chart = fig_trend(
+        measure={"title": "Burglary", "unit": "count", "frequency": "monthly"}, trend={"points": points}, as_of=AS_OF
+    )
+    assert any("provisional" in t["name"] for t in chart.figure["data"])
+    assert "provisional" in chart.summary
+
+
+def test_fig_msg_sorted_force_highlighted_by_colour_pattern_and_label(crime):
+    chart = fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF)
+    _assert_plain(chart.figure)
+    bar = chart.figure["data"][0]
+    assert bar["x"] == sorted(bar["x"])
+    force = bar["y"].index("Leicestershire (this force)")
+    assert bar["marker"]["pattern"]["shape"][force] == "/"
+    assert len(set(bar["marker"]["color"])) == 2
+    assert [row[6] for row in chart.table_rows] == bar["x"]
+    shapes = chart.figure["layout"]["shapes"]
+    assert any(s["type"] == "rect" for s in shapes) and any(s["type"] == "line" for s in shapes)
+    average = crime["msg"]["summary"]["average"]
+    assert f"{average:.2f}" in chart.summary and "ranked" in chart.summary
+    assert "rate per 1,000" in chart.title and "Data as at 31 May 2014" in chart.title
+
+
+def test_fig_csp_small_multiples_one_per_area(crime):
+    chart = fig_csp(measure=crime["measure"], csp=crime["csp"], as_of=AS_OF)
+    _assert_plain(chart.figure)
+    assert len(chart.figure["data"]) == len(crime["csp"]) == 5
+    assert len({t["xaxis"] for t in chart.figure["data"]}) == 5  # each in its own panel
+    assert len(chart.table_rows) == sum(len(a["points"]) for a in crime["csp"])
+    assert [r[3] for r in chart.table_rows[:24]] == chart.figure["data"][0]["y"]
+    assert "Rutland" in chart.summary
+
+
+def test_fig_survey_has_wilson_error_bars():
+    payload = measure_payload(
+        _measure("victim_satisfaction", unit="percentage", direction="up", frequency="quarterly", msg_comparable=False),
+        as_of=AS_OF,
+        points=8,
+    )
+    chart = fig_survey(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
+    _assert_plain(chart.figure)
+    trace = chart.figure["data"][0]
+    last = payload["trend"]["points"][-1]
+    assert trace["error_y"]["array"][-1] == pytest.approx(last["ci_high"] - last["value"])
+    assert trace["error_y"]["arrayminus"][-1] == pytest.approx(last["value"] - last["ci_low"])
+    assert f"{last['ci_low']:.1f}%" in chart.summary and "900 respondents" in chart.summary
+    assert [r[2] for r in chart.table_rows] == trace["y"]
+    assert "Percentage" in chart.figure["layout"]["yaxis"]["title"]["text"]
+
+
+def test_fig_savings_challenge_line_never_a_target():
+    payload = measure_payload(
+        _measure("revenue_savings", unit="pounds", direction="up", frequency="quarterly", msg_comparable=False),
+        as_of=AS_OF,
+        points=8,
+    )
+    chart = fig_savings(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
+    _assert_plain(chart.figure)
+    text = json.dumps(chart.figure).lower() + chart.title.lower() + chart.summary.lower()
+    assert "challenge" in text and "target" not in text
+    assert chart.figure["layout"]["shapes"][0]["y0"] == 20_000_000
+    assert "£4m" in chart.summary and "20% of the £20m challenge" in chart.summary
+    assert "£" in chart.figure["layout"]["yaxis"]["title"]["text"]
+
+
+def test_fig_outcomes_code_order_neutral_palette():
+    outcomes = outcomes_payload(as_of=AS_OF)
+    outcomes["outcome_types"].reverse()  # the payload order must not matter: the code order does
+    chart = fig_outcomes(outcomes=outcomes, as_of=AS_OF)
+    _assert_plain(chart.figure)
+    names = [t["name"] for t in chart.figure["data"]]
+    assert names[0].startswith("1: Charged") and names[-1].startswith("18: Investigation complete")
+    colours = {t["marker"]["color"] for t in chart.figure["data"]}
+    for colour in colours:  # greys only: no red or green cast, channels within 20 of each other
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert max(r, g, b) - min(r, g, b) <= 20 and r <= b and g <= b
+    assert chart.figure["layout"]["barmode"] == "stack"
+    assert chart.table_header[1] == "Charged/Summonsed" and chart.table_header[-1] == "Total"
+    first = chart.table_rows[0]
+    assert first[1:-1] == [t["y"][0] for t in chart.figure["data"]] and first[-1] == sum(first[1:-1])
+    assert "May 2014" in chart.summary and "no outcome ranks above another" in chart.summary
+    share = fig_outcomes(outcomes=outcomes, as_of=AS_OF, share=True)
+    assert sum(share.table_rows[0][1:]) == pytest.approx(100, abs=0.5)
+
+
+def test_no_targets_anywhere(crime):
+    for chart in measure_charts(crime, as_of=AS_OF):
+        assert "target" not in json.dumps(chart.figure).lower() + chart.summary.lower() + chart.title.lower()
+
+
+def test_figure_data_converts_numpy():
+    import numpy as np
+    import plotly.graph_objects as go
+
+    data = figure_data(go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.5, 2.5, 3.5]))))
+    assert data["data"][0]["y"] == [1.5, 2.5, 3.5]
