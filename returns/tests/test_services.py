@@ -1,0 +1,231 @@
+"""Services: dense versions, acceptance supersedes, one current, all-or-nothing, upload validation."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from returns import selectors
+from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
+from returns.periods import add_months, month_bounds
+from returns.services import (
+    FORCE_SUBMITTER,
+    OutcomeAuditError,
+    ReturnConflict,
+    outcome_audit_create,
+    period_for,
+    return_accept,
+    return_reject,
+    return_submit,
+    return_upload,
+)
+
+UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
+START, END = date(2014, 4, 1), date(2014, 6, 30)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def force(plan):
+    return Submitter.objects.get(code=FORCE_SUBMITTER)
+
+
+def _rows(value: float = 10.0, measure: str = "all_crime") -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"measure_code": measure, "area_code": "E23000021", "period_start": START, "period_end": END, "value": value}]
+    )
+
+
+def _submit(force, value: float = 10.0) -> Return:
+    return return_submit(
+        submitter=force,
+        period=period_for(start=START, end=END),
+        rows=_rows(value),
+        raw=b"x%f" % value,
+        original_name="r.csv",
+    )
+
+
+def test_return_submit_versions_are_dense(force):
+    versions = [_submit(force, v).version for v in range(1, 5)]
+    assert versions == [1, 2, 3, 4]
+
+
+def test_return_accept_supersedes_earlier_current(force):
+    v1, v2 = _submit(force, 1), _submit(force, 2)
+    return_accept(ret=v1)
+    return_accept(ret=v2)
+    v1.refresh_from_db()
+    v2.refresh_from_db()
+    assert (v1.status, v1.is_current) == (ReturnStatus.SUPERSEDED, False)
+    assert (v2.status, v2.is_current) == (ReturnStatus.ACCEPTED, True)
+    assert Return.objects.filter(is_current=True).count() == 1
+    assert AuditEvent.objects.filter(action="accept").count() == 2
+
+
+def test_one_current_is_a_database_constraint(force):
+    v1, v2 = _submit(force, 1), _submit(force, 2)
+    return_accept(ret=v1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Return.objects.filter(pk=v2.pk).update(status=ReturnStatus.ACCEPTED, is_current=True)
+
+
+def test_return_accept_rejected_version_conflicts(force):
+    ret = _submit(force)
+    return_reject(ret=ret, reason="wrong totals")
+    with pytest.raises(ReturnConflict):
+        return_accept(ret=ret)
+
+
+def test_return_submit_failing_row_leaves_nothing(force):
+    rows = pd.concat([_rows(1), _rows(2, measure="no_such_measure")], ignore_index=True)
+    with pytest.raises(ValueError):
+        return_submit(
+            submitter=force, period=period_for(start=START, end=END), rows=rows, raw=b"x", original_name="r.csv"
+        )
+    assert Return.objects.count() == 0 and Observation.objects.count() == 0
+
+
+def test_return_submit_database_check_rolls_back_everything(force):
+    rows = _rows(1)
+    rows["numerator"] = 5.0
+    rows["denominator"] = 2.0  # numerator above denominator: the DB CHECK fails mid-insert
+    with pytest.raises(IntegrityError):
+        return_submit(
+            submitter=force, period=period_for(start=START, end=END), rows=rows, raw=b"x", original_name="r.csv"
+        )
+    assert Return.objects.count() == 0 and Observation.objects.count() == 0
+
+
+def test_return_upload_with_bad_row_writes_only_failure_audit(force):
+    raw = (UPLOADS / "negative.csv").read_bytes()
+    outcome = return_upload(submitter=force, start=START, end=END, raw=raw, file_name="negative.csv")
+    assert outcome.ret is None
+    assert Return.objects.count() == 0 and Observation.objects.count() == 0
+    details = AuditEvent.objects.get(action="upload_failed").details
+    assert any(p["column"] == "value" and "must not be negative" in p["message"] for p in details["problems"])
+
+
+def test_return_upload_valid_stores_with_warnings(force):
+    outcome = return_upload(
+        submitter=force, start=START, end=END, raw=(UPLOADS / "valid.csv").read_bytes(), file_name="valid.csv"
+    )
+    assert outcome.ret.row_count == 5
+    # The force's quarterly data set has six measures; valid.csv holds only two of them.
+    assert outcome.ret.warnings and all(w["severity"] == "warning" for w in outcome.ret.warnings)
+
+
+def test_return_upload_accept_makes_it_current(force):
+    outcome = return_upload(
+        submitter=force,
+        start=START,
+        end=END,
+        raw=(UPLOADS / "valid.csv").read_bytes(),
+        file_name="valid.csv",
+        accept=True,
+    )
+    assert outcome.ret.is_current and outcome.ret.status == ReturnStatus.ACCEPTED
+
+
+def test_return_upload_rejects_non_period(force):
+    with pytest.raises(ValueError):
+        return_upload(submitter=force, start=START, end=date(2014, 5, 31), raw=b"", file_name="r.csv")
+
+
+def test_upload_context_survey_measures_need_respondents(force):
+    ctx = selectors.upload_context(submitter=force, start=START, end=END, file_name="r.csv")
+    assert ctx.measures["victim_satisfaction"].needs_respondents
+    assert not ctx.measures["all_crime"].needs_respondents
+    assert ("victim_satisfaction", "E23000021") in ctx.allowed
+    assert ("victim_satisfaction", "E23000021", START, END) in ctx.expected
+    assert not any(m == "all_crime" for m, *_ in ctx.expected)  # monthly, not in a quarter's expected rows
+
+
+def test_return_diff_new_changed_unchanged(force):
+    v1 = _submit(force, 10)
+    return_accept(ret=v1)
+    period = period_for(start=START, end=END)
+    rows = pd.concat([_rows(12), _rows(5, measure="burglary_dwelling")], ignore_index=True)
+    v2 = return_submit(submitter=force, period=period, rows=rows, raw=b"v2", original_name="r.csv")
+    diff = selectors.return_diff(v2)
+    assert (diff.new, diff.changed, diff.unchanged, diff.removed) == (1, 1, 0, 0)
+    changed = next(r for r in diff.rows if r.state == "changed")
+    assert (changed.before, changed.after) == (10.0, 12.0)
+    v3 = return_submit(submitter=force, period=period, rows=_rows(10), raw=b"v3", original_name="r.csv")
+    diff3 = selectors.return_diff(v3)
+    assert (diff3.new, diff3.changed, diff3.unchanged) == (0, 0, 1)
+
+
+def _tracker_state(cells, code, start):
+    return next(c for c in cells if c.submitter.code == code and c.start == start and c.kind == "month")
+
+
+def test_tracker_states_including_late(force):
+    today = timezone.localdate()
+    accepted_month = month_bounds(add_months(today, -3))
+    late_month = month_bounds(add_months(today, -2))
+    submitted_month = month_bounds(today)
+    ret = return_submit(
+        submitter=force,
+        period=period_for(start=accepted_month[0], end=accepted_month[1]),
+        rows=_rows(1).iloc[0:0],
+        raw=b"a",
+        original_name="a.csv",
+    )
+    return_accept(ret=ret)
+    return_submit(
+        submitter=force,
+        period=period_for(start=submitted_month[0], end=submitted_month[1]),
+        rows=_rows(1).iloc[0:0],
+        raw=b"b",
+        original_name="b.csv",
+    )
+    late_submitted = return_submit(
+        submitter=force,
+        period=period_for(start=late_month[0], end=late_month[1]),
+        rows=_rows(1).iloc[0:0],
+        raw=b"c",
+        original_name="c.csv",
+    )
+    cells = selectors.tracker(today=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, accepted_month[0]).state == "accepted"
+    late = _tracker_state(cells, FORCE_SUBMITTER, late_month[0])
+    assert late.state == "late" and late.latest == late_submitted
+    assert _tracker_state(cells, FORCE_SUBMITTER, submitted_month[0]).state == "submitted"
+    before_due = selectors.tracker(today=late_month[1] + timedelta(days=1))["cells"]
+    assert _tracker_state(before_due, FORCE_SUBMITTER, late_month[0]).state == "submitted"
+    # CSPs report quarterly only: never a monthly row for them.
+    assert not any(c.submitter.code.startswith("csp-") and c.kind == "month" for c in cells)
+    assert not any(c.submitter.code == "public-data" for c in cells)
+
+
+def test_tracker_not_started_and_rejected(force):
+    today = date(2014, 5, 10)
+    cells = selectors.tracker(today=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "not_started"
+    ret = return_submit(
+        submitter=force,
+        period=period_for(start=date(2014, 5, 1), end=date(2014, 5, 31)),
+        rows=_rows(1).iloc[0:0],
+        raw=b"r",
+        original_name="r.csv",
+    )
+    return_reject(ret=ret, reason="no")
+    cells = selectors.tracker(today=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "rejected"
+    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 1, 1)).state == "late"
+
+
+def test_outcome_audit_create_validates(plan):
+    from priorities.models import Area
+
+    area = Area.objects.get(code="E23000021")
+    with pytest.raises(OutcomeAuditError):
+        outcome_audit_create(area=area, month=date(2014, 5, 1), crime_group="Violence", sampled=5, correct=6)
+    audit = outcome_audit_create(area=area, month=date(2014, 5, 17), crime_group="Violence", sampled=5, correct=4)
+    assert audit.month == date(2014, 5, 1) and OutcomeAudit.objects.count() == 1
+    assert AuditEvent.objects.filter(action="outcome_audit").exists()
