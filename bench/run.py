@@ -1,0 +1,226 @@
+"""Run every benchmark of issue 8, print one table and write bench/RESULTS.md (`make bench`).
+
+Environment: BENCH_SCALE (default 1: the 1,000,000-row national file; 0.05 for a quick run),
+BENCH_RUNS (default 3: each figure is the median of this many runs, interleaved side by side),
+BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432; the bench creates its own databases),
+BENCH_SECTIONS (comma list of import,sqlite,freeze,pages,http,weight; default all).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_REQUIREMENTS = ROOT / "bench" / "requirements.txt"
+
+
+def ensure_tools() -> None:
+    """Install the bench-only tools into this venv once (they are not product dependencies)."""
+    wanted = ("import_export", "tablib", "sqlalchemy", "psutil", "pyinstrument")
+    if all(importlib.util.find_spec(name) for name in wanted):
+        return
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(BENCH_REQUIREMENTS)], check=True)
+
+
+ensure_tools()
+
+from bench import generate, harness  # noqa: E402
+from bench.harness import Table, child, child_env, median  # noqa: E402
+
+OUT = generate.OUT
+NATIONAL_DB = "pcc_bench"
+SECTIONS = set(filter(None, os.environ.get("BENCH_SECTIONS", "import,sqlite,freeze,pages,http,weight").split(",")))
+
+
+def fmt_rate(rows: float, seconds: float) -> str:
+    return f"{rows / seconds:,.0f} rows/s"
+
+
+def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
+    """Item 2: product vs COPY floor vs django-import-export vs to_sql, interleaved per round."""
+    n = harness.runs()
+    ie_rows = max(1000, round(50_000 * generate.scale()))
+    results: dict[str, list] = {"copy": [], "product": [], "to_sql": [], "ie": [], "ie_bulk": []}
+    for i in range(n):
+        print(f"import round {i + 1}/{n}", flush=True)
+        results["copy"].append(child(["copy-floor", "--file", str(national)], env=env))
+        last = i == n - 1
+        args = ["import-product", "--file", str(national), "--clear"]
+        results["product"].append(child([*args, "--accept"] if last else args, env=env))
+        results["to_sql"].append(child(["to-sql", "--file", str(national)], env=env))
+        results["ie"].append(child(["import-ie", "--file", str(national), "--rows", str(ie_rows)], env=env))
+        results["ie_bulk"].append(
+            child(["import-ie", "--file", str(national), "--rows", str(ie_rows), "--bulk"], env=env)
+        )
+    # Timed inside each process (file bytes → commit), so interpreter start-up is not counted.
+    secs = {k: [r.figures["seconds"] for r in v] for k, v in results.items()}
+    med = {k: median(v) for k, v in secs.items()}
+    rate = {
+        "copy": rows / med["copy"],
+        "product": rows / med["product"],
+        "to_sql": rows / med["to_sql"],
+        "ie": ie_rows / med["ie"],
+        "ie_bulk": ie_rows / med["ie_bulk"],
+    }
+    product = results["product"]
+    rss = max(r.max_rss_mb for r in product)
+    parse = median([r.figures["parse"] for r in product])
+    submit = median([r.figures["submit"] for r in product])
+    s = "import"
+    table.add(s, f"PostgreSQL COPY floor, {rows:,} rows", f"{med['copy']:.2f} s", fmt_rate(rows, med["copy"]))
+    table.add(
+        s,
+        f"product parse_upload + return_submit, {rows:,} rows",
+        f"{med['product']:.2f} s",
+        fmt_rate(rows, med["product"]),
+    )
+    table.add(s, "  of which parse_upload", f"{parse:.2f} s")
+    table.add(s, "  of which return_submit (COPY + commit)", f"{submit:.2f} s")
+    table.add(s, "product peak memory (child ru_maxrss, max of runs)", f"{rss:,.0f} MB")
+    table.add(s, f"pandas read_csv + to_sql, {rows:,} rows", f"{med['to_sql']:.2f} s", fmt_rate(rows, med["to_sql"]))
+    table.add(s, f"django-import-export, {ie_rows:,}-row slice", f"{med['ie']:.2f} s", fmt_rate(ie_rows, med["ie"]))
+    table.add(
+        s,
+        f"django-import-export use_bulk, {ie_rows:,}-row slice",
+        f"{med['ie_bulk']:.2f} s",
+        fmt_rate(ie_rows, med["ie_bulk"]),
+    )
+    ratio_copy = med["product"] / med["copy"]
+    ratio_ie = rate["product"] / rate["ie"]
+    ratio_ie_bulk = rate["product"] / rate["ie_bulk"]
+    ratio_sql = med["to_sql"] / med["product"]
+    table.add(s, "ratio product time / COPY time", f"{ratio_copy:.2f}×", "goal ≤ 3×")
+    table.add(s, "ratio product rows/s / import-export rows/s", f"{ratio_ie:.1f}×", "goal ≥ 20×")
+    table.add(s, "ratio product rows/s / import-export (use_bulk)", f"{ratio_ie_bulk:.1f}×", "for reference")
+    table.add(s, "ratio to_sql time / product time", f"{ratio_sql:.2f}×", "goal > 1×")
+    runs_text = ", ".join(f"{x:.1f}" for x in secs["product"])
+    table.add(s, "product runs (s)", runs_text)
+    table.goal(
+        "Import within 3× of COPY",
+        "met" if ratio_copy <= 3 else "not met",
+        f"{ratio_copy:.2f}× ({med['product']:.1f} s vs {med['copy']:.1f} s); parse {parse:.1f} s, submit {submit:.1f} s",
+    )
+    table.goal(
+        "Import ≥ 20× faster than django-import-export",
+        "met" if ratio_ie >= 20 else "not met",
+        f"{ratio_ie:.1f}× by rows/s (default resource); {ratio_ie_bulk:.1f}× against use_bulk=True",
+    )
+    table.goal(
+        "Import faster than pandas to_sql",
+        "met" if ratio_sql > 1 else "not met",
+        f"to_sql takes {ratio_sql:.2f}× the product's time",
+    )
+    table.goal("Import peak memory < 1 GB", "met" if rss < 1024 else "not met", f"{rss:,.0f} MB")
+    return {"product_median": med["product"], "rss": rss}
+
+
+def section_sqlite(table: Table, national: Path, rows: int) -> None:
+    """Item 2, SQLite: the same file through the same service (bulk_create in batches)."""
+    db = OUT / "bench.sqlite3"
+    db.unlink(missing_ok=True)
+    env = child_env(f"sqlite:///{db}")
+    harness.migrate(env)
+    child(["setup-national"], env=env)
+    times = []
+    for i in range(harness.runs()):
+        print(f"sqlite round {i + 1}", flush=True)
+        times.append(child(["import-product", "--file", str(national), "--clear"], env=env).figures["seconds"])
+    med = median(times)
+    table.add("sqlite", f"product import on SQLite, {rows:,} rows", f"{med:.2f} s", fmt_rate(rows, med))
+
+
+def have(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except Exception:  # noqa: BLE001 - a module that isn't there yet, or doesn't import
+        return False
+
+
+def write_results(table: Table, machine: dict, started: datetime, elapsed: float) -> None:
+    scale = generate.scale()
+    lines = [
+        "# Benchmark results (issue 8)",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes, BENCH_SCALE={scale:g}, "
+        f"BENCH_RUNS={harness.runs()}. Every figure is the median of BENCH_RUNS runs unless it says otherwise; "
+        "every ratio is between figures measured side by side in the same run (runs interleaved).",
+        "",
+        "## Machine",
+        "",
+        *[f"- {k}: {v}" for k, v in machine.items()],
+        "",
+        "## Commands",
+        "",
+        "```",
+        "make bench                      # = .venv/bin/python bench/run.py (installs bench/requirements.txt)",
+        "BENCH_SCALE=0.05 make bench     # quick run on a 50,000-row national file",
+        "BENCH_SECTIONS=import,freeze .venv/bin/python bench/run.py",
+        "```",
+        "",
+        "## Goals",
+        "",
+        "| goal | status | measured |",
+        "| --- | --- | --- |",
+        *[f"| {g} | {s} | {d} |" for g, s, d in table.goals],
+        "",
+        "## Figures",
+        "",
+        "```",
+        table.text(),
+        "```",
+        "",
+    ]
+    if table.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in table.notes], ""]
+    extra = ROOT / "bench" / "ANALYSIS.md"
+    if extra.exists():
+        lines += [extra.read_text(encoding="utf-8").strip(), ""]
+    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    table = Table()
+    machine = harness.machine()
+    print(f"bench: scale {generate.scale():g}, {harness.runs()} runs, sections {sorted(SECTIONS)}", flush=True)
+    national, rows = generate.write_national()
+    table.add(
+        "data", "national return file", f"{rows:,} rows", f"{national.stat().st_size / 1e6:.1f} MB, {national.name}"
+    )
+    env = child_env(harness.pg_recreate(NATIONAL_DB))
+    harness.migrate(env)
+    setup = child(["setup-national"], env=env)
+    table.add(
+        "data",
+        "areas × measures × months",
+        f"{setup.figures['areas']} × {setup.figures['measures']} × {generate.NATIONAL_MONTHS}",
+    )
+    if "import" in SECTIONS:
+        section_import(table, env, national, rows)
+    if "sqlite" in SECTIONS:
+        section_sqlite(table, national, rows)
+    from bench import sections
+
+    sections.run_rest(table, env=env, national=national, rows=rows, wanted=SECTIONS)
+    elapsed = time.perf_counter() - t0
+    table.add("run", "total bench time", f"{elapsed / 60:.1f} min")
+    print()
+    print(table.text())
+    print()
+    for goal, status, detail in table.goals:
+        print(f"{status:>8}  {goal}: {detail}")
+    write_results(table, machine, started, elapsed)
+    print(f"\nwrote {ROOT / 'bench' / 'RESULTS.md'}")
+
+
+if __name__ == "__main__":
+    main()

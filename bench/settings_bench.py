@@ -1,0 +1,8 @@
+"""Settings for the benchmarks: the product's settings plus the django-import-export comparison app."""
+
+from pcc_dashboard.settings import *  # noqa: F403
+from pcc_dashboard.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "import_export", "bench.iebench"]
+# The freeze and import benchmarks hold one connection for minutes; no pooling surprises.
+DEBUG = False
