@@ -2,10 +2,14 @@
 
 from datetime import date
 
+from django.db.models import Min
 from django.http import Http404
 
 from pcc_dashboard.roles import can
-from reports.models import Snapshot, SnapshotResult
+from priorities.selectors import measures_visible_to
+from reports.models import Annotation, Board, Commentary, Meeting, Snapshot, SnapshotResult
+from returns.models import Observation
+from returns.periods import previous_month_end
 
 
 def snapshots_visible_to(user):
@@ -39,3 +43,71 @@ def snapshot_is_published(snapshot: Snapshot) -> bool:
 def snapshot_result(snapshot: Snapshot, key: str) -> dict | None:
     """The frozen payload stored under `key` (see reports/PAYLOADS.md), or None."""
     return SnapshotResult.objects.filter(snapshot=snapshot, key=key).values_list("payload", flat=True).first()
+
+
+def snapshot_context(user, snapshot: Snapshot | None) -> dict:
+    """What every snapshot page's template needs: the banner and the selector (R11)."""
+    choices = list(snapshots_visible_to(user).values_list("as_of", flat=True))
+    return {
+        "snapshot": snapshot,
+        "snapshot_published": snapshot is not None and snapshot_is_published(snapshot),
+        "snapshot_choices": choices,
+    }
+
+
+def meeting_snapshot_date(meeting_date: date) -> date:
+    """R11: a meeting sees the data as at the end of the month before its month."""
+    return previous_month_end(meeting_date)
+
+
+def months_not_frozen(*, today: date, fallback_months: int = 24) -> list[date]:
+    """Month ends that have passed and have no snapshot yet, newest first, back to the earliest
+    accepted figure (or `fallback_months` when there is none): the freeze form's choices."""
+    frozen = set(Snapshot.objects.values_list("as_of", flat=True))
+    earliest = Observation.objects.filter(source_return__is_current=True).aggregate(first=Min("period_end"))["first"]
+    months, day = [], previous_month_end(today)
+    while (earliest is not None and day >= earliest) or (earliest is None and len(months) < fallback_months):
+        if day not in frozen:
+            months.append(day)
+        day = previous_month_end(day)
+    return months
+
+
+def boards_with_meetings(*, today: date) -> list[dict]:
+    """Each board with its upcoming and past meetings and the snapshot each resolves to."""
+    snapshots = {s.as_of: s for s in Snapshot.objects.select_related("publication")}
+    meetings = Meeting.objects.select_related("board").order_by("board__name", "date")
+    boards = {b.pk: {"board": b, "upcoming": [], "past": []} for b in Board.objects.order_by("name")}
+    for meeting in meetings:
+        as_of = meeting_snapshot_date(meeting.date)
+        item = {"meeting": meeting, "as_of": as_of, "snapshot": snapshots.get(as_of)}
+        boards[meeting.board_id]["upcoming" if meeting.date >= today else "past"].append(item)
+    for entry in boards.values():
+        entry["past"].reverse()
+    return list(boards.values())
+
+
+def meeting_previous(meeting: Meeting) -> Meeting | None:
+    """The same board's meeting before this one."""
+    return Meeting.objects.filter(board_id=meeting.board_id, date__lt=meeting.date).order_by("-date").first()
+
+
+def overview_visible_to(user, snapshot: Snapshot) -> list[dict]:
+    """The overview statuses of a snapshot, without the measures this user may not see (R6)."""
+    visible = set(measures_visible_to(user).values_list("code", flat=True))
+    overview = snapshot_result(snapshot, "overview") or {}
+    return [item for item in overview.get("measures", []) if item["code"] in visible]
+
+
+def commentary_for(snapshot: Snapshot, measure_code: str | None = None, theme_number: int | None = None):
+    """The co-ordinator's context for a measure or theme in a snapshot, or None; with neither, all of it."""
+    rows = Commentary.objects.filter(snapshot=snapshot).select_related("measure", "theme", "author")
+    if measure_code is not None:
+        return rows.filter(measure__code=measure_code).first()
+    if theme_number is not None:
+        return rows.filter(theme__number=theme_number).first()
+    return list(rows)
+
+
+def annotations_for(measure_code: str):
+    return Annotation.objects.filter(measure__code=measure_code).select_related("area").order_by("date", "id")

@@ -5,11 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from reports import freeze
-from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication, SnapshotResult
+from reports.models import (
+    Annotation,
+    Commentary,
+    Snapshot,
+    SnapshotObservation,
+    SnapshotPublication,
+    SnapshotResult,
+)
 from returns.periods import is_month_end
 
 logger = logging.getLogger(__name__)
@@ -99,42 +106,64 @@ def snapshot_publish(*, snapshot: Snapshot, user=None) -> SnapshotPublication:
         raise SnapshotError(f"Data as at {snapshot.as_of:%-d %B %Y} is already published.") from exc
 
 
-def _figures(snapshot: Snapshot) -> dict[tuple, tuple]:
-    rows = snapshot.observations.values_list(
-        "measure_code", "area_code", "period_start", "period_end", "value", "return_id"
+_SAME_FIGURE = (
+    "o.measure_code = n.measure_code AND o.area_code = n.area_code "
+    "AND o.period_start = n.period_start AND o.period_end = n.period_end"
+)
+
+
+def _rows(sql: str, params: list) -> list[tuple]:
+    table = SnapshotObservation._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(table=table, same=_SAME_FIGURE), params)
+        return cursor.fetchall()
+
+
+def _iso(value) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)[:10]
+
+
+def _periods_new(newer: Snapshot, older: Snapshot) -> list[dict]:
+    """Figures in `newer` with no figure for the same measure, area and period in `older`."""
+    sql = (
+        "SELECT n.measure_code, n.period_start, n.period_end, COUNT(*) FROM {table} n "
+        "WHERE n.snapshot_id = %s AND NOT EXISTS (SELECT 1 FROM {table} o WHERE o.snapshot_id = %s AND {same}) "
+        "GROUP BY n.measure_code, n.period_start, n.period_end ORDER BY n.measure_code, n.period_end, n.period_start"
     )
-    return {(m, a, s, e): (v, r) for m, a, s, e, v, r in rows}
+    return [
+        {"measure_code": m, "period_start": _iso(s), "period_end": _iso(e), "areas": int(n)}
+        for m, s, e, n in _rows(sql, [newer.pk, older.pk])
+    ]
 
 
 def snapshot_compare(*, older: Snapshot, newer: Snapshot) -> dict:
     """What changed between two snapshots: periods added, figures revised, statuses changed.
 
-    Output keys: older, newer (as-of ISO dates), periods_added [{measure_code, period_start,
-    period_end, areas}], revised [{measure_code, area_code, period_start, period_end, before,
-    after, before_return_id, after_return_id}], removed (figures in older, not newer),
-    status_changed [{measure_code, title, before: {tone, variation, msg_relative}, after: …}].
+    Set-based in SQL, so it costs a few queries whatever the length of history. Output keys:
+    older, newer (as-of ISO dates); periods_added [{measure_code, period_start, period_end,
+    areas (how many areas gained the period)}]; revised [{measure_code, area_code, period_start,
+    period_end, before, after, before_return_id, after_return_id}]; removed (periods in older
+    only, same shape as periods_added); status_changed [{measure_code, title, before, after}]
+    where before/after hold tone, variation and msg_relative.
     """
-    before, after = _figures(older), _figures(newer)
-    added: dict[tuple, list[str]] = {}
-    for key in after.keys() - before.keys():
-        added.setdefault((key[0], key[2], key[3]), []).append(key[1])
+    revised_sql = (
+        "SELECT n.measure_code, n.area_code, n.period_start, n.period_end, o.value, n.value, o.return_id, n.return_id "
+        "FROM {table} n JOIN {table} o ON o.snapshot_id = %s AND {same} "
+        "WHERE n.snapshot_id = %s AND o.value <> n.value "
+        "ORDER BY n.measure_code, n.area_code, n.period_end, n.period_start"
+    )
     revised = [
         {
-            "measure_code": key[0],
-            "area_code": key[1],
-            "period_start": key[2].isoformat(),
-            "period_end": key[3].isoformat(),
-            "before": before[key][0],
-            "after": after[key][0],
-            "before_return_id": before[key][1],
-            "after_return_id": after[key][1],
+            "measure_code": m,
+            "area_code": a,
+            "period_start": _iso(s),
+            "period_end": _iso(e),
+            "before": before,
+            "after": after,
+            "before_return_id": before_id,
+            "after_return_id": after_id,
         }
-        for key in sorted(before.keys() & after.keys())
-        if before[key][0] != after[key][0]
-    ]
-    removed = [
-        {"measure_code": k[0], "area_code": k[1], "period_start": k[2].isoformat(), "period_end": k[3].isoformat()}
-        for k in sorted(before.keys() - after.keys())
+        for m, a, s, e, before, after, before_id, after_id in _rows(revised_sql, [older.pk, newer.pk])
     ]
     overviews = dict(
         SnapshotResult.objects.filter(snapshot__in=[older, newer], key="overview").values_list("snapshot_id", "payload")
@@ -151,12 +180,9 @@ def snapshot_compare(*, older: Snapshot, newer: Snapshot) -> dict:
     return {
         "older": older.as_of.isoformat(),
         "newer": newer.as_of.isoformat(),
-        "periods_added": [
-            {"measure_code": m, "period_start": s.isoformat(), "period_end": e.isoformat(), "areas": sorted(areas)}
-            for (m, s, e), areas in sorted(added.items())
-        ],
+        "periods_added": _periods_new(newer, older),
         "revised": revised,
-        "removed": removed,
+        "removed": _periods_new(older, newer),
         "status_changed": status_changed,
     }
 
@@ -184,3 +210,82 @@ def annotation_add(
         text=text.strip(),
         recalculate_limits=recalculate_limits,
     )
+
+
+# R12: the boards that receive performance reports, with plausible 2014/15 meeting dates (the
+# Panel's June meeting is the one the source paper went to: 9 June 2014).
+BOARDS = [
+    {
+        "name": "Police and Crime Panel",
+        "slug": "police-and-crime-panel",
+        "audience_role": "panel",
+        "frequency": "Quarterly",
+        "is_panel": True,
+        "purpose": "Scrutinises the Commissioner; receives a thematic performance report at each meeting.",
+        "dates": ["2014-06-09", "2014-09-10", "2014-12-03", "2015-02-04"],
+    },
+    {
+        "name": "Strategic Partnership Board",
+        "slug": "strategic-partnership-board",
+        "audience_role": "csp_submitter",
+        "frequency": "Quarterly",
+        "purpose": "Partners' leaders review delivery of the Police and Crime Plan across organisations.",
+        "dates": ["2014-07-17", "2014-10-16", "2015-01-22", "2015-03-26"],
+    },
+    {
+        "name": "Strategic Assurance Board",
+        "slug": "strategic-assurance-board",
+        "audience_role": "coordinator",
+        "frequency": "Quarterly",
+        "purpose": "The Commissioner holds the Chief Constable to account for force performance.",
+        "dates": ["2014-05-20", "2014-08-19", "2014-11-18", "2015-02-17"],
+    },
+    {
+        "name": "Performance Delivery Group",
+        "slug": "performance-delivery-group",
+        "audience_role": "pdg",
+        "frequency": "Monthly",
+        "purpose": "The force's monthly review of crime, outcomes and audit findings.",
+        "dates": [
+            "2014-04-16",
+            "2014-05-21",
+            "2014-06-18",
+            "2014-07-16",
+            "2014-08-20",
+            "2014-09-17",
+            "2014-10-15",
+            "2014-11-19",
+            "2014-12-17",
+            "2015-01-21",
+            "2015-02-18",
+            "2015-03-18",
+        ],  # fmt: skip
+    },
+    {
+        "name": "Leicestershire and Rutland Safer Communities Strategy Board",
+        "slug": "safer-communities-strategy-board",
+        "audience_role": "csp_submitter",
+        "frequency": "Quarterly",
+        "purpose": "Community Safety Partnerships and the OPCC agree shared community safety priorities.",
+        "dates": ["2014-06-26", "2014-09-25", "2014-12-11", "2015-03-12"],
+    },
+]
+
+
+@transaction.atomic
+def boards_seed() -> tuple[int, int]:
+    """Create the boards and meetings in BOARDS that do not exist yet: (new boards, new meetings)."""
+    from reports.models import Board, Meeting
+
+    new_boards = new_meetings = 0
+    for spec in BOARDS:
+        values = {
+            k: spec.get(k, False if k == "is_panel" else "")
+            for k in ("name", "audience_role", "frequency", "purpose", "is_panel")
+        }
+        board, created = Board.objects.get_or_create(slug=spec["slug"], defaults=values)
+        new_boards += created
+        for iso in spec["dates"]:
+            _, created = Meeting.objects.get_or_create(board=board, date=dt.date.fromisoformat(iso))
+            new_meetings += created
+    return new_boards, new_meetings

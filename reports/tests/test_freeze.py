@@ -102,3 +102,19 @@ def test_correction_after_freeze_changes_only_the_next_snapshot(history):
     assert SnapshotObservation.objects.get(snapshot=may, **jan).value != 9999.0
     assert SnapshotObservation.objects.get(snapshot=june, **jan).value == 9999.0
     assert snapshot_verify() == []
+
+
+def test_freeze_command(history, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("freeze_snapshot", "--as-of", "2014-05-31")
+    assert "Froze data as at 31 May 2014" in capsys.readouterr().out
+    for value, message in [
+        ("2014-05-31", "already frozen"),
+        ("2014-05-30", "not the last day"),
+        ("2999-12-31", "has not finished"),
+        ("31/05/2014", "not a date"),
+    ]:
+        with pytest.raises(CommandError, match=message):
+            call_command("freeze_snapshot", "--as-of", value)

@@ -1,3 +1,64 @@
-"""Report views: meetings."""
+"""Report views: boards and their meetings, each meeting's pack from its snapshot (R11, R12)."""
 
-urlpatterns: list = []
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from pcc_dashboard.roles import PANEL, can, require
+from reports.forms import FreezeForm
+from reports.models import Meeting, Snapshot
+from reports.selectors import (
+    boards_with_meetings,
+    meeting_previous,
+    meeting_snapshot_date,
+    overview_visible_to,
+    snapshot_context,
+    snapshots_visible_to,
+)
+
+
+@require_GET
+@require("view_meetings")
+def meeting_list(request):
+    context = {"boards": boards_with_meetings(today=timezone.localdate())}
+    return render(request, "reports/meetings/list.html", context)
+
+
+def _measure_url(as_of: str, code: str) -> str | None:
+    try:
+        return reverse("measure_detail", args=[as_of, code])
+    except NoReverseMatch:
+        return None
+
+
+@require_GET
+@require("view_meetings")
+def meeting_detail(request, pk):
+    meeting = get_object_or_404(Meeting.objects.select_related("board"), pk=pk)
+    as_of = meeting_snapshot_date(meeting.date)
+    snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
+    context = {"meeting": meeting, "as_of": as_of, **snapshot_context(request.user, snapshot)}
+    if snapshot is not None:
+        statuses = overview_visible_to(request.user, snapshot)
+        if meeting.board.audience_role == PANEL:
+            # The pack is the board's view: the Panel never sees restricted measures (R6).
+            statuses = [item for item in statuses if not item.get("restricted")]
+        for item in statuses:
+            item["url"] = _measure_url(as_of.isoformat(), item["code"])
+        context["statuses"] = statuses
+        previous = meeting_previous(meeting)
+        if previous is not None:
+            previous_as_of = meeting_snapshot_date(previous.date)
+            context["previous"] = previous
+            context["previous_frozen"] = Snapshot.objects.filter(as_of=previous_as_of).exists()
+            context["compare_query"] = f"from={previous_as_of.isoformat()}&to={as_of.isoformat()}"
+    elif can(request.user, "freeze_snapshot") and as_of < timezone.localdate():
+        context["freeze_form"] = FreezeForm(initial={"as_of": as_of.isoformat()}, months=[as_of])
+    return render(request, "reports/meetings/detail.html", context)
+
+
+urlpatterns = [
+    path("meetings/", meeting_list, name="meeting_list"),
+    path("meetings/<int:pk>/", meeting_detail, name="meeting_detail"),
+]

@@ -1,0 +1,51 @@
+"""Forms for snapshots, commentary and annotations (validation only; services do the writing)."""
+
+from datetime import date
+
+from django import forms
+
+from priorities.models import Area
+
+
+class FreezeForm(forms.Form):
+    as_of = forms.ChoiceField(label="Month to freeze", help_text="The data as at the last day of this month")
+
+    def __init__(self, *args, months: list[date] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if months is None:
+            # On POST any date is offered to the service, which explains what is wrong with it.
+            self.fields["as_of"] = forms.CharField(label="Month to freeze", max_length=10)
+        else:
+            self.fields["as_of"].choices = [(d.isoformat(), f"{d:%-d %B %Y}") for d in months]
+
+    def clean_as_of(self) -> date:
+        try:
+            return date.fromisoformat(self.cleaned_data["as_of"])
+        except ValueError:
+            raise forms.ValidationError("Enter a month end as YYYY-MM-DD") from None
+
+
+class CommentaryForm(forms.Form):
+    text = forms.CharField(
+        label="Context",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=10000,
+        help_text="Carried into reports and meeting packs for this snapshot",
+    )
+
+
+class AnnotationForm(forms.Form):
+    date = forms.DateField(label="Date", help_text="For example, 2014-04-01", input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    label = forms.CharField(label="Label", max_length=120, help_text="Short text shown on the chart")
+    text = forms.CharField(label="More detail (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    area = forms.ModelChoiceField(
+        label="Area (optional)",
+        queryset=Area.objects.all(),
+        required=False,
+        empty_label="Every area",
+        to_field_name="code",
+    )
+    recalculate_limits = forms.BooleanField(
+        label="Start new control limits from this date", required=False,
+        help_text="For a change such as new recording practice: later snapshots recalculate SPC limits from here",
+    )  # fmt: skip

@@ -1,0 +1,142 @@
+"""Snapshot pages: list, freeze, publish, select, commentary and annotations; permissions; query counts."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from priorities.models import Measure
+from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
+from reports.services import snapshot_freeze, snapshot_publish
+from reports.tests.snapshot_data import demo_history
+
+MAY = dt.date(2014, 5, 31)
+
+
+@pytest.fixture
+def frozen(plan):
+    demo_history()
+    return snapshot_freeze(as_of=MAY)
+
+
+def test_snapshot_list_shows_snapshots_and_freeze_form(client_for, frozen, django_assert_max_num_queries):
+    client = client_for("coordinator")
+    with django_assert_max_num_queries(15):
+        response = client.get(reverse("snapshot_list"))
+    assert response.status_code == 200
+    assert "31 May 2014" in response.text and frozen.digest[:16] in response.text
+    assert "Freeze this month" in response.text and "Publish" in response.text
+    assert 'value="2014-05-31"' not in response.text.split("Frozen snapshots")[0]  # already frozen: not offered
+
+
+def test_snapshot_list_permissions(client, client_for, frozen):
+    url = reverse("snapshot_list")
+    assert client.get(url).status_code == 302
+    assert client_for(None).get(url).status_code == 403
+    panel = client_for("panel").get(url)
+    assert panel.status_code == 200 and "Freeze this month" not in panel.text and "Not published" in panel.text
+
+
+def test_freeze_from_page_and_refusals(client_for, plan):
+    demo_history()
+    client = client_for("coordinator", first_name="Grace", last_name="Hopper")
+    response = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31"}, follow=True)
+    assert "Froze data as at 31 May 2014" in response.text
+    assert Snapshot.objects.get().frozen_by_name == "Grace Hopper"
+    again = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31"}, follow=True)
+    assert "already frozen" in again.text
+    bad = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-30"}, follow=True)
+    assert "not the last day of a month" in bad.text
+    assert Snapshot.objects.count() == 1
+
+
+def test_freeze_and_publish_need_the_coordinator(client, client_for, frozen):
+    assert client.post(reverse("snapshot_freeze"), {"as_of": "2014-04-30"}).status_code == 302
+    panel = client_for("panel")
+    assert panel.post(reverse("snapshot_freeze"), {"as_of": "2014-04-30"}).status_code == 403
+    assert panel.post(reverse("snapshot_publish", args=["2014-05-31"])).status_code == 403
+    assert panel.get(reverse("snapshot_freeze")).status_code == 405
+    assert Snapshot.objects.count() == 1 and not SnapshotPublication.objects.exists()
+
+
+def test_publish(client_for, frozen):
+    client = client_for("coordinator")
+    response = client.post(reverse("snapshot_publish", args=["2014-05-31"]), follow=True)
+    assert "Published data as at 31 May 2014" in response.text
+    assert SnapshotPublication.objects.filter(snapshot=frozen).exists()
+    again = client.post(reverse("snapshot_publish", args=["2014-05-31"]), follow=True)
+    assert "already published" in again.text
+
+
+def test_selector_redirects_to_the_chosen_snapshot(client, client_for, frozen):
+    url = reverse("snapshot_select") + "?target=snapshot_overview&as_of=2014-05-31"
+    response = client_for("panel").get(url)
+    assert response.status_code == 302 and response["Location"] == "/snapshots/2014-05-31/"
+    assert client_for("panel").get(reverse("snapshot_select") + "?target=nope&as_of=2014-05-31").status_code == 404
+
+
+def test_public_sees_only_published_snapshots(client, frozen):
+    url = reverse("snapshot_select") + "?target=snapshot_overview&as_of=2014-05-31"
+    assert client.get(url).status_code == 404
+    snapshot_publish(snapshot=frozen)
+    assert client.get(url).status_code == 302
+
+
+def test_commentary_on_measure_and_theme(client_for, frozen, django_assert_max_num_queries):
+    client = client_for("coordinator")
+    url = reverse("commentary_measure", args=["2014-05-31", "all_crime"])
+    with django_assert_max_num_queries(15):
+        assert client.get(url).status_code == 200
+    response = client.post(url, {"text": "Shoplifting drove the rise."}, follow=True)
+    assert "Context saved" in response.text and "Data as at 31 May 2014" in response.text
+    client.post(url, {"text": "Edited: shoplifting."})
+    assert Commentary.objects.get(snapshot=frozen, measure__code="all_crime").text == "Edited: shoplifting."
+    theme_url = reverse("commentary_theme", args=["2014-05-31", 3])
+    client.post(theme_url, {"text": "Safer communities context."})
+    from reports.selectors import commentary_for
+
+    assert commentary_for(frozen, theme_number=3).text == "Safer communities context."
+    assert commentary_for(frozen, measure_code="all_crime").text == "Edited: shoplifting."
+
+
+def test_commentary_permissions(client, client_for, frozen):
+    url = reverse("commentary_measure", args=["2014-05-31", "all_crime"])
+    assert client.get(url).status_code == 302
+    assert client_for("panel").get(url).status_code == 403
+    assert client_for("panel").post(url, {"text": "x"}).status_code == 403
+    assert not Commentary.objects.exists()
+
+
+def test_annotations_add_and_recalculate_limits_at_the_next_freeze(client_for, frozen):
+    client = client_for("coordinator")
+    url = reverse("annotation_list", args=["all_crime"])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {"date": "2013-04-01", "label": "New recording standard", "text": "", "area": "", "recalculate_limits": "on"},
+        follow=True,
+    )
+    assert "New recording standard" in response.text
+    assert Annotation.objects.get().recalculate_limits
+    june = snapshot_freeze(as_of=dt.date(2014, 6, 30))
+    points = june.results.get(key="measure:all_crime").payload["trend"]["points"]
+    means = (
+        {p["mean"] for p in points if p["period_end"] < "2013-04-01"},
+        {p["mean"] for p in points if p["period_end"] >= "2013-04-01"},
+    )
+    assert len(means[0]) == 1 and len(means[1]) == 1 and means[0] != means[1]
+    may_points = frozen.results.get(key="measure:all_crime").payload["trend"]["points"]
+    assert len({p["mean"] for p in may_points}) == 1  # the earlier snapshot keeps its limits
+    assert june.results.get(key="measure:all_crime").payload["annotations"][0]["label"] == "New recording standard"
+
+
+def test_annotation_permissions(client, client_for, plan):
+    url = reverse("annotation_list", args=["all_crime"])
+    assert client.get(url).status_code == 302
+    assert client_for(None).get(url).status_code == 403
+    panel = client_for("panel")
+    assert panel.get(url).status_code == 200
+    assert panel.post(url, {"date": "2013-04-01", "label": "x"}).status_code == 403
+    Measure.objects.filter(code="all_crime").update(restricted=True)
+    assert panel.get(url).status_code == 404
+    assert not Annotation.objects.exists()
