@@ -40,6 +40,12 @@ SIGNAL_WORDS = {
     CONCERN: "special cause, concern",
     NEUTRAL: "special cause, no good direction",
 }
+VARIATION_TEXT = {
+    COMMON_CAUSE: "common cause variation",
+    IMPROVEMENT: "special cause variation showing improvement",
+    CONCERN: "special cause variation of concern",
+    NEUTRAL: "special cause variation (the measure has no good direction)",
+}
 LINE_COLOUR = "#0b0c0c"
 LIMIT_COLOUR = "#505a5f"
 FORCE_COLOUR = "#1d70b8"
@@ -305,7 +311,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
         f"{len(present)} points from {_month(present[0][0]['period_end'])} to {_month(last['period_end'])}.",
-        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {SIGNAL_WORDS[last_signal]} variation.",
+        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {VARIATION_TEXT[last_signal]}.",
     ]
     if _number(last.get("mean")):
         limits = ""
