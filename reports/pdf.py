@@ -1,0 +1,46 @@
+"""PDF copies of report pages, rendered on the server from the same HTML with WeasyPrint."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+# Only our own static files may be fetched while rendering: no network, no file system paths
+# from the page (a stray URL in commentary must not make the server fetch it).
+_STATIC_PREFIX = "/" + settings.STATIC_URL.strip("/") + "/"
+# The screen stylesheet (GOV.UK Frontend, ~145 kB) is not fetched: it slows WeasyPrint ~10-fold and
+# print.css alone lays out the paper copy.
+PDF_FILES = {"css/print.css"}
+_MIME = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png", ".woff2": "font/woff2"}
+
+
+class FetchRefused(ValueError):
+    pass
+
+
+def static_file(url: str) -> tuple[bytes, str]:
+    """The bytes and MIME type of a /static/… URL from the static file finders; refuse the rest."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("", "http", "https") or not parts.path.startswith(_STATIC_PREFIX):
+        raise FetchRefused(f"not fetched while rendering a PDF: {url}")
+    relative = parts.path[len(_STATIC_PREFIX) :]
+    found = finders.find(relative) if relative in PDF_FILES else None
+    suffix = "." + relative.rsplit(".", 1)[-1] if "." in relative else ""
+    if not found or suffix not in _MIME:
+        raise FetchRefused(f"no static file for {url}")
+    with open(found, "rb") as handle:
+        return handle.read(), _MIME[suffix]
+
+
+def html_to_pdf(html: str) -> bytes:
+    """A4 PDF of a rendered page; its print stylesheet decides the layout and running footer."""
+    # Imported here: heavy, and only the PDF download needs it.
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            body, mime = static_file(url)
+            return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
+
+    return HTML(string=html, base_url="http://pdf.invalid/", url_fetcher=StaticOnlyFetcher()).write_pdf()

@@ -1,0 +1,135 @@
+"""Thematic Panel report (R13): theme rotation, content from the snapshot, determinism, PDF."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
+from priorities.models import Measure, Theme
+from reports.models import Board, Commentary, Meeting
+from reports.report_pages import panel_theme
+from reports.tests.factories_reports import snapshot_make
+
+
+@pytest.fixture
+def panel_board(plan):
+    return Board.objects.create(
+        name="Police and Crime Panel", slug="panel", audience_role=PANEL, frequency="Quarterly", is_panel=True
+    )
+
+
+@pytest.fixture
+def meeting(panel_board):
+    """A Panel meeting on 9 June 2014 (sees 31 May 2014) whose theme is Safer Communities."""
+    return Meeting.objects.create(board=panel_board, date=date(2014, 6, 9), theme_override=Theme.objects.get(number=3))
+
+
+@pytest.fixture
+def snapshot(plan):
+    return snapshot_make(as_of=date(2014, 5, 31), published=False)
+
+
+def test_theme_rotates_by_panel_meeting_order(panel_board, settings):
+    settings.PANEL_THEME_ROTATION = [2, 4, 1, 3]
+    other = Board.objects.create(name="PDG", slug="pdg", audience_role=PDG, frequency="Monthly")
+    Meeting.objects.create(board=other, date=date(2014, 1, 5))  # not a Panel meeting: not counted
+    meetings = [Meeting.objects.create(board=panel_board, date=date(2014, m, 10)) for m in (2, 4, 6, 8, 10)]
+    assert [panel_theme(m).number for m in meetings] == [2, 4, 1, 3, 2]
+
+
+def test_theme_override_wins(panel_board):
+    meeting = Meeting.objects.create(
+        board=panel_board, date=date(2014, 2, 10), theme_override=Theme.objects.get(number=4)
+    )
+    assert panel_theme(meeting).number == 4
+
+
+def test_report_shows_theme_from_meeting_snapshot(client_for, meeting, snapshot):
+    Commentary.objects.create(
+        snapshot=snapshot, theme=Theme.objects.get(number=3), text="Burglary fell after Operation X."
+    )
+    Commentary.objects.create(
+        snapshot=snapshot, measure=Measure.objects.get(code="all_crime"), text="All crime context."
+    )
+    response = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Making Communities and Neighbourhoods Safer" in html
+    assert "Data as at 31 May 2014" in html
+    assert snapshot.digest in html
+    for title in ("All crime", "Burglary dwelling"):
+        assert title.lower() in html.lower()
+    assert "All crime: figures to May 2014 show common cause variation." in html
+    assert "Burglary fell after Operation X." in html and "All crime context." in html
+    assert "Partnership work on SP10 this quarter." in html
+    assert "Partnership work on SP5 this quarter." not in html  # another theme's narrative
+    assert "Data quality caveats" in html
+    assert "Most Similar Group" in html
+    assert f'@bottom-left {{ content: "Data as at 31 May 2014 · digest {snapshot.digest[:16]}"' in html
+
+
+def test_report_hides_restricted_measures_from_panel(client_for, panel_board, snapshot):
+    meeting = Meeting.objects.create(
+        board=panel_board, date=date(2014, 6, 9), theme_override=Theme.objects.get(number=4)
+    )
+    title = Measure.objects.get(code="marac_referrals").title
+    assert title not in client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
+    assert title in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
+
+
+def test_report_says_when_snapshot_not_frozen(client_for, meeting):
+    response = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/")
+    assert response.status_code == 200
+    assert "has not been frozen yet" in response.content.decode()
+
+
+def _without_csrf(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_report_is_deterministic(client_for, meeting, snapshot):
+    client = client_for(COORDINATOR)
+    first = client.get(f"/meetings/{meeting.pk}/report/").content.decode()
+    second = client.get(f"/meetings/{meeting.pk}/report/").content.decode()
+    assert _without_csrf(first) == _without_csrf(second)
+
+
+def test_report_permissions(client, client_for, meeting, snapshot):
+    url = f"/meetings/{meeting.pk}/report/"
+    assert client.get(url).status_code == 302
+    assert client_for(PDG).get(url).status_code == 403
+    other = Board.objects.create(
+        name="Strategic Assurance Board", slug="sab", audience_role=COORDINATOR, frequency="Monthly"
+    )
+    not_panel = Meeting.objects.create(board=other, date=date(2014, 6, 9))
+    assert client_for(COORDINATOR).get(f"/meetings/{not_panel.pk}/report/").status_code == 404
+
+
+def test_report_query_count_bounded(client_for, meeting, snapshot):
+    client = client_for(PANEL)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/meetings/{meeting.pk}/report/").status_code == 200
+    assert len(queries) <= 20, [q["sql"] for q in queries]
+
+
+def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot):
+    pypdf = pytest.importorskip("pypdf")
+    response = client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    pages = [page.extract_text() for page in reader.pages]
+    text = " ".join(" ".join(pages).split())
+    for code in ("all_crime", "burglary_dwelling", "violence_with_injury"):
+        assert Measure.objects.get(code=code).title in text
+    # The snapshot and digest on every page (running footer).
+    assert all(f"digest {snapshot.digest[:16]}" in " ".join(page.split()) for page in pages)
+
+
+def test_report_pdf_permission(client_for, meeting, snapshot):
+    assert client_for(PDG).get(f"/meetings/{meeting.pk}/report.pdf").status_code == 403
