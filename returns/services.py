@@ -76,6 +76,9 @@ PUBLIC_QUARTERLY = [
 ]
 
 
+OBSERVATION_BATCH = 5000
+
+
 class ReturnConflict(Exception):
     """Someone else changed this return first; the user should review and try again."""
 
@@ -205,13 +208,14 @@ def _observation_frame(rows: pd.DataFrame, return_id: int) -> pd.DataFrame:
 
 
 def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | None = None) -> None:
-    """PostgreSQL: stream rows with COPY (the floor for bulk loading); elsewhere bulk_create."""
+    """PostgreSQL: stream rows with COPY (the floor for bulk loading); elsewhere executemany."""
     columns = list(frame.columns)
     if connection.vendor == "postgresql":
         buffer = io.StringIO()
         frame.to_csv(buffer, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL, date_format="%Y-%m-%d")
         buffer.seek(0)
-        with connection.cursor() as cursor:
+        # wrap_database_errors: a failed CHECK during COPY raises Django's IntegrityError, as any insert does.
+        with connection.cursor() as cursor, connection.wrap_database_errors:
             # FORCE_NOT_NULL: a comment that reads \N is text, not a NULL.
             cursor.copy_expert(
                 f"COPY {Observation._meta.db_table} ({', '.join(columns)}) "
@@ -221,20 +225,22 @@ def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | No
         if progress:
             progress(len(frame))
         return
-    records = frame.astype(object).where(frame.notna(), None).itertuples(index=False, name=None)
-    objects = (Observation(**dict(zip(columns, record))) for record in records)
-    batch = []
-    for obj in objects:
-        batch.append(obj)
-        if len(batch) >= 2000:
-            Observation.objects.bulk_create(batch)
+    # Elsewhere (SQLite): one parameterised INSERT run with executemany per batch. bulk_create
+    # builds a model instance per row and was five times slower at 100,000 rows.
+    ops = connection.ops
+    prepared = frame.astype(object).where(frame.notna(), None)
+    for name in ("period_start", "period_end"):
+        # A return repeats a handful of dates: adapt each distinct one once.
+        adapted = {d: ops.adapt_datefield_value(d) for d in prepared[name].unique()}
+        prepared[name] = prepared[name].map(adapted)
+    sql = f"INSERT INTO {Observation._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    records = list(prepared.itertuples(index=False, name=None))
+    with connection.cursor() as cursor:
+        for i in range(0, len(records), OBSERVATION_BATCH):
+            batch = records[i : i + OBSERVATION_BATCH]
+            cursor.executemany(sql, batch)
             if progress:
                 progress(len(batch))
-            batch.clear()
-    if batch:
-        Observation.objects.bulk_create(batch)
-        if progress:
-            progress(len(batch))
 
 
 def return_submit(

@@ -1,0 +1,83 @@
+"""Benchmark: validate and store a 100,000-row return on SQLite (goal: under 10 seconds).
+
+Run: .venv/bin/python bench/returns_100k.py [ROWS]. Uses a throwaway SQLite file in a temporary
+folder (migrated and loaded with the reference data and plan first, not timed), generates a
+valid force return for Q1 2014/15 and times returns.services.return_upload: parse + validate +
+store (one transaction, bulk inserts). Not a timed test; the figure goes in the README.
+"""
+
+import os
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="pcc-bench-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'bench.sqlite3'}"
+os.environ["RETURN_FILES_DIR"] = str(WORK / "files")
+os.environ.setdefault("PCC_ALLOW_INSECURE_KEY", "1")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pcc_dashboard.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+MEASURES = [
+    "all_crime",
+    "burglary_dwelling",
+    "theft_of_motor_vehicle",
+    "theft_from_motor_vehicle",
+    "violence_with_injury",
+]
+AREAS = ["E23000021", "E07000129", "E07000130", "E07000131", "E07000132", "E07000133", "E07000134", "E07000135"]
+START, END = date(2014, 4, 1), date(2014, 6, 30)
+
+
+def generate(rows: int) -> bytes:
+    """A valid force return; day-level periods inside the quarter keep every row unique."""
+    days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
+    lines = ["measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment"]
+    n = 0
+    for i, ps in enumerate(days):
+        for pe in days[i:]:
+            for measure in MEASURES:
+                for area in AREAS:
+                    lines.append(f"{measure},{area},{ps},{pe},{n % 4999},,,,")
+                    n += 1
+                    if n == rows:
+                        return ("\r\n".join(lines) + "\r\n").encode()
+    raise ValueError("too many rows for one quarter")
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    call_command("migrate", verbosity=0)
+    from priorities.services import plan_import, plan_load_file, reference_import
+    from returns.models import Observation, Submitter
+    from returns.services import FORCE_SUBMITTER, return_upload, submitters_ensure
+
+    reference_import()
+    plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))
+    submitters_ensure()
+    raw = generate(rows)
+    submitter = Submitter.objects.get(code=FORCE_SUBMITTER)
+    began, cpu_began = time.perf_counter(), time.process_time()
+    outcome = return_upload(submitter=submitter, start=START, end=END, raw=raw, file_name="bench.csv")
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    if outcome.ret is None:
+        raise SystemExit(f"benchmark return failed validation: {outcome.errors[:3]}")
+    stored = Observation.objects.filter(source_return=outcome.ret).count()
+    print(
+        f"{stored:,} rows ({len(raw) / 1e6:.1f} MB) validated and stored on SQLite in {elapsed:.2f} s "
+        f"= {stored / elapsed:,.0f} rows/s (goal: 100,000 rows in under 10 s); "
+        f"CPU time of this process {cpu:.2f} s; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+
+
+if __name__ == "__main__":
+    main()
