@@ -98,3 +98,13 @@ def shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present")
     return SHARED_DATA
+
+
+try:
+    from hypothesis import settings as hypothesis_settings
+
+    # No per-example deadline: CI machines are shared and noisy; properties, not timings, are tested.
+    hypothesis_settings.register_profile("pcc", deadline=None, print_blob=True)
+    hypothesis_settings.load_profile("pcc")
+except ImportError:  # hypothesis is a dev dependency
+    pass
