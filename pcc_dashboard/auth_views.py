@@ -2,6 +2,7 @@
 
 import base64
 import io
+import time
 
 import qrcode
 import qrcode.image.svg
@@ -13,14 +14,27 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pcc_dashboard.middleware import SessionTimeoutMiddleware
+
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # The absolute session limit counts from sign-in (ASVS 7.3.2), not from the first page after it.
+        self.request.session[SessionTimeoutMiddleware.KEY] = time.time()
+        return response
+
 
 class SignOutView(auth_views.LogoutView):
     pass
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a GOV.UK page that says what to do, not why the token failed."""
+    return render(request, "403_csrf.html", status=403)
 
 
 class TokenForm(forms.Form):

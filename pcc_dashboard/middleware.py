@@ -4,6 +4,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -27,13 +28,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# The service only reads (GET, HEAD) and submits forms (POST); TRACE and friends are refused for
+# every view, so a view without @require_GET cannot answer them (QUALITY.md: schemathesis ST204).
+ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        if request.method not in ALLOWED_METHODS:
+            response = HttpResponseNotAllowed(ALLOWED_METHODS)
+        else:
+            response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        # Static files (served by whitenoise, which answers before XFrameOptionsMiddleware) get it too.
+        response.setdefault("X-Frame-Options", "DENY")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         user = getattr(request, "user", None)

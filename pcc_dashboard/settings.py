@@ -45,12 +45,13 @@ DEBUG = env_bool("DEBUG") and not PRODUCTION
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING or env_bool("PCC_ALLOW_INSECURE_KEY"):
+    # Never in production: a known key there would let anyone forge sessions.
+    if not PRODUCTION and (DEBUG or TESTING or env_bool("PCC_ALLOW_INSECURE_KEY")):
         SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment or in .env, for example: "
-            'SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(64))\')". '
+            "SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(64))')\". "
             "For local development you can set DEBUG=1 instead."
         )
 
@@ -112,8 +113,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
+    # An empty DATABASE_URL (as in a copied .env.example) means the default, not "no database".
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
@@ -157,6 +159,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+if TESTING:
+    # Tests sign in hundreds of times; a slow hash there buys nothing. Real passwords keep PBKDF2.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -180,6 +185,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "pcc_dashboard.auth_views.csrf_failure"
 
 # Two-factor sign-in (TOTP) for roles that write data; production turns it on.
 PCC_REQUIRE_2FA = env_bool("PCC_REQUIRE_2FA", PRODUCTION)
@@ -240,9 +246,7 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # --- Domain settings -------------------------------------------------------------------------
 PCC_SERVICE_NAME = "Police and Crime Plan performance"
-PCC_ORGANISATION = os.environ.get(
-    "PCC_ORGANISATION", "Office of the Police and Crime Commissioner for Leicestershire"
-)
+PCC_ORGANISATION = os.environ.get("PCC_ORGANISATION", "Office of the Police and Crime Commissioner for Leicestershire")
 PCC_FOCUS_FORCE = os.environ.get("PCC_FOCUS_FORCE", "E23000021")  # Leicestershire
 PCC_PEER_GROUP = os.environ.get("PCC_PEER_GROUP", "Leicestershire MSG")
 # R8: a return is due this many working days after its period ends (Q1 2014/15 → early July).
