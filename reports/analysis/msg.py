@@ -40,32 +40,12 @@ def _month_number(timestamps: pd.Series) -> pd.Series:
     return timestamps.dt.year * 12 + timestamps.dt.month - 1
 
 
-def _choose_granularity(
-    rows: pd.DataFrame, months: set[int]
-) -> tuple[pd.DataFrame, bool]:
-    """Pick the observations to sum for one area: the finest that covers the window once.
-
-    Monthly beats quarterly (beats anything longer) when it covers every month exactly once;
-    otherwise the finest complete granularity; when none is complete, the one that covers
-    most months (finest on a tie).
-    """
-    best, best_key = rows.iloc[0:0], None
-    for span, group in sorted(rows.groupby("_span"), key=lambda item: item[0]):
-        covered: list[int] = []
-        for first, last in zip(group["_first"], group["_last"]):
-            covered.extend(range(first, last + 1))
-        complete = set(covered) == months and len(covered) == len(months)
-        if complete:
-            return group, True
-        key = len(set(covered) & months)
-        if best_key is None or key > best_key:
-            best, best_key = group, key
-    return best, False
+def _month_numbers(values: pd.Series) -> pd.Series:
+    """Months since year 0 for ISO date strings or date objects (one vectorised conversion)."""
+    return _month_number(pd.to_datetime(values, format="ISO8601"))
 
 
-def window_counts(
-    observations: pd.DataFrame, *, period_end: dt.date, months: int = 12
-) -> pd.DataFrame:
+def window_counts(observations: pd.DataFrame, *, period_end: dt.date, months: int = 12) -> pd.DataFrame:
     """Sum each area's counts over the `months` calendar months ending with `period_end`.
 
     Input columns: area_code, period_start, period_end (dates), value (a count). Only
@@ -74,36 +54,40 @@ def window_counts(
     value; NaN when nothing falls in the window), periods_covered (distinct months of the
     window covered by the summed observations) and complete (True when every month of the
     window is covered exactly once). An area reporting both monthly and quarterly uses monthly
-    when monthly covers the window completely, else quarterly.
+    when monthly covers the window completely, else the finest complete granularity, else the
+    one covering most months (finest on a tie). Vectorised: one group-by, no loop per area.
     """
     end = pd.Timestamp(period_end)
     end_month = end.year * 12 + end.month - 1
-    window = set(range(end_month - months + 1, end_month + 1))
-    frame = observations[[AREA_CODE, PERIOD_START, PERIOD_END, VALUE]].copy()
-    frame[VALUE] = pd.to_numeric(frame[VALUE], errors="coerce")
-    starts = pd.to_datetime(frame[PERIOD_START])
-    ends = pd.to_datetime(frame[PERIOD_END])
-    frame["_first"] = _month_number(starts)
-    frame["_last"] = _month_number(ends)
-    frame["_span"] = frame["_last"] - frame["_first"] + 1
-    inside = (frame["_first"] >= min(window)) & (ends <= end) & frame[VALUE].notna()
-
-    rows = []
-    for area in pd.unique(frame[AREA_CODE]):
-        area_rows = frame[inside & (frame[AREA_CODE] == area)]
-        chosen, complete = _choose_granularity(area_rows, window)
-        covered = set()
-        for first, last in zip(chosen["_first"], chosen["_last"]):
-            covered.update(range(first, last + 1))
-        rows.append(
-            {
-                AREA_CODE: area,
-                COUNT: float(chosen[VALUE].sum()) if len(chosen) else np.nan,
-                PERIODS_COVERED: len(covered & window),
-                COMPLETE: complete,
-            }
-        )
-    return pd.DataFrame(rows, columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE])
+    first_month = end_month - months + 1
+    area_codes = observations[AREA_CODE].to_numpy()
+    values = pd.to_numeric(observations[VALUE], errors="coerce").to_numpy(dtype=float)
+    firsts = _month_numbers(observations[PERIOD_START]).to_numpy()
+    lasts = _month_numbers(observations[PERIOD_END]).to_numpy()
+    inside = (firsts >= first_month) & (lasts <= end_month) & ~np.isnan(values)
+    # (area, span) → [total, rows, distinct starts]; the window holds few rows, so plain Python.
+    groups: dict[tuple, list] = {}
+    for area, first, last, value in zip(area_codes[inside], firsts[inside], lasts[inside], values[inside]):
+        entry = groups.setdefault((area, int(last - first + 1)), [0.0, 0, set()])
+        entry[0] += value
+        entry[1] += 1
+        entry[2].add(int(first))
+    best: dict = {}
+    for (area, span), (total, rows, starts) in groups.items():
+        # Periods of one granularity are aligned, so distinct starts × span = months covered.
+        covered = min(len(starts) * span, months)
+        complete = rows == len(starts) and len(starts) * span == months
+        key = (0, span) if complete else (months + 1 - covered, span)
+        if area not in best or key < best[area][0]:
+            best[area] = (key, total, covered, complete)
+    records = []
+    for area in pd.unique(area_codes):
+        if area in best:
+            _, total, covered, complete = best[area]
+            records.append((area, float(total), int(covered), bool(complete)))
+        else:
+            records.append((area, np.nan, 0, False))
+    return pd.DataFrame(records, columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE])
 
 
 def choose_population(
@@ -118,24 +102,25 @@ def choose_population(
     """
     end = pd.Timestamp(period_end)
     frame = populations[[AREA_CODE, MID_YEAR, POPULATION]].dropna(subset=[POPULATION])
-    rows = []
-    for area, group in frame.groupby(AREA_CODE, sort=False):
-        group = group.sort_values(MID_YEAR)
-        published = [
-            pd.Timestamp(int(year), 6, 30)
-            + pd.DateOffset(months=publication_lag_months)
-            <= end
-            for year in group[MID_YEAR]
-        ]
-        chosen = group[published].iloc[-1] if any(published) else group.iloc[0]
-        rows.append(
-            {
-                AREA_CODE: area,
-                POPULATION: chosen[POPULATION],
-                POPULATION_MID_YEAR: int(chosen[MID_YEAR]),
-            }
-        )
-    return pd.DataFrame(rows, columns=[AREA_CODE, POPULATION, POPULATION_MID_YEAR])
+    frame = frame.assign(**{MID_YEAR: frame[MID_YEAR].astype(int)}).sort_values([AREA_CODE, MID_YEAR])
+    published_by = {
+        year: pd.Timestamp(year, 6, 30) + pd.DateOffset(months=publication_lag_months)
+        for year in pd.unique(frame[MID_YEAR])
+    }
+    frame = frame.assign(_published=frame[MID_YEAR].map(published_by) <= end)
+    latest = frame[frame["_published"]].drop_duplicates(AREA_CODE, keep="last")
+    earliest = frame.drop_duplicates(AREA_CODE, keep="first")
+    chosen = pd.concat([latest, earliest[~earliest[AREA_CODE].isin(latest[AREA_CODE])]])
+    order = pd.unique(frame[AREA_CODE])
+    chosen = chosen.set_index(AREA_CODE).reindex([a for a in order if a in set(chosen[AREA_CODE])]).reset_index()
+    return pd.DataFrame(
+        {
+            AREA_CODE: chosen[AREA_CODE],
+            POPULATION: chosen[POPULATION],
+            POPULATION_MID_YEAR: chosen[MID_YEAR].astype(int),
+        },
+        columns=[AREA_CODE, POPULATION, POPULATION_MID_YEAR],
+    )
 
 
 def _position(rate: float, *, average: float, low: float, high: float) -> str | None:
@@ -199,17 +184,11 @@ def msg_comparison(
     frame[RATE_PER_1000] = (counts / populations * 1000).where(frame[INCLUDED])
     included = frame[frame[INCLUDED]]
     rates = included[RATE_PER_1000]
-    frame[RANK] = (
-        frame[RATE_PER_1000]
-        .rank(method="min", ascending=direction != "up")
-        .astype("Int64")
-    )
+    frame[RANK] = frame[RATE_PER_1000].rank(method="min", ascending=direction != "up").astype("Int64")
 
     if len(included):
         mean_of_rates = float(rates.mean())
-        pooled_rate = float(
-            counts[frame[INCLUDED]].sum() / populations[frame[INCLUDED]].sum()
-        )
+        pooled_rate = float(counts[frame[INCLUDED]].sum() / populations[frame[INCLUDED]].sum())
         pooled_rate *= 1000
         sd = float(rates.std(ddof=1)) if len(included) > 1 else 0.0
     else:
@@ -217,16 +196,11 @@ def msg_comparison(
     used = mean_of_rates if average == "mean" else pooled_rate
     band_low, band_high = used - band_sd * sd, used + band_sd * sd
     frame[POSITION] = pd.Series(
-        [
-            _position(rate, average=used, low=band_low, high=band_high)
-            for rate in frame[RATE_PER_1000]
-        ],
+        [_position(rate, average=used, low=band_low, high=band_high) for rate in frame[RATE_PER_1000]],
         index=frame.index,
         dtype=object,
     )
-    frame = frame.sort_values(
-        [RANK, NAME] if NAME in frame else [RANK], na_position="last"
-    )
+    frame = frame.sort_values([RANK, NAME] if NAME in frame else [RANK], na_position="last")
 
     focus = frame[frame[AREA_CODE] == focus_area]
     focus_row = focus.iloc[0] if len(focus) else None
