@@ -3,6 +3,7 @@
 Environment: BENCH_SCALE (default 1: the 1,000,000-row national file; 0.05 for a quick run),
 BENCH_RUNS (default 3: each figure is the median of this many runs, interleaved side by side),
 BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432; the bench creates its own databases),
+BENCH_DB / BENCH_OUT / BENCH_RESULTS (database name, data folder, results file),
 BENCH_SECTIONS (comma list of import,sqlite,freeze,pages,http,weight; default all).
 """
 
@@ -36,7 +37,8 @@ from bench import generate, harness  # noqa: E402
 from bench.harness import Table, child, child_env, median  # noqa: E402
 
 OUT = generate.OUT
-NATIONAL_DB = "pcc_bench"
+NATIONAL_DB = os.environ.get("BENCH_DB", "pcc_bench")
+RESULTS = Path(os.environ.get("BENCH_RESULTS", ROOT / "bench" / "RESULTS.md"))
 SECTIONS = set(filter(None, os.environ.get("BENCH_SECTIONS", "import,sqlite,freeze,pages,http,weight").split(",")))
 
 
@@ -183,7 +185,7 @@ def write_results(table: Table, machine: dict, started: datetime, elapsed: float
     extra = ROOT / "bench" / "ANALYSIS.md"
     if extra.exists():
         lines += [extra.read_text(encoding="utf-8").strip(), ""]
-    (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines), encoding="utf-8")
+    RESULTS.write_text("\n".join(lines), encoding="utf-8")
 
 
 def main() -> None:
@@ -219,7 +221,7 @@ def main() -> None:
     for goal, status, detail in table.goals:
         print(f"{status:>8}  {goal}: {detail}")
     write_results(table, machine, started, elapsed)
-    print(f"\nwrote {ROOT / 'bench' / 'RESULTS.md'}")
+    print(f"\nwrote {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -343,7 +343,7 @@ def task_freeze_floor(args) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_freeze_floor")
-        cursor.execute("CREATE TABLE bench_freeze_floor (LIKE reports_snapshotobservation INCLUDING DEFAULTS)")
+        cursor.execute("CREATE TABLE bench_freeze_floor (LIKE reports_snapshotobservation INCLUDING ALL)")
         cursor.execute("VACUUM ANALYZE")
     t0 = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -366,7 +366,25 @@ def task_freeze_floor(args) -> None:
     emit(rows=rows, seconds=seconds)
 
 
+def task_session(args) -> None:
+    """A signed-in session cookie for the load tests (what a browser holds after signing in)."""
+    django_setup()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    user = User.objects.get(username=args.username)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    emit(cookie=f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+
+
 TASKS = {
+    "session": task_session,
     "setup-national": task_setup_national,
     "import-product": task_import_product,
     "import-ie": task_import_ie,
@@ -390,6 +408,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--as-of", default="2024-08-31")
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--username", default="bench-coordinator")
     args = parser.parse_args(argv)
     if args.task in ("setup-pages", "pages"):
         from bench import pages
