@@ -93,6 +93,7 @@ timeout 900 "$ST" run "http://127.0.0.1:$PORT/api/v1/schema" \
     --request-timeout 30 \
     --phases examples,coverage,fuzzing \
     --generation-deterministic \
+    --generation-database none \
     --no-color || status=$?
 
 if grep -q "Internal Server Error" "$WORK/server.log"; then
