@@ -355,9 +355,48 @@ def prepare_observations(observations: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values([MEASURE_CODE, AREA_CODE, SPAN, PERIOD_END], kind="stable").reset_index(drop=True)
 
 
+def with_focus_totals(obs: pd.DataFrame, *, inputs: FreezeInputs) -> pd.DataFrame:
+    """Add force-level rows for measures only CSPs report (SP1–4), summed over the force's CSPs.
+
+    A period counts only when every CSP that reports the measure has returned it, so a late
+    partnership never makes the force total look low. Percentages are pooled from numerators and
+    denominators; survey percentages without them are not summed.
+    """
+    csps = {
+        code for code, area in inputs.areas.items() if area["kind"] == "csp" and area["parent"] == inputs.focus_area
+    }
+    units = {m["code"]: m["unit"] for m in inputs.measures}
+    has_focus = set(obs.loc[obs[AREA_CODE] == inputs.focus_area, MEASURE_CODE])
+    rows = obs[obs[AREA_CODE].isin(csps) & ~obs[MEASURE_CODE].isin(has_focus)]
+    if rows.empty:
+        return obs
+    reporters = rows.groupby(MEASURE_CODE)[AREA_CODE].nunique()
+    keys = [MEASURE_CODE, PERIOD_START, PERIOD_END, SPAN]
+    sums = (
+        rows.groupby(keys, sort=False)
+        .agg(
+            areas=(AREA_CODE, "nunique"),
+            value=(VALUE, "sum"),
+            numerator=(NUMERATOR, lambda x: x.sum(min_count=len(x))),
+            denominator=(DENOMINATOR, lambda x: x.sum(min_count=len(x))),
+        )
+        .reset_index()
+    )
+    sums = sums[sums["areas"].to_numpy() == reporters.reindex(sums[MEASURE_CODE]).to_numpy()]
+    unit = sums[MEASURE_CODE].map(units)
+    pooled = (unit == "percentage") & sums[NUMERATOR].notna() & (sums[DENOMINATOR] > 0)
+    sums.loc[pooled, VALUE] = 100 * sums.loc[pooled, NUMERATOR] / sums.loc[pooled, DENOMINATOR]
+    sums = sums[(unit != "percentage") | pooled]
+    if sums.empty:
+        return obs
+    derived = sums[keys + [VALUE, NUMERATOR, DENOMINATOR]].assign(**{AREA_CODE: inputs.focus_area, RESPONDENTS: np.nan})
+    combined = pd.concat([obs, derived], ignore_index=True)
+    return combined.sort_values([MEASURE_CODE, AREA_CODE, SPAN, PERIOD_END], kind="stable").reset_index(drop=True)
+
+
 def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, dict]], dict]:
     """Every measure:, series: and msg: payload, and the overview. Returns ({key: (measure_code, payload)}, overview)."""
-    obs = prepare_observations(inputs.observations)
+    obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
     finest = _finest(obs)
     results: dict[str, tuple[str, dict]] = {}
     charts: dict[tuple[str, str], tuple[pd.DataFrame, str | None]] = {}
