@@ -119,6 +119,19 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: int = 60) -> Non
     raise RuntimeError(f"runserver did not answer on {url} within {seconds}s")
 
 
+def _seed_demo(site: Site) -> None:
+    """seed_demo, keeping the developer's own var/demo_users.txt (seed_demo rewrites it)."""
+    users_file = ROOT / "var" / "demo_users.txt"
+    kept = users_file.read_bytes() if users_file.exists() else None
+    try:
+        site.manage("seed_demo", "--to", DEMO_TO)
+    finally:
+        if kept is None:
+            users_file.unlink(missing_ok=True)
+        else:
+            users_file.write_bytes(kept)
+
+
 @pytest.fixture(scope="session")
 def site():
     """Set up a database, start the app on a free loopback port, and stop it after the session."""
@@ -140,12 +153,19 @@ def site():
     env.pop("DJANGO_SETTINGS_MODULE", None)
     env.pop("SECRET_KEY", None)
     site = Site(base_url=f"http://127.0.0.1:{port}", env=env, folder=folder)
-    site.manage("migrate", "--noinput", "-v0")
-    site.manage("import_reference")
-    site.manage("import_plan", "fixtures/plan_leicestershire_2014.yaml")
-    if site.has_command("seed_demo"):
-        site.manage("seed_demo", "--to", DEMO_TO)
+    seeded = os.environ.get("PCC_BROWSER_SEEDED_DB")
+    if seeded:
+        # For quick local iteration: a copy of a database already set up as below (seed_demo takes minutes).
+        shutil.copyfile(seeded, folder / "db.sqlite3")
+        site.manage("migrate", "--noinput", "-v0")
         site.has_demo = True
+    else:
+        site.manage("migrate", "--noinput", "-v0")
+        site.manage("import_reference")
+        site.manage("import_plan", "fixtures/plan_leicestershire_2014.yaml")
+        if site.has_command("seed_demo"):
+            _seed_demo(site)
+            site.has_demo = True
     out = site.manage("shell", "-c", _MAKE_USERS % {"roles": ROLES, "password": PASSWORD})
     site.users = json.loads(out.split("USERS=", 1)[1].strip())
     log = open(folder / "runserver.log", "w")  # noqa: SIM115 - closed below
