@@ -62,6 +62,7 @@ lint: install-dev
 	$(VENV)/bin/bandit -q -ll -r pcc_dashboard priorities returns reports -x '*/tests/*'
 
 bench: install-dev
+	$(PIP) install -q -r bench/requirements.txt
 	$(PY) bench/run.py
 
 load: install-dev

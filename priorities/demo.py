@@ -9,6 +9,7 @@ November 2014 (R5). Fixed random seed, so every run gives the same figures.
 
 import io
 import math
+import os
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,7 @@ SEED = 2014
 START = date(2010, 4, 1)
 FIRST_FREEZE = date(2014, 3, 31)
 DEMO_SOURCE = "seed_demo"
-USERS_FILE = Path(settings.BASE_DIR) / "var" / "demo_users.txt"
+USERS_FILE = Path(os.environ.get("DEMO_USERS_FILE", Path(settings.BASE_DIR) / "var" / "demo_users.txt"))
 
 # Crimes per 1,000 population a year for Leicestershire in 2010, and a yearly drift.
 FORCE_RATES = {
