@@ -33,7 +33,10 @@ DUMP="$WORK/$SOURCE_DB.dump"
 trap 'rm -rf "$WORK"; "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $RESTORED_DB WITH (FORCE)" postgres >/dev/null 2>&1 || true' EXIT
 
 url_for() { echo "postgres://$PG_USER@$PG_HOST:$PG_PORT/$1"; }
-manage() { DATABASE_URL=$(url_for "$1") PCC_ALLOW_INSECURE_KEY=1 "$PY" manage.py "${@:2}"; }
+manage() {
+    DATABASE_URL=$(url_for "$1") PCC_ALLOW_INSECURE_KEY=1 DEMO_USERS_FILE="$WORK/demo_users.txt" \
+        "$PY" manage.py "${@:2}"
+}
 has_command() { manage "$SOURCE_DB" help "$1" >/dev/null 2>&1; }
 
 if [[ $seed -eq 1 ]]; then

@@ -119,19 +119,6 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: int = 60) -> Non
     raise RuntimeError(f"runserver did not answer on {url} within {seconds}s")
 
 
-def _seed_demo(site: Site) -> None:
-    """seed_demo, keeping the developer's own var/demo_users.txt (seed_demo rewrites it)."""
-    users_file = ROOT / "var" / "demo_users.txt"
-    kept = users_file.read_bytes() if users_file.exists() else None
-    try:
-        site.manage("seed_demo", "--to", DEMO_TO)
-    finally:
-        if kept is None:
-            users_file.unlink(missing_ok=True)
-        else:
-            users_file.write_bytes(kept)
-
-
 @pytest.fixture(scope="session")
 def site():
     """Set up a database, start the app on a free loopback port, and stop it after the session."""
@@ -147,6 +134,8 @@ def site():
         "PCC_REQUIRE_2FA": "0",
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "RETURN_FILES_DIR": str(folder / "files"),
+        # seed_demo writes the demo passwords here, not over the developer's var/demo_users.txt.
+        "DEMO_USERS_FILE": str(folder / "demo_users.txt"),
         "ALLOWED_HOSTS": "127.0.0.1",
         "PYTHONUNBUFFERED": "1",
     }
@@ -164,7 +153,7 @@ def site():
         site.manage("import_reference")
         site.manage("import_plan", "fixtures/plan_leicestershire_2014.yaml")
         if site.has_command("seed_demo"):
-            _seed_demo(site)
+            site.manage("seed_demo", "--to", DEMO_TO)
             site.has_demo = True
     out = site.manage("shell", "-c", _MAKE_USERS % {"roles": ROLES, "password": PASSWORD})
     site.users = json.loads(out.split("USERS=", 1)[1].strip())
