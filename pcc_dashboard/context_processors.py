@@ -1,5 +1,7 @@
 """Template context every page needs: service name, the user's roles, navigation by role."""
 
+import re
+
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
@@ -19,6 +21,14 @@ NAVIGATION = [
 ]
 
 
+# Pages that belong to a navigation item although their address does not start with its URL.
+CURRENT_PATTERNS = {
+    "snapshot_latest": re.compile(r"^/snapshots/(latest|\d{4}-\d{2}-\d{2})/"),
+    "snapshot_list": re.compile(r"^/snapshots/(compare/)?$"),
+    "home": re.compile(r"^/$"),
+}
+
+
 def _navigation(request) -> list[dict]:
     items = []
     for label, name, action in NAVIGATION:
@@ -28,7 +38,8 @@ def _navigation(request) -> list[dict]:
             url = reverse(name)
         except NoReverseMatch:
             continue
-        current = request.path == url or (url != "/" and request.path.startswith(url))
+        pattern = CURRENT_PATTERNS.get(name)
+        current = bool(pattern.match(request.path)) if pattern else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
     return items
 
