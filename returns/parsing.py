@@ -148,6 +148,10 @@ class _Stop(Exception):
     """Raised inside the parser when a file-level problem means rows cannot be read."""
 
 
+class _Fallback(Exception):
+    """Raised by the fast path when only the row-at-a-time path reproduces the outcome exactly."""
+
+
 def _empty_rows() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=object) for name in ROW_COLUMNS})
 
@@ -178,9 +182,17 @@ def parse_upload(raw: bytes, *, context: UploadContext) -> ParseResult:
     Input: the file's bytes (CSV or XLSX with the TEMPLATE_COLUMNS header). Output: a
     ParseResult whose rows has ROW_COLUMNS and whose problems are sorted by row then column.
     """
-    parser = _Parser(context)
+    return _parse(raw, context=context, fast=True)
+
+
+def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
+    """parse_upload; fast=False checks every CSV row one at a time (the reference the fast path
+    is tested against, and the fallback when a file exceeds the row cap)."""
+    parser = _Parser(context, fast=fast)
     try:
         parser.run(raw)
+    except _Fallback:
+        return _parse(raw, context=context, fast=False)
     except _Stop:
         pass
     except Exception as exc:  # noqa: BLE001 - the contract is "problems, never a 500"
@@ -210,11 +222,14 @@ def problems_csv(problems: Iterable[Problem]) -> bytes:
 class _Parser:
     """One upload's parse: holds the context, problems so far and the valid rows."""
 
-    def __init__(self, context: UploadContext) -> None:
+    def __init__(self, context: UploadContext, *, fast: bool = True) -> None:
         self.ctx = context
+        self.fast = fast
         self.name = context.file_name
         self.problems: list[Problem] = []
         self.valid: list[tuple] = []
+        # The fast path's valid rows: frames of whole chunks, joined with self.valid in result().
+        self.valid_frames: list[pd.DataFrame] = []
         self.narrative: dict[int, str] = {}
         self.file_type: str | None = None
         self.encoding: str | None = None
@@ -251,10 +266,15 @@ class _Parser:
             )
 
         problems = sorted(self.problems, key=key)
+        frames = [f for f in self.valid_frames if len(f)]
         if self.valid:
-            rows = pd.DataFrame(self.valid, columns=list(ROW_COLUMNS), dtype=object)
+            frames.append(pd.DataFrame(self.valid, columns=list(ROW_COLUMNS), dtype=object))
+        if frames:
+            rows = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
             rows["value"] = rows["value"].astype(float)
             rows["source_row"] = rows["source_row"].astype(int)
+            if len(frames) > 1:
+                rows = rows.sort_values("source_row", kind="stable", ignore_index=True)
         else:
             rows = _empty_rows()
         return ParseResult(
@@ -407,7 +427,13 @@ class _Parser:
         # newline="" keeps \r, \n and \r\n as row ends whatever mix the file has, and leaves
         # line breaks inside quoted cells to the csv module (which we then reject as text).
         reader = csv.reader(io.StringIO(text, newline=""), strict=False)
-        self._validate_rows(reader)
+        del text
+        if self.fast:
+            from returns.parsing_fast import validate_rows_fast
+
+            validate_rows_fast(self, reader)
+        else:
+            self._validate_rows(reader)
 
     # -- rows ----------------------------------------------------------------------------
     def _header(self, header: list[str]) -> dict[str, int]:
@@ -437,11 +463,8 @@ class _Parser:
             raise _Stop
         return columns
 
-    def _validate_rows(
-        self, rows: Iterable[list[str]], *, fixed_width: bool = False
-    ) -> None:
-        ctx = self.ctx
-        iterator = iter(rows)
+    def _start(self, iterator: Iterator[list[str]]) -> tuple[list[int | None], int]:
+        """Read the header row: the file column of each TEMPLATE_COLUMNS name, and the width."""
         header = next(iterator, None)
         if header is None:
             self.stop(
@@ -452,8 +475,14 @@ class _Parser:
         # A BOM inside an XLSX cell, or left after a cp1252 decode.
         header[0] = header[0].removeprefix("\ufeff")
         cols = self._header(header)
-        width = len(header)
-        idx = [cols.get(name) for name in TEMPLATE_COLUMNS]
+        return [cols.get(name) for name in TEMPLATE_COLUMNS], len(header)
+
+    def _validate_rows(
+        self, rows: Iterable[list[str]], *, fixed_width: bool = False
+    ) -> None:
+        ctx = self.ctx
+        iterator = iter(rows)
+        idx, width = self._start(iterator)
         check = _RowChecker(ctx, self)
         seen: dict[tuple, int] = {}
         row_number = 1
@@ -508,10 +537,14 @@ class _Parser:
         if self.rows_read == 0:
             self.file_problem("the file has a header but no data rows")
         if ctx.expected:
-            present = {
-                k for k in seen if isinstance(k[2], date) and isinstance(k[3], date)
-            }
-            for m, a, ps, pe in sorted(ctx.expected - present):
+            self.expected_warnings(
+                {k for k in seen if isinstance(k[2], date) and isinstance(k[3], date)}
+            )
+
+    def expected_warnings(self, present: set[tuple]) -> None:
+        """A warning for each expected (measure, area, start, end) row not in present."""
+        if self.ctx.expected:
+            for m, a, ps, pe in sorted(self.ctx.expected - present):
                 self.warn(
                     None,
                     None,

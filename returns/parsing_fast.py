@@ -1,0 +1,341 @@
+"""Column-at-a-time validation of a CSV return: the fast path of returns.parsing.
+
+A row that passes every check here would pass every check of `_RowChecker.row` with the same
+parsed values (the checks are the same rules, written more strictly: anything unusual, such as
+a sign, a thousands separator or 100.5%, is left to the row checker). Every other row goes
+through `_RowChecker.row` itself, so the problems reported are word for word the same.
+Duplicate keys are compared once for the whole file at the end. Pure module: no Django.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from returns.parsing import (
+    _CONTROL_RE,
+    EARLIEST_YEAR,
+    MAX_COMMENT_CHARS,
+    ROW_COLUMNS,
+    TEMPLATE_COLUMNS,
+    UploadContext,
+    _Fallback,
+    _Parser,
+    _RowChecker,
+)
+
+# Rows checked together; bounds the memory held as Python strings at any one time.
+CHUNK_ROWS = 50_000
+# ASCII digits only (re's \d also takes other scripts' digits, which the row checker handles).
+# At most 15 integer digits keeps every number below MAX_ABS_VALUE (10**15).
+_WHOLE_RE = re.compile(r"[0-9]{1,15}")
+_PLAIN_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]+)?")
+_POUNDS_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
+_HUNDRED_RE = re.compile(r"100(?:\.0+)?")
+_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+KEY_COLUMNS = ["row", "measure", "area", "start", "end"]
+
+
+def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
+    """What `_Parser._validate_rows` does for a CSV, with the same problems and valid rows.
+
+    Raises _Fallback when the file has more data rows than the cap (the row-at-a-time path
+    then reproduces exactly where it stops).
+    """
+    iterator: Iterator[list[str]] = iter(rows)
+    idx, width = parser._start(iterator)
+    state = _FastState(parser, idx, width)
+    chunk: list[list[str]] = []
+    while True:
+        try:
+            cells = next(iterator, None)
+        except Exception:
+            # The csv module gave up part-way (e.g. a huge cell): keep what the row-at-a-time
+            # path would have found in the rows before it, then let parse_upload report it.
+            state.chunk(chunk)
+            state.duplicates()
+            raise
+        if cells is None:
+            break
+        chunk.append(cells)
+        if len(chunk) == CHUNK_ROWS:
+            state.chunk(chunk)
+            chunk = []
+    state.chunk(chunk)
+    if parser.rows_read == 0:
+        parser.file_problem("the file has a header but no data rows")
+    keys = state.duplicates()
+    if parser.ctx.expected:
+        parser.expected_warnings(state.present(keys))
+
+
+def _flags(test: Callable[[str], object], texts: list[str]) -> np.ndarray:
+    return np.fromiter(map(bool, map(test, texts)), dtype=bool, count=len(texts))
+
+
+def _floats(texts: list[str], mask: np.ndarray) -> np.ndarray:
+    """float(text) where mask holds (the same float Decimal(text) gives), NaN elsewhere."""
+    out = np.full(len(texts), np.nan)
+    if mask.all():
+        out[:] = list(map(float, texts))
+    elif mask.any():
+        out[mask] = list(map(float, np.asarray(texts, dtype=object)[mask]))
+    return out
+
+
+def _as_objects(numbers: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Python numbers where present, None elsewhere (as the row checker's tuples hold them)."""
+    out = np.full(len(numbers), None, dtype=object)
+    out[present] = numbers[present].astype(object)
+    return out
+
+
+def _blank(cells: list[str]) -> bool:
+    return not any(cells) or not any(c.strip() for c in cells)
+
+
+class _FastState:
+    """One CSV's fast validation: interned key parts and the keys of every row so far."""
+
+    def __init__(self, parser: _Parser, idx: list[int | None], width: int) -> None:
+        self.p = parser
+        self.ctx: UploadContext = parser.ctx
+        self.idx = idx
+        self.width = width
+        self.check = _RowChecker(parser.ctx, parser)
+        self.row_number = 1
+        # Duplicate-key parts as small ints: a period part is a date, or the stripped text
+        # when it is not a date (the row checker's key), so the two never compare equal.
+        self.parts: tuple[dict, dict, dict] = ({}, {}, {})
+        self.keys: list[np.ndarray] = []
+
+    def _ids(self, table: dict, values: Iterable) -> np.ndarray:
+        out = []
+        for value in values:
+            i = table.get(value)
+            if i is None:
+                i = table[value] = len(table)
+            out.append(i)
+        return np.asarray(out, dtype=np.int64)
+
+    def _dates(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Codes into the distinct stripped texts, their dates (None when not accepted) and ordinals."""
+        ctx = self.ctx
+        codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+        parsed: list[date | None] = []
+        for text in uniques:
+            day = None
+            if _ISO_DATE_RE.fullmatch(text):
+                try:
+                    day = date.fromisoformat(text)
+                except ValueError:
+                    day = None
+                if day is not None and (day.year < EARLIEST_YEAR or not ctx.period_start <= day <= ctx.period_end):
+                    day = None
+            parsed.append(day)
+        days = np.asarray(parsed + [None], dtype=object)[:-1]
+        ordinals = np.asarray([d.toordinal() if d is not None else -1 for d in parsed], dtype=np.int64)
+        return codes, days, ordinals
+
+    def chunk(self, chunk: list[list[str]]) -> None:
+        if not chunk:
+            return
+        p, ctx, width = self.p, self.ctx, self.width
+        first_row = self.row_number + 1
+        self.row_number += len(chunk)
+        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        full = np.flatnonzero(lengths == width)
+        rows = chunk if len(full) == len(chunk) else [chunk[i] for i in full]
+        ok, frame, keys = self._check(rows)
+        ok_at = full[ok]
+        slow = np.ones(len(chunk), dtype=bool)
+        slow[ok_at] = False
+        data_rows = [i for i in np.flatnonzero(slow).tolist() if not _blank(chunk[i])]
+        if p.rows_read + len(ok_at) + len(data_rows) > ctx.max_rows:
+            raise _Fallback
+        p.rows_read += len(ok_at) + len(data_rows)
+        if len(ok_at):
+            frame["source_row"] = first_row + ok_at
+            p.valid_frames.append(frame)
+            keys[:, 0] = first_row + ok_at
+            self.keys.append(keys)
+        slow_keys = []
+        measures, areas, periods = self.parts
+        for i in data_rows:
+            # The loop body of _Parser._validate_rows for a CSV row, duplicates aside.
+            row_number, cells = first_row + i, chunk[i]
+            n = len(cells)
+            if n != width:
+                p.add(
+                    row_number,
+                    None,
+                    "",
+                    f"row has {n} cells but the header has {width}"
+                    + ("; the file may have been cut short" if n < width else "; is a comma missing quotes?"),
+                )
+            values = [cells[j] if j is not None and j < n else "" for j in self.idx]
+            key = self.check.row(row_number, values)
+            if key is not None:
+                slow_keys.append(
+                    [row_number, *(self._ids(t, [v])[0] for t, v in zip((measures, areas, periods, periods), key))]
+                )
+            if self.check.ok and n == width:
+                p.valid.append((*self.check.parsed, row_number))
+        if slow_keys:
+            self.keys.append(np.asarray(slow_keys, dtype=np.int64))
+
+    def _check(self, rows: list[list[str]]) -> tuple[np.ndarray, pd.DataFrame, np.ndarray]:
+        """Which full-width rows pass every row check; their parsed values and key parts."""
+        ctx, n = self.ctx, len(rows)
+        if n == 0:
+            return np.zeros(0, dtype=bool), pd.DataFrame(), np.zeros((0, 5), dtype=np.int64)
+        columns = list(zip(*rows))
+        blank = ("",) * n
+        raw = {name: (columns[i] if i is not None else blank) for name, i in zip(TEMPLATE_COLUMNS, self.idx)}
+        ok = np.ones(n, dtype=bool)
+        for name in TEMPLATE_COLUMNS:
+            # One scan of the whole column; cell by cell only when something is there.
+            if _CONTROL_RE.search(",".join(raw[name])):
+                ok &= ~_flags(_CONTROL_RE.search, raw[name])
+
+        m_codes, m_names = pd.factorize(
+            np.asarray(list(map(str.lower, map(str.strip, raw["measure_code"]))), dtype=object)
+        )
+        rules = [ctx.measures.get(m) if m else None for m in m_names]
+        ok &= np.asarray([r is not None for r in rules], dtype=bool)[m_codes]
+        a_codes, a_names = pd.factorize(
+            np.asarray(list(map(str.upper, map(str.strip, raw["area_code"]))), dtype=object)
+        )
+        ok &= np.asarray([bool(a) and a in ctx.known_areas for a in a_names], dtype=bool)[a_codes]
+        pair_codes, pairs = pd.factorize(m_codes * len(a_names) + a_codes)
+        pair_ok = [(m_names[q // len(a_names)], a_names[q % len(a_names)]) in ctx.allowed for q in pairs]
+        ok &= np.asarray(pair_ok, dtype=bool)[pair_codes]
+
+        s_codes, s_days, s_ord = self._dates(list(map(str.strip, raw["period_start"])))
+        e_codes, e_days, e_ord = self._dates(list(map(str.strip, raw["period_end"])))
+        start, end = s_ord[s_codes], e_ord[e_codes]
+        ok &= (start >= 0) & (end >= 0) & (start <= end)
+
+        units = np.asarray([r.unit if r is not None else "" for r in rules] + [""], dtype=object)[:-1][m_codes]
+        value_text = list(map(str.strip, raw["value"]))
+        plain = _flags(_PLAIN_RE.fullmatch, value_text)
+        whole = _flags(_WHOLE_RE.fullmatch, value_text)
+        ok &= plain & ((units != "count") | whole)
+        pounds = units == "pounds"
+        if pounds.any():
+            ok[pounds] &= _flags(_POUNDS_RE.fullmatch, np.asarray(value_text, dtype=object)[pounds].tolist())
+        value = _floats(value_text, plain)
+        percent = units == "percentage"
+        if percent.any():
+            hundred = _flags(_HUNDRED_RE.fullmatch, value_text)
+            ok &= ~percent | (value < 100) | hundred
+
+        num_text, num_there, num = self._optional(raw["numerator"], ok)
+        den_text, den_there, den = self._optional(raw["denominator"], ok)
+        both = num_there & den_there
+        if both.any():
+            # Floats keep the order of the decimals they round (never the reverse), so
+            # num < den, or identical text, means the numerator is not larger.
+            same = np.asarray(num_text, dtype=object) == np.asarray(den_text, dtype=object)
+            ok &= ~both | (num < den) | same
+
+        resp_text = list(map(str.strip, raw["respondents"]))
+        resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)
+        needed = np.asarray(
+            [r is not None and (r.needs_respondents or r.unit == "percentage") for r in rules], dtype=bool
+        )[m_codes]
+        resp_whole = _flags(_WHOLE_RE.fullmatch, resp_text) & resp_there
+        ok &= np.where(resp_there, resp_whole, ~needed)
+        respondents = np.zeros(n, dtype=np.int64)
+        if resp_whole.any():
+            respondents[resp_whole] = list(map(int, np.asarray(resp_text, dtype=object)[resp_whole]))
+        ok &= ~(needed & resp_whole & (respondents == 0))
+
+        comment = raw["comment"]
+        ok &= np.fromiter(map(len, comment), dtype=np.int64, count=n) <= MAX_COMMENT_CHARS
+
+        sel = np.flatnonzero(ok)
+        measures, areas, periods = self.parts
+        m_ids = self._ids(measures, m_names)
+        a_ids = self._ids(areas, a_names)
+        s_ids = self._ids(periods, s_days.tolist())
+        e_ids = self._ids(periods, e_days.tolist())
+        keys = np.zeros((len(sel), 5), dtype=np.int64)
+        if len(sel):
+            keys[:, 1] = m_ids[m_codes[sel]]
+            keys[:, 2] = a_ids[a_codes[sel]]
+            keys[:, 3] = s_ids[s_codes[sel]]
+            keys[:, 4] = e_ids[e_codes[sel]]
+        frame = pd.DataFrame(
+            {
+                "measure_code": m_names[m_codes[sel]],
+                "area_code": a_names[a_codes[sel]],
+                "period_start": s_days[s_codes[sel]],
+                "period_end": e_days[e_codes[sel]],
+                "value": value[sel],
+                "numerator": _as_objects(num[sel], num_there[sel]),
+                "denominator": _as_objects(den[sel], den_there[sel]),
+                "respondents": _as_objects(respondents[sel], resp_there[sel]),
+                "comment": np.asarray(
+                    list(map(str.strip, np.asarray(comment, dtype=object)[sel])) + [""], dtype=object
+                )[:-1],
+                "source_row": np.zeros(len(sel), dtype=np.int64),
+            },
+            columns=list(ROW_COLUMNS),
+            # Object columns as the row checker's frame has them (pandas would infer strings).
+            dtype=object,
+        )
+        return ok, frame, keys
+
+    def _optional(self, column: tuple[str, ...], ok: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """A numerator or denominator column: stripped text, which rows have one, floats; marks bad rows."""
+        text = list(map(str.strip, column))
+        there = np.fromiter(map(bool, text), dtype=bool, count=len(text))
+        good = there & _flags(_PLAIN_RE.fullmatch, text)
+        ok &= ~there | good
+        return text, there, _floats(text, good)
+
+    def duplicates(self) -> pd.DataFrame:
+        """Report every repeat of an earlier row's key, naming that row; returns every row's key."""
+        p = self.p
+        keys = pd.DataFrame(
+            np.concatenate(self.keys) if self.keys else np.zeros((0, 5), dtype=np.int64), columns=KEY_COLUMNS
+        )
+        if keys.empty:
+            return keys
+        first = keys.groupby(KEY_COLUMNS[1:], sort=False)["row"].transform("min").to_numpy()
+        repeats = keys[first != keys["row"].to_numpy()].assign(first=first[first != keys["row"].to_numpy()])
+        if repeats.empty:
+            return keys
+        names = [list(table) for table in self.parts]
+        for row, m, a, s, e, first_row in repeats.itertuples(index=False, name=None):
+            parts = (names[0][m], names[1][a], names[2][s], names[2][e])
+            p.add(
+                row,
+                None,
+                " ".join(str(part) for part in parts),
+                f"duplicate row: the same measure, area and period as row {first_row}",
+            )
+        repeated = set(repeats["row"].tolist())
+        p.valid = [v for v in p.valid if v[-1] not in repeated]
+        p.valid_frames = [f[~f["source_row"].isin(repeated)] for f in p.valid_frames]
+        return keys
+
+    def present(self, keys: pd.DataFrame) -> set[tuple]:
+        """The (measure, area, start, end) keys whose periods are both dates, as the parser's warnings want."""
+        ctx = self.ctx
+        measures, areas, periods = self.parts
+        wanted = [
+            (m, a, s, e, measures[m], areas[a], periods[s], periods[e])
+            for m, a, s, e in ctx.expected or ()
+            if m in measures and a in areas and s in periods and e in periods
+        ]
+        if not wanted:
+            return set()
+        frame = pd.DataFrame(wanted, columns=["m", "a", "s", "e", *KEY_COLUMNS[1:]])
+        found = frame.merge(keys[KEY_COLUMNS[1:]].drop_duplicates(), on=KEY_COLUMNS[1:])
+        return {(m, a, s, e) for m, a, s, e in found[["m", "a", "s", "e"]].itertuples(index=False, name=None)}
