@@ -124,11 +124,24 @@ def canonical_json(payload) -> str:
 
 
 def _number_text(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: "" if v != v else repr(float(v)))
+    """repr of each float ("" for NaN): one list pass over Python floats, not a pandas map per value."""
+    texts = [repr(v) if v == v else "" for v in series.to_numpy(dtype=float).tolist()]
+    return pd.Series(texts, index=series.index, dtype=object)
 
 
-def content_digest(observations: pd.DataFrame, results: list[tuple[str, object]]) -> str:
-    """SHA-256 of sorted observation lines, then each result as key TAB canonical JSON, by key."""
+class Results(dict):
+    """results_build's answer: {key: (measure_code, payload)}, plus each payload's canonical JSON."""
+
+    texts: dict[str, str]
+
+
+def content_digest(
+    observations: pd.DataFrame, results: list[tuple[str, object]], *, texts: dict[str, str] | None = None
+) -> str:
+    """SHA-256 of sorted observation lines, then each result as key TAB canonical JSON, by key.
+
+    `texts` (key → canonical JSON, as results_build already made them) saves serialising twice.
+    """
     frame = observations.sort_values(SORT_COLUMNS, kind="stable")
     parts = [frame["measure_code"], frame["area_code"], frame["period_start"], frame["period_end"]]
     parts += [_number_text(frame[column]) for column in FLOAT_COLUMNS]
@@ -138,8 +151,10 @@ def content_digest(observations: pd.DataFrame, results: list[tuple[str, object]]
         lines = parts[0].str.cat(parts[1:], sep="|")
         digest.update(("\n".join(lines) + "\n").encode())
     digest.update(b"--results--\n")
+    texts = texts or {}
     for key, payload in sorted(results, key=lambda item: item[0]):
-        digest.update(f"{key}\t{canonical_json(payload)}\n".encode())
+        text = texts.get(key)
+        digest.update(f"{key}\t{canonical_json(payload) if text is None else text}\n".encode())
     return digest.hexdigest()
 
 
@@ -277,8 +292,15 @@ def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> dict[str, tu
     results["overview"] = ("", overview)
     results["outcomes"] = ("", outcomes_payload(as_of))
     results["narratives"] = ("", narratives_payload(as_of))
-    # Store exactly what a reader will load back (tuples → lists, keys → strings).
-    return {key: (code, json.loads(canonical_json(payload))) for key, (code, payload) in results.items()}
+    # Store exactly what a reader will load back (tuples → lists, keys → strings). The canonical
+    # text of what is loaded back is the same text, so the digest reuses it.
+    built = Results()
+    built.texts = {}
+    for key, (code, payload) in results.items():
+        text = canonical_json(payload)
+        built.texts[key] = text
+        built[key] = (code, json.loads(text))
+    return built
 
 
 def results_store(*, snapshot_id: int, results: dict[str, tuple[str, dict]]) -> None:

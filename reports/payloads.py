@@ -19,7 +19,6 @@ from reports.analysis.columns import (
     AREA_CODE,
     CI_HIGH,
     CI_LOW,
-    COMPLETE,
     COUNT,
     NAME,
     PERIOD_END,
@@ -36,6 +35,9 @@ MEASURE_CODE = "measure_code"
 NUMERATOR = "numerator"
 DENOMINATOR = "denominator"
 SPAN = "_span"
+FIRST_MONTH = "_first_month"  # months since year 0 of period_start
+LAST_MONTH = "_last_month"
+SPC_FLOAT_COLUMNS = ("mean", "upper_limit", "lower_limit", "upper_2sigma", "lower_2sigma")
 POINT_KEYS = [
     PERIOD_START,
     PERIOD_END,
@@ -91,28 +93,6 @@ def _round(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
-    """Fast JSON-ready records: floats rounded, NaN → None, numpy → Python."""
-    columns = {}
-    for key in keys:
-        if key not in frame:
-            columns[key] = [None] * len(frame)
-            continue
-        series = frame[key]
-        if key == RESPONDENTS and series.dtype.kind == "f":
-            columns[key] = [None if math.isnan(v) else int(v) for v in series]
-        elif series.dtype.kind == "f":
-            values = _round(series.to_numpy(dtype=float))
-            columns[key] = [None if math.isnan(v) else float(v) for v in values]
-        elif series.dtype.kind in "iu" and not series.hasnans:
-            columns[key] = [int(v) for v in series]
-        elif series.dtype.kind == "b":
-            columns[key] = [bool(v) for v in series]
-        else:
-            columns[key] = [plain(v) for v in series]
-    return [dict(zip(keys, row)) for row in zip(*(columns[k] for k in keys))] if len(frame) else []
-
-
 def _finest(rows: pd.DataFrame) -> pd.DataFrame:
     """Keep each (measure, area)'s finest reporting granularity (monthly beats quarterly)."""
     finest = rows.groupby([MEASURE_CODE, AREA_CODE], sort=False)[SPAN].transform("min")
@@ -131,50 +111,180 @@ def _recalculate_at(inputs: FreezeInputs, code: str, area: str) -> list[dt.date]
     )
 
 
-def _points(rows: pd.DataFrame, measure: dict, inputs: FreezeInputs, area: str) -> tuple[pd.DataFrame, str | None]:
-    """One series (already one granularity, sorted by period_end) with SPC columns and survey intervals."""
+def _month_numbers(values: pd.Series) -> np.ndarray:
+    """Months since year 0 of ISO date strings, parsed once per distinct string."""
+    codes, uniques = pd.factorize(values, sort=False)
+    numbers = np.array([int(str(v)[:4]) * 12 + int(str(v)[5:7]) - 1 for v in uniques], dtype=np.int64)
+    return numbers[codes] if len(uniques) else np.zeros(len(values), dtype=np.int64)
+
+
+def _month_of(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+class _Populations:
+    """`msg.choose_population` for every area, answered once per period end from per-area lists."""
+
+    def __init__(self, populations: pd.DataFrame, *, lag_months: int):
+        frame = populations[[AREA_CODE, "mid_year", POPULATION]].dropna(subset=[POPULATION])
+        frame = frame.assign(mid_year=frame["mid_year"].astype(int)).sort_values([AREA_CODE, "mid_year"])
+        self._by_area: dict[str, list[tuple[int, object]]] = {}
+        for area, year, population in zip(frame[AREA_CODE], frame["mid_year"], frame[POPULATION]):
+            self._by_area.setdefault(area, []).append((int(year), population))
+        self._published = {
+            year: (pd.Timestamp(year, 6, 30) + pd.DateOffset(months=lag_months)).date()
+            for year in {y for items in self._by_area.values() for y, _ in items}
+        }
+        self._cache: dict[dt.date, dict[str, tuple[object, int]]] = {}
+
+    def at(self, end: dt.date) -> dict[str, tuple[object, int]]:
+        """area → (population, mid_year): the latest estimate published by `end`, else the earliest."""
+        if end not in self._cache:
+            chosen = {}
+            for area, items in self._by_area.items():
+                published = [item for item in items if self._published[item[0]] <= end]
+                year, population = published[-1] if published else items[0]
+                chosen[area] = (population, year)
+            self._cache[end] = chosen
+        return self._cache[end]
+
+
+class _Windows:
+    """Every area's 12-month window counts for one measure at a set of ends (msg.window_count_table)."""
+
+    def __init__(self, rows: pd.DataFrame, ends: list[dt.date], months: int):
+        self.ends = {_month_of(end): k for k, end in enumerate(sorted(set(ends)))}
+        areas, self.count, self.covered, self.complete = msg_analysis.window_count_table(
+            rows[AREA_CODE].to_numpy(),
+            rows[FIRST_MONTH].to_numpy(),
+            rows[LAST_MONTH].to_numpy(),
+            rows[VALUE].to_numpy(dtype=float),
+            end_months=np.array(list(self.ends), dtype=np.int64),
+            months=months,
+        )
+        self.areas = {code: i for i, code in enumerate(areas)}
+
+    def at(self, area: str, end: dt.date) -> tuple[float, bool]:
+        """(count, complete) for one area's window to `end`; (NaN, False) when it has no rows."""
+        i = self.areas.get(area)
+        if i is None:
+            return math.nan, False
+        k = self.ends[_month_of(end)]
+        return float(self.count[i, k]), bool(self.complete[i, k])
+
+
+@dataclass
+class _Series:
+    start: int
+    stop: int
+    span: int
+    variation: str | None
+    points: list[dict]
+
+
+def _point_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, list]:
+    """Each column as a JSON-ready list: floats rounded, NaN → None, numpy → Python."""
+    columns = {}
+    for key in keys:
+        if key not in frame:
+            columns[key] = [None] * len(frame)
+            continue
+        series = frame[key]
+        if key == RESPONDENTS and series.dtype.kind == "f":
+            columns[key] = [None if math.isnan(v) else int(v) for v in series.tolist()]
+        elif series.dtype.kind == "f":
+            values = _round(series.to_numpy(dtype=float))
+            columns[key] = [None if math.isnan(v) else v for v in values.tolist()]
+        elif series.dtype.kind in "iu" and not series.hasnans:
+            columns[key] = [int(v) for v in series.tolist()]
+        elif series.dtype.kind == "b":
+            columns[key] = [bool(v) for v in series.tolist()]
+        else:
+            values = series.tolist()
+            # Period dates are ISO strings already and signals/rules are str or None: no plain() per value.
+            if all(v is None or type(v) is str for v in values):
+                columns[key] = values
+            else:
+                columns[key] = [plain(v) for v in values]
+    return columns
+
+
+def _records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
+    """Fast JSON-ready records: floats rounded, NaN → None, numpy → Python."""
+    if not len(frame):
+        return []
+    columns = _point_columns(frame, keys)
+    return [dict(zip(keys, row)) for row in zip(*(columns[k] for k in keys))]
+
+
+def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> dict[tuple[str, str], _Series]:
+    """SPC and survey intervals for every (measure, area) series of `finest`, on arrays, in one pass.
+
+    `finest` is sorted by measure, area, span and period end, so each series is a contiguous run
+    of rows: xmr runs on array slices and the points are sliced from whole-frame column lists.
+    """
     s = inputs.settings
-    chart = spc.xmr(
-        pd.Series(rows[VALUE].to_numpy(), index=pd.to_datetime(rows[PERIOD_END])),
-        direction=measure["direction"],
-        recalculate_at=_recalculate_at(inputs, measure["code"], area),
-        min_points=s.get("SPC_MIN_POINTS", 12),
-        run_length=s.get("SPC_RUN_LENGTH", 7),
-        trend_length=s.get("SPC_TREND_LENGTH", 7),
+    size = len(finest)
+    values = finest[VALUE].to_numpy(dtype=float)
+    respondents = finest[RESPONDENTS].to_numpy(dtype=float)
+    ends = pd.to_datetime(finest[PERIOD_END], format="ISO8601").to_numpy()
+    codes, areas = finest[MEASURE_CODE].to_numpy(), finest[AREA_CODE].to_numpy()
+    spans = finest[SPAN].to_numpy()
+    float_columns = {name: np.full(size, np.nan) for name in (*SPC_FLOAT_COLUMNS, CI_LOW, CI_HIGH)}
+    signals: list = [None] * size
+    rules: list = [None] * size
+    provisional = np.zeros(size, dtype=bool)
+    starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1])]) if size else []
+    bounds = list(zip(starts, [*starts[1:], size])) if size else []
+    found: dict[tuple[str, str], tuple[int, int, str | None]] = {}
+    for start, stop in bounds:
+        code, area = codes[start], areas[start]
+        measure = measures.get(code)
+        if measure is None:
+            continue
+        chart = spc.xmr_columns(
+            values[start:stop],
+            ends[start:stop],
+            direction=measure["direction"],
+            recalculate_at=_recalculate_at(inputs, code, area),
+            min_points=s.get("SPC_MIN_POINTS", 12),
+            run_length=s.get("SPC_RUN_LENGTH", 7),
+            trend_length=s.get("SPC_TREND_LENGTH", 7),
+        )
+        for name in SPC_FLOAT_COLUMNS:
+            float_columns[name][start:stop] = chart[name]
+        signals[start:stop] = chart["signal"]
+        rules[start:stop] = chart["rules"]
+        provisional[start:stop] = chart["provisional"]
+        if measure["unit"] == "percentage" and not np.isnan(respondents[start:stop]).all():
+            for i in range(start, stop):
+                low, high = survey.wilson_interval(values[i], respondents[i])
+                float_columns[CI_LOW][i] = math.nan if low is None else low
+                float_columns[CI_HIGH][i] = math.nan if high is None else high
+        present = np.flatnonzero(~np.isnan(values[start:stop]))
+        variation = None
+        if len(present):
+            signal = chart["signal"][present[-1]]
+            variation = signal if isinstance(signal, str) else spc.COMMON_CAUSE
+        found[(code, area)] = (start, stop, variation)
+    frame = finest.assign(
+        **float_columns,
+        signal=pd.Series(signals, index=finest.index, dtype=object),
+        rules=pd.Series(rules, index=finest.index, dtype=object),
+        provisional=provisional,
     )
-    frame = rows.reset_index(drop=True).copy()
-    for column in (
-        "mean",
-        "upper_limit",
-        "lower_limit",
-        "upper_2sigma",
-        "lower_2sigma",
-        "signal",
-        "rules",
-        "provisional",
-    ):
-        frame[column] = chart[column].to_numpy()
-    if measure["unit"] == "percentage" and frame[RESPONDENTS].notna().any():
-        frame = survey.survey_frame(frame)
-    else:
-        frame[CI_LOW] = np.nan
-        frame[CI_HIGH] = np.nan
-    return frame, spc.latest_variation(chart)
+    columns = _point_columns(frame, POINT_KEYS)
+    rows = list(zip(*(columns[k] for k in POINT_KEYS)))
+    return {
+        key: _Series(
+            start, stop, int(spans[start]), variation, [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]]
+        )
+        for key, (start, stop, variation) in found.items()
+    }
 
 
-def _series_payload(frame: pd.DataFrame, span: int) -> dict:
-    return {"granularity": _granularity(span), "points": _records(frame, POINT_KEYS)}
-
-
-def _population_at(inputs: FreezeInputs, codes: list[str], period_end: dt.date) -> pd.DataFrame:
-    pops = inputs.populations[inputs.populations[AREA_CODE].isin(codes)]
-    if pops.empty:
-        return pd.DataFrame(columns=[AREA_CODE, POPULATION, POPULATION_MID_YEAR])
-    return msg_analysis.choose_population(
-        pops,
-        period_end=period_end,
-        publication_lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12),
-    )
+def _series_payload(series: _Series) -> dict:
+    return {"granularity": _granularity(series.span), "points": series.points}
 
 
 def _members_at(inputs: FreezeInputs, day: dt.date) -> list[str]:
@@ -185,23 +295,43 @@ def _members_at(inputs: FreezeInputs, day: dt.date) -> list[str]:
     ]
 
 
-def _msg_block(measure: dict, rows: pd.DataFrame, inputs: FreezeInputs, end: dt.date, months: int = 12) -> dict | None:
-    """The MSG comparison for one measure over the `months` to `end` (rows: every area's rows)."""
+def _msg_block(
+    measure: dict,
+    inputs: FreezeInputs,
+    windows: _Windows,
+    populations: _Populations,
+    reporting: set[str],
+    end: dt.date,
+    months: int = 12,
+) -> dict | None:
+    """The MSG comparison for one measure over the `months` to `end` (reporting: areas with rows)."""
     members = _members_at(inputs, end)
-    if not members:
+    if not members or not reporting.intersection(members):
         return None
-    member_rows = rows[rows[AREA_CODE].isin(members)]
-    if member_rows.empty:
-        return None
-    counts = msg_analysis.window_counts(member_rows, period_end=end, months=months)
-    frame = pd.DataFrame({AREA_CODE: members})
-    frame[NAME] = [inputs.areas.get(code, {}).get("name", code) for code in members]
-    frame = frame.merge(counts, on=AREA_CODE, how="left")
-    # An incomplete window would understate the rate: leave that member out (it is listed as excluded).
-    frame[COUNT] = frame[COUNT].where(frame[COMPLETE].fillna(False).astype(bool))
-    frame = frame.merge(_population_at(inputs, members, end), on=AREA_CODE, how="left")
+    counts = []
+    for code in members:
+        count, complete = windows.at(code, end)
+        # An incomplete window would understate the rate: leave that member out (it is listed as excluded).
+        counts.append(count if complete else math.nan)
+    chosen = populations.at(end)
+    picked = [chosen.get(code) for code in members]
+    if all(p is not None for p in picked):
+        population = np.array([p[0] for p in picked], dtype=np.int64)
+        mid_year = np.array([p[1] for p in picked], dtype=np.int64)
+    else:
+        population = np.array([math.nan if p is None else p[0] for p in picked], dtype=float)
+        mid_year = np.array([math.nan if p is None else p[1] for p in picked], dtype=float)
+    frame = pd.DataFrame(
+        {
+            AREA_CODE: members,
+            NAME: [inputs.areas.get(code, {}).get("name", code) for code in members],
+            COUNT: np.array(counts, dtype=float),
+            POPULATION: population,
+            POPULATION_MID_YEAR: mid_year,
+        }
+    )
     compared, summary = msg_analysis.msg_comparison(
-        frame[[AREA_CODE, NAME, COUNT, POPULATION, POPULATION_MID_YEAR]],
+        frame,
         focus_area=inputs.focus_area,
         direction=measure["direction"],
         average=inputs.settings.get("MSG_AVERAGE", "mean"),
@@ -218,17 +348,19 @@ def _msg_block(measure: dict, rows: pd.DataFrame, inputs: FreezeInputs, end: dt.
     }
 
 
-def _msg_end(rows: pd.DataFrame, inputs: FreezeInputs, months: int) -> dt.date | None:
-    """Latest month end ≤ as_of whose window is complete for the focus force and most members."""
-    members = _members_at(inputs, inputs.as_of)
-    member_rows = rows[rows[AREA_CODE].isin(members)]
+def _msg_candidates(rows: pd.DataFrame, inputs: FreezeInputs) -> tuple[list[dt.date], set[str]]:
+    """The latest period ends reported by members at as_of (newest first), and those members."""
+    member_rows = rows[rows[AREA_CODE].isin(_members_at(inputs, inputs.as_of))]
     ends = sorted(set(member_rows[PERIOD_END]), reverse=True)[:MSG_CANDIDATE_ENDS]
+    return [dt.date.fromisoformat(iso) for iso in ends], set(member_rows[AREA_CODE])
+
+
+def _msg_end(candidates: list[dt.date], present: set[str], windows: _Windows, inputs: FreezeInputs) -> dt.date | None:
+    """Latest month end ≤ as_of whose window is complete for the focus force and most members."""
     best, best_key = None, None
-    for iso in ends:
-        end = dt.date.fromisoformat(iso)
-        counts = msg_analysis.window_counts(member_rows, period_end=end, months=months)
-        focus_complete = bool(counts.loc[counts[AREA_CODE] == inputs.focus_area, COMPLETE].any())
-        key = (focus_complete, int(counts[COMPLETE].sum()))
+    for end in candidates:
+        focus_complete = inputs.focus_area in present and windows.at(inputs.focus_area, end)[1]
+        key = (focus_complete, sum(windows.at(code, end)[1] for code in present))
         if best_key is None or key > best_key:
             best, best_key = end, key
     return best
@@ -267,31 +399,32 @@ def _survey_change(frame: pd.DataFrame) -> dict | None:
     return plain(result, digits=4)
 
 
-def _csp_block(measure: dict, rows: pd.DataFrame, inputs: FreezeInputs, end: dt.date | None) -> list[dict]:
+def _csp_block(
+    measure: dict,
+    inputs: FreezeInputs,
+    series: dict[tuple[str, str], _Series],
+    windows: _Windows | None,
+    populations: _Populations,
+    end: dt.date | None,
+) -> list[dict]:
     csps = sorted(
-        (code for code, area in inputs.areas.items() if area["kind"] == "csp" and area["parent"] == inputs.focus_area),
-        key=lambda code: inputs.areas[code]["name"],
+        code for code, area in inputs.areas.items() if area["kind"] == "csp" and area["parent"] == inputs.focus_area
     )
-    csp_rows = rows[rows[AREA_CODE].isin(csps)]
-    if csp_rows.empty:
-        return []
-    counting = measure["unit"] == "count" and end is not None
-    counts = (
-        msg_analysis.window_counts(csp_rows, period_end=end, months=12).set_index(AREA_CODE)
-        if counting
-        else pd.DataFrame()
-    )
-    pops = _population_at(inputs, csps, end or inputs.as_of).set_index(AREA_CODE)
+    counting = measure["unit"] == "count" and end is not None and windows is not None
+    pops = populations.at(end or inputs.as_of)
     items = []
-    finest = _finest(csp_rows)
-    for code, group in finest.groupby(AREA_CODE, sort=False):
+    for code in csps:  # area-code order, as the rows are sorted; then by name (stable)
+        found = series.get((measure["code"], code))
+        if found is None:
+            continue
         count = None
-        if counting and code in counts.index and bool(counts.at[code, COMPLETE]):
-            count = float(counts.at[code, COUNT])
-        population = int(pops.at[code, POPULATION]) if code in pops.index else None
-        mid_year = int(pops.at[code, POPULATION_MID_YEAR]) if code in pops.index else None
+        if counting:
+            total, complete = windows.at(code, end)
+            if complete:
+                count = total
+        population = int(pops[code][0]) if code in pops else None
+        mid_year = int(pops[code][1]) if code in pops else None
         rate = count / population * 1000 if count is not None and population else None
-        group = group.sort_values(PERIOD_END)
         items.append(
             {
                 AREA_CODE: code,
@@ -300,7 +433,7 @@ def _csp_block(measure: dict, rows: pd.DataFrame, inputs: FreezeInputs, end: dt.
                 POPULATION: population,
                 POPULATION_MID_YEAR: mid_year,
                 RATE_PER_1000: plain(rate),
-                "points": _records(group, [PERIOD_END, VALUE]),
+                "points": [{PERIOD_END: p[PERIOD_END], VALUE: p[VALUE]} for p in found.points],
             }
         )
     return sorted(items, key=lambda item: item[NAME])
@@ -397,29 +530,38 @@ def with_focus_totals(obs: pd.DataFrame, *, inputs: FreezeInputs) -> pd.DataFram
 def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, dict]], dict]:
     """Every measure:, series: and msg: payload, and the overview. Returns ({key: (measure_code, payload)}, overview)."""
     obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
-    finest = _finest(obs)
+    obs[FIRST_MONTH] = _month_numbers(obs[PERIOD_START])
+    obs[LAST_MONTH] = _month_numbers(obs[PERIOD_END])
+    finest = _finest(obs).reset_index(drop=True)
     results: dict[str, tuple[str, dict]] = {}
-    charts: dict[tuple[str, str], tuple[pd.DataFrame, str | None]] = {}
     measures = {m["code"]: m for m in inputs.measures}
+    populations = _Populations(
+        inputs.populations, lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
+    )
 
-    # series:<code>:<area> for every measure × area with data (one xmr per series, no queries).
-    for (code, area), rows in finest.groupby([MEASURE_CODE, AREA_CODE], sort=False):
-        measure = measures.get(code)
-        if measure is None:
-            continue
-        frame, variation = _points(rows, measure, inputs, area)
-        charts[(code, area)] = (frame, variation)
-        results[f"series:{code}:{area}"] = (code, _series_payload(frame, int(rows[SPAN].iloc[0])))
+    # series:<code>:<area> for every measure × area with data (xmr on array slices, no queries).
+    series = _all_series(finest, measures, inputs)
+    for (code, area), found in series.items():
+        results[f"series:{code}:{area}"] = (code, _series_payload(found))
 
     by_measure = dict(tuple(obs.groupby(MEASURE_CODE, sort=False)))
+    quarter_ends = _quarter_ends(inputs.as_of, MSG_HISTORY_QUARTERS)
     overview = []
     empty = obs.iloc[0:0]
     for measure in inputs.measures:
         code = measure["code"]
         rows = by_measure.get(code, empty)
-        trend, variation = charts.get((code, inputs.focus_area), (pd.DataFrame(columns=POINT_KEYS), None))
-        span = 1 if trend.empty else int(trend[SPAN].iloc[0])
+        focus = series.get((code, inputs.focus_area))
+        trend = finest.iloc[focus.start : focus.stop].reset_index(drop=True) if focus else finest.iloc[0:0]
+        variation = focus.variation if focus else None
+        span = focus.span if focus else 1
         latest_end = None if trend.empty else dt.date.fromisoformat(trend[PERIOD_END].iloc[-1])
+
+        # Every 12-month window this measure needs (MSG candidates, quarter ends, the latest), in one pass.
+        msg_wanted = measure["msg_comparable"] and not rows.empty
+        candidates, present = _msg_candidates(rows, inputs) if msg_wanted else ([], set())
+        ends = [*candidates, *(quarter_ends if msg_wanted else []), *([latest_end] if latest_end else [])]
+        windows = _Windows(rows, ends, 12) if ends else None
 
         change, rolling_12, rate = None, None, None
         if measure["unit"] == "count" and not trend.empty:
@@ -428,23 +570,27 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                     pd.Series(trend[VALUE].to_numpy(), index=pd.to_datetime(trend[PERIOD_END]))
                 )
             )
-            focus_rows = rows[rows[AREA_CODE] == inputs.focus_area]
-            window = msg_analysis.window_counts(focus_rows, period_end=latest_end, months=12)
-            if len(window) and bool(window[COMPLETE].iloc[0]):
-                rolling_12 = float(window[COUNT].iloc[0])
-                pop = _population_at(inputs, [inputs.focus_area], latest_end)
-                if len(pop):
-                    rate = rolling_12 / float(pop[POPULATION].iloc[0]) * 1000
+            total, complete = windows.at(inputs.focus_area, latest_end)
+            if complete:
+                rolling_12 = total
+                chosen = populations.at(latest_end).get(inputs.focus_area)
+                if chosen is not None:
+                    rate = rolling_12 / float(chosen[0]) * 1000
         elif measure["unit"] == "percentage":
             change = _survey_change(trend)
 
         msg_block = None
-        if measure["msg_comparable"] and not rows.empty:
-            end = _msg_end(rows, inputs, 12)
+        if msg_wanted:
+            reporting = set(rows[AREA_CODE])
+            end = _msg_end(candidates, present, windows, inputs)
             if end is not None:
-                msg_block = _msg_block(measure, rows, inputs, end)
-            for quarter_end in _quarter_ends(inputs.as_of, MSG_HISTORY_QUARTERS):
-                block = msg_block if end == quarter_end else _msg_block(measure, rows, inputs, quarter_end)
+                msg_block = _msg_block(measure, inputs, windows, populations, reporting, end)
+            for quarter_end in quarter_ends:
+                block = (
+                    msg_block
+                    if end == quarter_end
+                    else _msg_block(measure, inputs, windows, populations, reporting, quarter_end)
+                )
                 if block is not None and block["summary"].get("group_size"):
                     results[f"msg:{code}:{quarter_end.isoformat()}:12"] = (code, block)
 
@@ -460,12 +606,12 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
             "trend": {
                 "area_code": inputs.focus_area,
                 "granularity": _granularity(span) if not trend.empty else None,
-                "points": _records(trend, POINT_KEYS),
+                "points": [dict(point) for point in focus.points] if focus else [],
             },
             "variation": variation,
             "change": change,
             "msg": msg_block,
-            "csp": _csp_block(measure, rows, inputs, latest_end),
+            "csp": _csp_block(measure, inputs, series, windows, populations, latest_end),
             "status": measure_status,
             "annotations": annotations,
         }

@@ -57,7 +57,11 @@ def snapshot_freeze(*, as_of: dt.date, user=None) -> Snapshot:
             observations = freeze.observations_frame(snapshot_id)
             results = freeze.results_build(as_of=as_of, observations=observations)
             freeze.results_store(snapshot_id=snapshot_id, results=results)
-            digest = freeze.content_digest(observations, [(key, payload) for key, (_, payload) in results.items()])
+            digest = freeze.content_digest(
+                observations,
+                [(key, payload) for key, (_, payload) in results.items()],
+                texts=getattr(results, "texts", None),
+            )
             snapshot = Snapshot.objects.create(
                 id=snapshot_id,
                 as_of=as_of,

@@ -90,6 +90,81 @@ def window_counts(observations: pd.DataFrame, *, period_end: dt.date, months: in
     return pd.DataFrame(records, columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE])
 
 
+def window_count_table(
+    area_codes: np.ndarray,
+    first_months: np.ndarray,
+    last_months: np.ndarray,
+    values: np.ndarray,
+    *,
+    end_months: np.ndarray,
+    months: int = 12,
+) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """`window_counts` for every area and many window ends at once (one cumulative sum per area and span).
+
+    Input: equal-length arrays, one item per observation: area code, first and last month
+    number (year × 12 + month − 1) and value (a count; NaN is skipped); `end_months` the
+    month numbers of the window ends. Rows of one (area, span) are summed in the order given,
+    as `window_counts` does. Output: (areas in order of first appearance, count[area, end],
+    periods_covered[area, end], complete[area, end]), with the same values, granularity
+    choice and NaN/0/False for an area with nothing in a window as `window_counts`.
+    """
+    area_codes = np.asarray(area_codes, dtype=object)
+    area_index, areas = pd.factorize(area_codes, sort=False)
+    n_areas, n_ends = len(areas), len(end_months)
+    count = np.full((n_areas, n_ends), np.nan)
+    covered = np.zeros((n_areas, n_ends), dtype=int)
+    complete = np.zeros((n_areas, n_ends), dtype=bool)
+    values = np.asarray(values, dtype=float)
+    firsts = np.asarray(first_months, dtype=np.int64)
+    spans = np.asarray(last_months, dtype=np.int64) - firsts + 1
+    valid = ~np.isnan(values)
+    if not valid.any() or n_ends == 0:
+        return list(areas), count, covered, complete
+    area_index, firsts, spans, values = area_index[valid], firsts[valid], spans[valid], values[valid]
+    order = np.lexsort((firsts, spans, area_index))  # stable: rows of a group keep their order
+    area_index, firsts, spans, values = area_index[order], firsts[order], spans[order], values[order]
+    new_group = np.r_[True, (area_index[1:] != area_index[:-1]) | (spans[1:] != spans[:-1])]
+    group = np.cumsum(new_group) - 1
+    group_start = np.flatnonzero(new_group)
+    group_area, group_span = area_index[group_start], spans[group_start]
+    shift = np.int64(1) << 32
+    key = group * shift + firsts
+    ends = np.asarray(end_months, dtype=np.int64)
+    base = np.arange(len(group_start), dtype=np.int64)[:, None] * shift
+    # A row is inside the window when first ≥ end − months + 1 and last = first + span − 1 ≤ end.
+    lo = np.searchsorted(key, base + (ends - months + 1)[None, :], side="left")
+    hi = np.searchsorted(key, base + (ends[None, :] - group_span[:, None] + 1), side="right")
+    hi = np.maximum(hi, lo)
+    rows = hi - lo
+    new_start = np.r_[True, key[1:] != key[:-1]]
+    starts_cum = np.r_[0, np.cumsum(new_start)]
+    first_is_repeat = ~new_start[np.minimum(lo, len(key) - 1)]
+    distinct = starts_cum[hi] - starts_cum[lo] + ((rows > 0) & first_is_repeat)
+    if np.all(values == np.round(values)) and np.abs(values).sum() < 2**52:
+        sums = np.r_[0.0, np.cumsum(values)]  # whole numbers: the cumulative sum is exact
+        totals = sums[hi] - sums[lo]
+    else:
+        totals = np.zeros(rows.shape)
+        for g, k in zip(*np.nonzero(rows)):
+            totals[g, k] = sum(values[lo[g, k] : hi[g, k]].tolist())
+    span = group_span[:, None]
+    is_complete = (rows == distinct) & (distinct * span == months)
+    is_covered = np.minimum(distinct * span, months)
+    # Prefer a complete granularity (finest first), else the one covering most months (finest on a tie).
+    rank = np.where(is_complete, 0, months + 1 - is_covered).astype(float) * 1_000_000 + span
+    rank[rows == 0] = np.inf
+    area_groups = np.flatnonzero(np.r_[True, group_area[1:] != group_area[:-1]])
+    best_rank = np.minimum.reduceat(rank, area_groups, axis=0)
+    group_pos = np.cumsum(np.r_[True, group_area[1:] != group_area[:-1]]) - 1
+    chosen = np.isfinite(rank) & (rank == best_rank[group_pos])
+    g_idx, k_idx = np.nonzero(chosen)
+    a_idx = group_area[g_idx]
+    count[a_idx, k_idx] = totals[g_idx, k_idx]
+    covered[a_idx, k_idx] = is_covered[g_idx, k_idx]
+    complete[a_idx, k_idx] = is_complete[g_idx, k_idx]
+    return list(areas), count, covered, complete
+
+
 def choose_population(
     populations: pd.DataFrame, *, period_end: dt.date, publication_lag_months: int = 12
 ) -> pd.DataFrame:

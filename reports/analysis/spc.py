@@ -61,7 +61,8 @@ def _segment_ids(period_ends: pd.DatetimeIndex, recalculate_at) -> np.ndarray:
     if not recalculate_at:
         return np.zeros(len(period_ends), dtype=int)
     dates = pd.to_datetime(sorted(recalculate_at))
-    crossed = np.searchsorted(dates.values, period_ends.values, side="right")
+    ends = period_ends.values if hasattr(period_ends, "values") else period_ends
+    crossed = np.searchsorted(dates.values, ends, side="right")
     # Two dates with no point between them make one boundary, not an empty segment.
     _, ids = np.unique(crossed, return_inverse=True)
     return ids.astype(int)
@@ -138,6 +139,58 @@ def _segment_rules(
     return fired
 
 
+def _long_runs(flags: np.ndarray, min_length: int) -> np.ndarray:
+    """True where a flag belongs to a run of at least `min_length` consecutive True values."""
+    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = (stops - starts) >= min_length
+    marks = np.zeros(len(flags) + 1, dtype=np.int64)
+    np.add.at(marks, starts[long], 1)
+    np.add.at(marks, stops[long], -1)
+    return np.cumsum(marks[:-1]) > 0
+
+
+def _segment_rule_sides(
+    values: np.ndarray,
+    *,
+    mean: float,
+    mr_bar: float,
+    run_length: int,
+    trend_length: int,
+) -> dict[str, np.ndarray]:
+    """`_segment_rules` on whole arrays: for each rule, the side (+1, −1, 0 = not fired) at each point."""
+    n = len(values)
+    sides = {rule: np.zeros(n, dtype=np.int8) for rule in RULE_ORDER}
+    if n == 0 or np.isnan(mean):
+        return sides
+    limits_apply = np.isfinite(mr_bar) and mr_bar > 0
+    tolerance = 1e-9 * max(1.0, abs(mean))
+    if limits_apply:
+        upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
+        sides[BEYOND_LIMIT] = np.where(values > upper, HIGH, np.where(values < lower, LOW, 0)).astype(np.int8)
+    above = _long_runs(values > mean + tolerance, run_length)
+    below = _long_runs(values < mean - tolerance, run_length)
+    sides[SHIFT] = np.where(above, HIGH, np.where(below, LOW, 0)).astype(np.int8)
+    if n > 1:
+        # A trend of k points has k − 1 consecutive strict rises (or falls); rises are found first.
+        steps = np.diff(values)
+        trend = {}
+        for side, moves in ((HIGH, steps > 0), (LOW, steps < 0)):
+            runs = _long_runs(moves, max(trend_length - 1, 1))
+            trend[side] = np.r_[runs, False] | np.r_[False, runs]
+        sides[TREND] = np.where(trend[HIGH], HIGH, np.where(trend[LOW], LOW, 0)).astype(np.int8)
+    if limits_apply and n >= 3:
+        upper2, lower2 = mean + TWO_SIGMA_FACTOR * mr_bar, mean - TWO_SIGMA_FACTOR * mr_bar
+        for side, beyond in ((HIGH, values > upper2), (LOW, values < lower2)):
+            hits = beyond.astype(np.int8)
+            window_ok = (hits[:-2] + hits[1:-1] + hits[2:]) >= 2  # windows starting at 0 … n − 3
+            covered = np.zeros(n, dtype=bool)
+            for offset in range(3):
+                covered[offset : offset + n - 2] |= window_ok
+            sides[TWO_OF_THREE][beyond & covered] = side
+    return sides
+
+
 def _side(rules: dict[str, int]) -> int | None:
     """The side of a flagged point: position rules (limit, 2-sigma, shift) beat a trend."""
     for rule in (BEYOND_LIMIT, TWO_OF_THREE, SHIFT, TREND):
@@ -189,6 +242,49 @@ def xmr(
     data = series.sort_index()
     period_ends = pd.DatetimeIndex(pd.to_datetime(data.index))
     values = pd.to_numeric(data, errors="coerce").to_numpy(dtype=float)
+    columns = xmr_columns(
+        values,
+        period_ends.values,
+        direction=direction,
+        baseline_points=baseline_points,
+        recalculate_at=recalculate_at,
+        min_points=min_points,
+        run_length=run_length,
+        trend_length=trend_length,
+    )
+    chart = pd.DataFrame({PERIOD_END: period_ends, VALUE: values, **{k: columns[k] for k in _FLOAT_COLUMNS}})
+    chart[SIGNAL] = pd.Series(columns[SIGNAL], dtype=object)
+    chart[RULES] = pd.Series(columns[RULES], dtype=object)
+    chart[PROVISIONAL] = columns[PROVISIONAL]
+    chart[SEGMENT] = columns[SEGMENT]
+    return chart[OUTPUT_COLUMNS]
+
+
+_FLOAT_COLUMNS = (MEAN, UPPER_LIMIT, LOWER_LIMIT, UPPER_2SIGMA, LOWER_2SIGMA, MOVING_RANGE)
+
+
+def xmr_columns(
+    values: np.ndarray,
+    period_ends: np.ndarray,
+    *,
+    direction: str,
+    baseline_points: int | None = None,
+    recalculate_at: list[dt.date] | None = None,
+    min_points: int = 12,
+    run_length: int = 7,
+    trend_length: int = 7,
+) -> dict:
+    """`xmr` on plain arrays, for callers that chart thousands of series (the freeze).
+
+    Input: `values` (float array, NaN = missing) and `period_ends` (datetime64[ns] array),
+    both already in ascending period order. Output: a dict of the `xmr` columns mean,
+    upper_limit, lower_limit, upper_2sigma, lower_2sigma, moving_range (float arrays), signal
+    and rules (lists), provisional (bool array) and segment (int array); no pandas objects.
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    if baseline_points is not None and baseline_points < 1:
+        raise ValueError("baseline_points must be at least 1")
     segments = _segment_ids(period_ends, recalculate_at)
     size = len(values)
 
@@ -216,11 +312,7 @@ def xmr(
         provisional[positions] = len(points) < min_points
         if len(points) == 0:
             continue
-        base = (
-            len(points)
-            if baseline_points is None
-            else min(baseline_points, len(points))
-        )
+        base = len(points) if baseline_points is None else min(baseline_points, len(points))
         mean = float(points[:base].mean())
         mr_bar = float(moving[: base - 1].mean()) if base > 1 else np.nan
         columns[MEAN][positions] = mean
@@ -228,25 +320,26 @@ def xmr(
         columns[LOWER_LIMIT][positions] = mean - LIMIT_FACTOR * mr_bar
         columns[UPPER_2SIGMA][positions] = mean + TWO_SIGMA_FACTOR * mr_bar
         columns[LOWER_2SIGMA][positions] = mean - TWO_SIGMA_FACTOR * mr_bar
-        fired = _segment_rules(
+        sides = _segment_rule_sides(
             points,
             mean=mean,
             mr_bar=mr_bar,
             run_length=run_length,
             trend_length=trend_length,
         )
-        for position, rules in zip(present, fired):
-            rules_text[position] = ",".join(
-                rule for rule in RULE_ORDER if rule in rules
-            )
-            signals[position] = _signal(_side(rules), direction)
+        flagged = np.flatnonzero(np.any(np.vstack([sides[rule] for rule in RULE_ORDER]) != 0, axis=0))
+        for j in flagged.tolist():
+            rules = {rule: int(sides[rule][j]) for rule in RULE_ORDER if sides[rule][j]}
+            rules_text[present[j]] = ",".join(rules)
+            signals[present[j]] = _signal(_side(rules), direction)
 
-    chart = pd.DataFrame({PERIOD_END: period_ends, VALUE: values, **columns})
-    chart[SIGNAL] = pd.Series(signals, dtype=object)
-    chart[RULES] = pd.Series(rules_text, dtype=object)
-    chart[PROVISIONAL] = provisional
-    chart[SEGMENT] = segments
-    return chart[OUTPUT_COLUMNS]
+    return {
+        **columns,
+        SIGNAL: signals,
+        RULES: rules_text,
+        PROVISIONAL: provisional,
+        SEGMENT: segments,
+    }
 
 
 def latest_variation(chart: pd.DataFrame) -> str | None:
