@@ -228,25 +228,44 @@ def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
     return period_end, int(months_text)
 
 
+def _measure_row(request, code: str) -> dict:
+    """The visible measure's header from the Measure table (one query; R6 by today's flags), else 404."""
+    fields = ("code", "title", "unit", "direction", "msg_comparable")
+    row = measures_visible_to(request.user).filter(code=code).values(*fields).first() if CODE_RE.match(code) else None
+    if row is None:
+        raise ApiError(404, "No such measure")
+    return row
+
+
 @api_view
 def msg(request, as_of, code):
+    # Read the small stored msg: result first; the whole measure: payload (its full trend) is
+    # loaded only when the request needs it (no period_end given, or no stored comparison).
     snapshot = _snapshot(request, as_of)
-    payload = _measure_payload(request, snapshot, code)
-    period_end, months = _msg_params(request, payload, snapshot)
-    if not payload["measure"].get("msg_comparable"):
+    header = _measure_row(request, code)
+    payload = None
+
+    def measure_payload() -> dict:
+        nonlocal payload
+        if payload is None:
+            payload = snapshot_result(snapshot, f"measure:{code}")
+            if payload is None:
+                raise ApiError(404, "No such measure in this snapshot")
+        return payload
+
+    period_end, months = _msg_params(request, {} if "period_end" in request.GET else measure_payload(), snapshot)
+    if not header["msg_comparable"]:
         raise ApiError(404, "This measure has no Most Similar Group comparison")
     block = snapshot_result(snapshot, f"msg:{code}:{period_end.isoformat()}:{months}")
-    stored = payload.get("msg") or {}
-    if block is None and (stored.get("period_end"), stored.get("months")) == (
-        period_end.isoformat(),
-        months,
-    ):
-        block = stored
+    if block is None:
+        stored = measure_payload().get("msg") or {}
+        if (stored.get("period_end"), stored.get("months")) == (period_end.isoformat(), months):
+            block = stored
     if block is None:
         block = msg_from_observations(
             snapshot=snapshot,
             measure_code=code,
-            direction=payload["measure"]["direction"],
+            direction=header["direction"],
             period_end=period_end,
             months=months,
         )
@@ -262,7 +281,7 @@ def msg(request, as_of, code):
     ]
     body = {
         "snapshot": _snapshot_block(snapshot),
-        "measure": _measure_block(payload),
+        "measure": {key: header[key] for key in ("code", "title", "unit", "direction")},
         "period_start": block.get("period_start"),
         "period_end": block.get("period_end"),
         "months": months,

@@ -63,6 +63,35 @@ def priority_detail(request, snapshot, number):
     )
 
 
+# The page draws a bounded recent window so its size and render time do not grow with history;
+# the SPC limits are precomputed per point, so trimming is presentation only. Downloads and the
+# API keep every period.
+PAGE_WINDOW = {"month": 60, "quarter": 20}
+PAGE_WINDOW_DEFAULT = 20
+
+
+def recent_window(payload: dict) -> tuple[dict, dict | None]:
+    """The payload with the trend (and each CSP series) cut to the latest periods, and a note of the cut."""
+    trend = payload.get("trend") or {}
+    points = trend.get("points") or []
+    limit = PAGE_WINDOW.get(trend.get("granularity"), PAGE_WINDOW_DEFAULT)
+    csp = payload.get("csp") or []
+    longest_csp = max((len(item.get("points") or []) for item in csp), default=0)
+    if len(points) <= limit and longest_csp <= limit:
+        return payload, None
+    shown = points[-limit:]
+    cutoff = shown[0]["period_end"] if shown else None
+    annotations = [a for a in payload.get("annotations") or [] if cutoff is None or a.get("date", "") >= cutoff]
+    trimmed = {
+        **payload,
+        "trend": {**trend, "points": shown},
+        "csp": [{**item, "points": (item.get("points") or [])[-limit:]} for item in csp],
+        "annotations": annotations,
+    }
+    total = len(points) if points else longest_csp
+    return trimmed, {"shown": min(limit, total), "total": total}
+
+
 def _measure_payload(user, snapshot, code):
     """The visible measure (by today's restricted flags, R6) and its frozen payload, else 404."""
     measure = measures_visible_to(user).filter(code=code).first()
@@ -76,10 +105,12 @@ def _measure_payload(user, snapshot, code):
 def measure_detail(request, snapshot, code):
     measure, payload = _measure_payload(request.user, snapshot, code)
     block = payload.get("measure") or {}
+    shown, window = recent_window(payload)
     context = {
         "measure": measure,
         "payload": payload,
-        "charts": measure_charts(payload, as_of=snapshot.as_of),
+        "charts": measure_charts(shown, as_of=snapshot.as_of),
+        "window": window,
         "tag": status_tag(payload, under_reported=measure.under_reported or bool(block.get("under_reported"))),
         "significance": significance_rows(payload.get("change"), measure=block),
         "msg_rows": msg_rows(payload.get("msg")),
