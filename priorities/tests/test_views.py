@@ -33,3 +33,17 @@ def test_home_lists_every_theme_and_priority(plan, client):
 def test_home_query_count_bounded(plan, client, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         assert client.get("/").status_code == 200
+
+
+def test_home_links_measures_to_latest_visible_snapshot(plan, client):
+    from datetime import date
+
+    from reports.services import snapshot_freeze, snapshot_publish
+
+    published = snapshot_freeze(as_of=date(2014, 4, 30))
+    snapshot_publish(snapshot=published)
+    snapshot_freeze(as_of=date(2014, 5, 31))  # frozen, not published: not for the public
+    html = client.get("/").content.decode()
+    assert 'href="/snapshots/2014-04-30/"' in html
+    assert 'href="/snapshots/2014-04-30/measures/all_crime/"' in html
+    assert "2014-05-31" not in html
