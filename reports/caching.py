@@ -3,7 +3,8 @@
 A frozen snapshot never changes (R11), so the body of a snapshot page depends only on the view,
 its arguments, the snapshot, what the reader may see (their visibility class) and two things that
 can change after a freeze: which measures are restricted *now* (R6) and the co-ordinator's context
-for the snapshot. All of those are in the cache key. The per-user shell (the "Signed in as" line,
+for the snapshot. All of those are in the cache key; the last two as a generation token kept in the
+cache and bumped by signals, so a cache hit needs no query of its own. The per-user shell (the "Signed in as" line,
 the CSRF token in the sign-out form, messages, the snapshot selector and the banner) is rendered
 around the cached fragment on every request, so nothing personal is ever cached or shared.
 """
@@ -11,25 +12,31 @@ around the cached fragment on every request, so nothing personal is ever cached 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
-from django.http import HttpResponseBase, HttpResponseNotModified
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import Http404, HttpResponseBase, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import quote_etag
 
 from pcc_dashboard.roles import can
-from priorities.models import Measure
-from reports.models import Commentary
+from priorities.models import Measure, Priority
+from reports.models import Commentary, Snapshot, SnapshotPublication
 from reports.selectors import snapshot_get, snapshot_is_published, snapshots_visible_to
 
 PUBLIC, PANEL, RESTRICTED_VIEWER = "public", "panel", "restricted-viewer"
-CACHE_PREFIX = "snapshot-page:v1"
+CACHE_PREFIX = "snapshot-page:v2"
+GENERATION_KEY = "snapshot-page:generation"
+# How long a generation lives. Saves through the ORM bump it at once (signals below), in every
+# process when the cache is shared (Redis); with the per-process local-memory cache, or after a
+# queryset .update() that sends no signal, another process shows the change within this time.
+GENERATION_SECONDS = 30
 FRAME_TEMPLATE = "reports/pages/frame.html"
 
 
@@ -53,13 +60,52 @@ def visibility_class(user) -> str:
     return PUBLIC
 
 
-def _freshness(snapshot) -> str:
-    """What can change after a freeze and shows on the page: current restricted flags and commentary."""
-    restricted = Measure.objects.filter(Q(restricted=True) | Q(priorities__restricted=True)).values_list(
-        "code", flat=True
-    )
-    context = Commentary.objects.filter(snapshot=snapshot).aggregate(n=Count("id"), last=Max("updated_at"))
-    return f"{sorted(set(restricted))}|{context['n']}|{context['last']}"
+def freshness_generation() -> str:
+    """A token for "restricted flags, commentary, snapshots and publications as they are now".
+
+    Kept in the cache instead of read from the database on every hit: a new token (after a bump,
+    an eviction or GENERATION_SECONDS) makes every cached fragment and snapshot list unreachable.
+    """
+    token = cache.get(GENERATION_KEY)
+    if token is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), GENERATION_SECONDS)
+        token = cache.get(GENERATION_KEY) or "uncached"
+    return token
+
+
+def freshness_bump(**kwargs) -> None:
+    """Signal receiver: something a cached snapshot page shows has changed."""
+    cache.delete(GENERATION_KEY)
+
+
+for _model in (Measure, Priority, Commentary, Snapshot, SnapshotPublication):
+    post_save.connect(freshness_bump, sender=_model, dispatch_uid=f"snapshot-page-save-{_model.__name__}")
+    post_delete.connect(freshness_bump, sender=_model, dispatch_uid=f"snapshot-page-delete-{_model.__name__}")
+m2m_changed.connect(freshness_bump, sender=Measure.priorities.through, dispatch_uid="snapshot-page-m2m")
+
+
+def visible_snapshots(user, generation: str) -> list[Snapshot]:
+    """The snapshots this user may see (newest first), cached per generation: frozen rows never change."""
+    unpublished = can(user, "view_unpublished")
+    key = f"{CACHE_PREFIX}:snapshots:{int(unpublished)}:{generation}"
+    snapshots = cache.get(key)
+    if snapshots is None:
+        snapshots = list(snapshots_visible_to(user))
+        cache.set(key, snapshots, GENERATION_SECONDS)
+    return snapshots
+
+
+def snapshot_lookup(user, as_of: str, snapshots: list[Snapshot]) -> Snapshot:
+    """`snapshot_get` answered from the cached list; the database only for a date the list lacks."""
+    if as_of == "latest" and snapshots:
+        return snapshots[0]
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise Http404("Not a snapshot date") from None
+    found = next((s for s in snapshots if s.as_of == day), None)
+    # A snapshot frozen or published in another process since the list was cached.
+    return found if found is not None else snapshot_get(user, as_of)
 
 
 def page_cache_key(*, view: str, kwargs: dict, snapshot, visibility: str, freshness: str) -> str:
@@ -94,10 +140,12 @@ def snapshot_page(view):
             response = _switch_target(request, view_name, kwargs)
             if response is not None:
                 return response
-        snapshot = snapshot_get(request.user, as_of)
+        generation = freshness_generation()
+        snapshots = visible_snapshots(request.user, generation)
+        snapshot = snapshot_lookup(request.user, as_of, snapshots)
         visibility = visibility_class(request.user)
         key = page_cache_key(
-            view=view_name, kwargs=kwargs, snapshot=snapshot, visibility=visibility, freshness=_freshness(snapshot)
+            view=view_name, kwargs=kwargs, snapshot=snapshot, visibility=visibility, freshness=generation
         )
         fragment = cache.get(key)
         if fragment is None:
@@ -111,7 +159,7 @@ def snapshot_page(view):
             fragment = {"title": page.title, "html": html, "has_charts": page.has_charts}
             cache.set(key, fragment)
         published = snapshot_is_published(snapshot)
-        snapshots = list(snapshots_visible_to(request.user).values_list("as_of", flat=True))
+        snapshots = [s.as_of for s in snapshots]
         user_id = request.user.pk if request.user.is_authenticated else ""
         etag = quote_etag(
             hashlib.sha256(

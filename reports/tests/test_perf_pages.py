@@ -1,0 +1,40 @@
+"""Measure pages draw a bounded recent window; cached pages key on a cache-held generation."""
+
+from django.core.cache import cache
+
+from reports.caching import freshness_bump, freshness_generation
+from reports.views.pages import PAGE_WINDOW, recent_window
+
+
+def _payload(months: int) -> dict:
+    points = [{"period_end": f"{2000 + i // 12}-{i % 12 + 1:02d}-28", "value": float(i)} for i in range(months)]
+    return {
+        "trend": {"granularity": "month", "points": points},
+        "csp": [{"area_code": "E1", "points": [dict(p) for p in points]}],
+        "annotations": [{"date": "2000-01-15", "label": "old"}, {"date": points[-1]["period_end"], "label": "new"}],
+    }
+
+
+def test_recent_window_short_series_unchanged():
+    payload = _payload(24)
+    shown, window = recent_window(payload)
+    assert shown is payload and window is None
+
+
+def test_recent_window_long_series_keeps_latest_periods_only():
+    payload = _payload(600)
+    shown, window = recent_window(payload)
+    limit = PAGE_WINDOW["month"]
+    assert window == {"shown": limit, "total": 600}
+    assert shown["trend"]["points"] == payload["trend"]["points"][-limit:]
+    assert len(shown["csp"][0]["points"]) == limit
+    assert [a["label"] for a in shown["annotations"]] == ["new"]
+    assert len(payload["trend"]["points"]) == 600  # the stored payload (CSV, API) keeps every period
+
+
+def test_freshness_generation_stable_until_bumped():
+    cache.clear()
+    first = freshness_generation()
+    assert freshness_generation() == first
+    freshness_bump()
+    assert freshness_generation() != first
