@@ -34,9 +34,11 @@ def _sign_in(session, base: str) -> None:
         raise RuntimeError(f"sign-in as {os.environ['LOAD_USERNAME']} failed ({response.status_code})")
 
 
-@events.test_start.add_listener
+@events.init.add_listener
 def discover(environment, **_kwargs):
-    """Find the latest snapshot, its measures and the Panel reports the load user can open."""
+    """Find the latest snapshot, its measures and the Panel reports the load user can open.
+
+    Runs at start-up, before the clock for --run-time starts."""
     base = environment.host.rstrip("/")
     session = requests.Session()
     _sign_in(session, base)
@@ -74,7 +76,7 @@ class Reader(HttpUser):
     wait_time = between(0.5, 2)
 
     def on_start(self):
-        page = self.client.get("/accounts/sign-in/", name="sign-in")
+        page = self.client.get("/accounts/sign-in/", name="sign-in form")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         self.client.post(
             "/accounts/sign-in/",
@@ -83,7 +85,7 @@ class Reader(HttpUser):
                 "password": os.environ["LOAD_PASSWORD"],
                 "csrfmiddlewaretoken": token,
             },
-            name="sign-in",
+            name="sign-in POST (password hash)",
         )
 
     def _get(self, kind: str):
