@@ -56,7 +56,9 @@ OUTCOME_SHADES = ["#0b0c0c", "#383f43", "#505a5f", "#6f777b", "#8e9599", "#b1b4b
 OUTCOME_PATTERNS = ["", "/", ".", "x", "\\", "-", "|", "+"]
 # The page font (static/scss/app.scss), so charts read like the text around them.
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
-CONFIG = {"displaylogo": False, "responsive": True}
+# No mode bar: its buttons would sit inside the chart's role="img" (axe nested-interactive);
+# the data is in the table and the CSV beside every chart instead.
+CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
 
 UNIT_AXIS = {

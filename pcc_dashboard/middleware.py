@@ -55,9 +55,15 @@ class SecurityHeadersMiddleware:
 
 
 class SessionTimeoutMiddleware:
-    """Absolute session timeout; the inactivity timeout is SESSION_COOKIE_AGE renewed per request."""
+    """Absolute session timeout, and the inactivity timeout (SESSION_COOKIE_AGE) renewed by activity.
+
+    The session is re-saved, which renews its expiry, at most once a minute rather than on every
+    request, so a cached page costs no session write (the inactivity limit is exact to a minute).
+    """
 
     KEY = "pcc_signed_in_at"
+    SEEN = "pcc_seen_at"
+    RENEW_AFTER_SECONDS = 60
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -71,6 +77,8 @@ class SessionTimeoutMiddleware:
             elif now - started > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('login')}?next={request.path}&expired=1")
+            if now - request.session.get(self.SEEN, 0) > self.RENEW_AFTER_SECONDS:
+                request.session[self.SEEN] = now  # marks the session modified: saved with a new expiry
         return self.get_response(request)
 
 

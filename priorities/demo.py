@@ -31,7 +31,7 @@ SEED = 2014
 START = date(2010, 4, 1)
 FIRST_FREEZE = date(2014, 3, 31)
 DEMO_SOURCE = "seed_demo"
-USERS_FILE = Path(os.environ.get("DEMO_USERS_FILE", Path(settings.BASE_DIR) / "var" / "demo_users.txt"))
+USERS_FILE = Path(os.environ.get("DEMO_USERS_FILE") or Path(settings.BASE_DIR) / "var" / "demo_users.txt")
 
 # Crimes per 1,000 population a year for Leicestershire in 2010, and a yearly drift.
 FORCE_RATES = {

@@ -215,8 +215,11 @@ def _copy_text(values: pd.Series) -> pd.Series:
     there = values.notna().to_numpy()
     if there.any():
         present = values[there]
-        if present.dtype == object:
-            present = present.astype(float if values.name != "respondents" else "int64")
+        if values.name == "respondents":
+            # Whole numbers whatever the frame's dtype ("443.0" would not go into an integer column).
+            present = present.astype(float).astype("int64")
+        elif present.dtype == object:
+            present = present.astype(float)
         out[there] = present.astype(str).astype(object)
     return out
 
@@ -301,7 +304,8 @@ def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | No
         # A return repeats a handful of dates: adapt each distinct one once.
         adapted = {d: ops.adapt_datefield_value(d) for d in prepared[name].unique()}
         prepared[name] = prepared[name].map(adapted)
-    sql = f"INSERT INTO {Observation._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    # Table and column names come from the model; every value is a bound parameter.
+    sql = f"INSERT INTO {Observation._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # nosec B608
     records = list(prepared.itertuples(index=False, name=None))
     with connection.cursor() as cursor:
         for i in range(0, len(records), OBSERVATION_BATCH):

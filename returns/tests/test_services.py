@@ -229,3 +229,17 @@ def test_outcome_audit_create_validates(plan):
     audit = outcome_audit_create(area=area, month=date(2014, 5, 17), crime_group="Violence", sampled=5, correct=4)
     assert audit.month == date(2014, 5, 1) and OutcomeAudit.objects.count() == 1
     assert AuditEvent.objects.filter(action="outcome_audit").exists()
+
+
+def test_return_submit_stores_float_respondents_as_whole_numbers(force):
+    """Respondents arriving as floats (e.g. from a pandas frame with gaps) store as integers."""
+    rows = pd.DataFrame(
+        [
+            {"measure_code": "victim_satisfaction", "area_code": "E23000021", "period_start": START,
+             "period_end": END, "value": 85.5, "numerator": 379.0, "denominator": 443.0, "respondents": 443.0},
+        ]
+    )  # fmt: skip
+    ret = return_submit(
+        submitter=force, period=period_for(start=START, end=END), rows=rows, raw=b"survey", original_name="s.csv"
+    )
+    assert list(ret.observations.values_list("respondents", flat=True)) == [443]
