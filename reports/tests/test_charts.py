@@ -53,7 +53,8 @@ def crime():
 
 def _assert_plain(figure):
     assert set(figure) >= {"data", "layout", "config"}
-    assert figure["config"] == {"displaylogo": False, "responsive": True}
+    # No mode bar: its buttons would be interactive content inside role="img" (axe nested-interactive).
+    assert figure["config"] == {"displaylogo": False, "displayModeBar": False, "responsive": True}
     json.dumps(figure)  # JSON-ready: no numpy, no dates
     assert "title" not in figure["layout"] or not figure["layout"]["title"].get("text")
 
