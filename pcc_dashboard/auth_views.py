@@ -6,19 +6,43 @@ import time
 
 import qrcode
 import qrcode.image.svg
+from crispy_forms_gds.layout import Field, Fixed, Fluid
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pcc_dashboard.forms import gds_helper
 from pcc_dashboard.middleware import SessionTimeoutMiddleware
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with GOV.UK wording and crispy-forms-gds rendering."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # One message for a wrong username or password, so neither is confirmed to exist.
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.helper = gds_helper(
+            self,
+            Field.text("username", field_width=Fluid.TWO_THIRDS),
+            Field.text("password", field_width=Fluid.TWO_THIRDS),
+        )
 
 
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
@@ -45,6 +69,10 @@ class TokenForm(forms.Form):
         max_length=8,
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self, Field.text("token", field_width=Fixed.TEN))
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:

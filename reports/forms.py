@@ -2,8 +2,10 @@
 
 from datetime import date
 
+from crispy_forms_gds.layout import Field, Fixed, Size
 from django import forms
 
+from pcc_dashboard.forms import gds_helper
 from priorities.models import Area
 
 
@@ -17,6 +19,7 @@ class FreezeForm(forms.Form):
             self.fields["as_of"] = forms.CharField(label="Month to freeze", max_length=10)
         else:
             self.fields["as_of"].choices = [(d.isoformat(), f"{d:%-d %B %Y}") for d in months]
+        self.helper = gds_helper(self, Field("as_of", context={"label_size": Size.for_label(Size.MEDIUM)}))
 
     def clean_as_of(self) -> date:
         try:
@@ -32,6 +35,10 @@ class CommentaryForm(forms.Form):
         max_length=10000,
         help_text="Carried into reports and meeting packs for this snapshot",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self, Field.textarea("text", label_size=Size.MEDIUM, rows=8))
 
 
 class AnnotationForm(forms.Form):
@@ -49,3 +56,14 @@ class AnnotationForm(forms.Form):
         label="Start new control limits from this date", required=False,
         help_text="For a change such as new recording practice: later snapshots recalculate SPC limits from here",
     )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(
+            self,
+            Field.text("date", field_width=Fixed.TEN),
+            Field.text("label"),
+            Field.textarea("text", rows=4),
+            Field.select("area"),
+            Field.checkbox("recalculate_limits", small=True),
+        )

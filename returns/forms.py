@@ -3,9 +3,12 @@
 from datetime import date
 from pathlib import Path
 
+from crispy_forms_gds.layout import Field, Fixed, Fluid, Size
 from django import forms
 from django.conf import settings
+from django.utils.html import escape
 
+from pcc_dashboard.forms import gds_helper
 from priorities.models import Area, AreaKind
 from returns.models import Submitter
 from returns.parsing import _human_size
@@ -42,6 +45,7 @@ class UploadForm(forms.Form):
     )
     period = forms.ChoiceField(
         label="Return period",
+        help_text="Months for monthly crime figures, financial quarters for quarterly returns.",
         error_messages={
             "required": "Select the return period",
             "invalid_choice": "Select a return period from the list",
@@ -50,6 +54,9 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="Upload the completed return",
         help_text="A CSV or .xlsx file made from the return template.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
         error_messages={"required": "Select the completed return file", "empty": "The selected file is empty"},
     )
 
@@ -59,6 +66,15 @@ class UploadForm(forms.Form):
         self.fields["submitter"].queryset = submitters
         self.fields["period"].choices = upload_period_choices()
         self.fixed_submitter = submitters.first() if submitters.count() == 1 else None
+        if self.fixed_submitter:
+            # The hint is rendered unescaped by crispy-forms-gds; the name comes from the database.
+            self.fields["submitter"].help_text = f"You upload returns for {escape(self.fixed_submitter.name)} only."
+        self.helper = gds_helper(
+            self,
+            Field("submitter", context={"label_size": Size.for_label(Size.SMALL)}),
+            Field("period", context={"label_size": Size.for_label(Size.SMALL)}),
+            Field("file", context={"label_size": Size.for_label(Size.SMALL)}),
+        )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -86,6 +102,10 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the reason for rejecting the return"},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(self, Field.textarea("reason", label_size=Size.SMALL, rows=3))
 
 
 class OutcomeAuditForm(forms.Form):
@@ -130,6 +150,15 @@ class OutcomeAuditForm(forms.Form):
         force = Area.objects.filter(code=settings.PCC_FOCUS_FORCE)
         csps = Area.objects.filter(kind=AreaKind.CSP, parent__code=settings.PCC_FOCUS_FORCE)
         self.fields["area"].queryset = (force | csps).order_by("kind", "name")
+        self.helper = gds_helper(
+            self,
+            Field.select("area"),
+            Field.text("month", field_width=Fixed.TEN),
+            Field.text("crime_group", field_width=Fluid.TWO_THIRDS),
+            Field.text("sampled", field_width=Fixed.FIVE),
+            Field.text("correct", field_width=Fixed.FIVE),
+            Field.textarea("note", rows=3),
+        )
 
     def clean(self):
         data = super().clean()
