@@ -18,10 +18,45 @@ def measure_payloads(snapshot: Snapshot, codes: list[str]) -> dict[str, dict]:
     return {key.removeprefix("measure:"): payload for key, payload in rows.values_list("key", "payload")}
 
 
+# The page draws a bounded recent window so its size and render time do not grow with history;
+# the SPC limits are precomputed per point, so trimming is presentation only. Downloads and the
+# API keep every period.
+PAGE_WINDOW = {"month": 60, "quarter": 20}
+PAGE_WINDOW_DEFAULT = 20
+
+
+def recent_window(payload: dict) -> tuple[dict, dict | None]:
+    """The payload with the trend (and each CSP series) cut to the latest periods, and a note of the cut."""
+    trend = payload.get("trend") or {}
+    points = trend.get("points") or []
+    limit = PAGE_WINDOW.get(trend.get("granularity"), PAGE_WINDOW_DEFAULT)
+    csp = payload.get("csp") or []
+    longest_csp = max((len(item.get("points") or []) for item in csp), default=0)
+    if len(points) <= limit and longest_csp <= limit:
+        return payload, None
+    shown = points[-limit:]
+    cutoff = shown[0]["period_end"] if shown else None
+    annotations = [a for a in payload.get("annotations") or [] if cutoff is None or a.get("date", "") >= cutoff]
+    trimmed = {
+        **payload,
+        "trend": {**trend, "points": shown},
+        "csp": [{**item, "points": (item.get("points") or [])[-limit:]} for item in csp],
+        "annotations": annotations,
+    }
+    total = len(points) if points else longest_csp
+    return trimmed, {"shown": min(limit, total), "total": total}
+
+
 def main_chart(payload: dict, *, as_of, suffix: str):
-    """The measure's own chart (trend, survey or savings), with a DOM id unique on the page."""
-    chart = charts.measure_charts({**payload, "msg": None, "csp": None}, as_of=as_of)[0]
-    return replace(chart, id=f"{chart.id}-{suffix}")
+    """The measure's own chart (trend, survey or savings) over the recent window, with a unique DOM id."""
+    shown, window = recent_window(payload)
+    chart = charts.measure_charts({**shown, "msg": None, "csp": None}, as_of=as_of)[0]
+    notes = list(chart.notes)
+    if window:
+        notes.append(
+            f"Showing the latest {window['shown']} of {window['total']} periods; the CSV download has them all."
+        )
+    return replace(chart, id=f"{chart.id}-{suffix}", notes=notes)
 
 
 def public_figures(snapshot: Snapshot) -> list[dict]:

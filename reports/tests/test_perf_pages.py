@@ -3,7 +3,7 @@
 from django.core.cache import cache
 
 from reports.caching import freshness_bump, freshness_generation
-from reports.views.pages import PAGE_WINDOW, recent_window
+from reports.report_pages import PAGE_WINDOW, main_chart, recent_window
 
 
 def _payload(months: int) -> dict:
@@ -38,3 +38,17 @@ def test_freshness_generation_stable_until_bumped():
     assert freshness_generation() == first
     freshness_bump()
     assert freshness_generation() != first
+
+
+def test_report_chart_draws_recent_window_and_says_so(plan):
+    """The Panel report and public page charts stay the same size however long the history."""
+    import datetime as dt
+
+    from priorities.models import Measure
+    from reports.tests.factories import measure_payload
+
+    as_of = dt.date(2014, 5, 31)
+    payload = measure_payload(Measure.objects.get(code="all_crime"), as_of=as_of, points=150)
+    chart = main_chart(payload, as_of=as_of, suffix="x")
+    assert len(chart.table_rows) == PAGE_WINDOW["month"]
+    assert any("latest 60 of 150 periods" in note for note in chart.notes)

@@ -11,6 +11,7 @@ from reports.caching import Page, snapshot_page
 from reports.downloads import chart_file, download_response
 from reports.models import Commentary
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
+from reports.report_pages import recent_window
 from reports.selectors import snapshot_get, snapshot_result, snapshots_visible_to
 
 
@@ -61,35 +62,6 @@ def priority_detail(request, snapshot, number):
         {"priority": priority, "narratives": narratives},
         title=f"SP{priority.number}: {priority.title}, {_label(snapshot)}",
     )
-
-
-# The page draws a bounded recent window so its size and render time do not grow with history;
-# the SPC limits are precomputed per point, so trimming is presentation only. Downloads and the
-# API keep every period.
-PAGE_WINDOW = {"month": 60, "quarter": 20}
-PAGE_WINDOW_DEFAULT = 20
-
-
-def recent_window(payload: dict) -> tuple[dict, dict | None]:
-    """The payload with the trend (and each CSP series) cut to the latest periods, and a note of the cut."""
-    trend = payload.get("trend") or {}
-    points = trend.get("points") or []
-    limit = PAGE_WINDOW.get(trend.get("granularity"), PAGE_WINDOW_DEFAULT)
-    csp = payload.get("csp") or []
-    longest_csp = max((len(item.get("points") or []) for item in csp), default=0)
-    if len(points) <= limit and longest_csp <= limit:
-        return payload, None
-    shown = points[-limit:]
-    cutoff = shown[0]["period_end"] if shown else None
-    annotations = [a for a in payload.get("annotations") or [] if cutoff is None or a.get("date", "") >= cutoff]
-    trimmed = {
-        **payload,
-        "trend": {**trend, "points": shown},
-        "csp": [{**item, "points": (item.get("points") or [])[-limit:]} for item in csp],
-        "annotations": annotations,
-    }
-    total = len(points) if points else longest_csp
-    return trimmed, {"shown": min(limit, total), "total": total}
 
 
 def _measure_payload(user, snapshot, code):
