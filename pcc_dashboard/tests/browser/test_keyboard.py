@@ -1,5 +1,7 @@
 """Keyboard-only use (WCAG 2.1.1, 2.4.7): sign in with Tab, typing and Enter, with focus always visible."""
 
+from datetime import date
+
 import pytest
 
 from pcc_dashboard.tests.browser.conftest import PASSWORD
@@ -69,3 +71,37 @@ def test_skip_link_is_first_and_moves_to_main_content(page, site):
     assert page.evaluate("getComputedStyle(document.activeElement).clip") != "rect(0px, 0px, 0px, 0px)"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main-content"
+
+
+def test_keyboard_only_upload_preview_accept(page, site):
+    """Sign in, upload a return, read the preview and accept it using only the keyboard.
+
+    Choosing the file is the operating system's dialog, which a headless browser cannot open, so the
+    test hands the file to the file input; every other step is Tab, typing and Enter.
+    """
+    from pcc_dashboard.tests.browser.test_journey import _filled, _recent_quarter
+
+    code = site.users["csp_submitter"]["submitter"]
+    start, end = _recent_quarter(date.today())
+    test_keyboard_only_sign_in(page, site)
+    page.goto(site.url(f"/returns/{code}/{start}/{end}/"))
+    tab_to(page, "a[href$='template.csv']")
+    with page.expect_download() as download_info:
+        page.keyboard.press("Enter")
+    template = open(download_info.value.path(), encoding="utf-8").read()
+    page.goto(site.url(f"/returns/{code}/{start}/{end}/"))
+    tab_to(page, "a[href*='/returns/upload/']")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "k.csv", "mimeType": "text/csv", "buffer": _filled(template, count="9")}]
+    )
+    unfocused = unfocused_style(page, "main button[type=submit]")
+    assert_focus_visible(tab_to(page, "main button[type=submit]"), unfocused, "upload button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=What this version changes", timeout=60000)
+    accept = "main form[action$='/accept/'] button"
+    unfocused = unfocused_style(page, accept)
+    assert_focus_visible(tab_to(page, accept, limit=120), unfocused, "accept button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Version 1 accepted", timeout=60000)
