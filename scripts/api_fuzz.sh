@@ -40,6 +40,7 @@ trap cleanup EXIT
 # An isolated environment: its own database and return-file store, nothing from .env that matters.
 export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3"
 export RETURN_FILES_DIR="$WORK/return-files"
+export DEMO_USERS_FILE="$WORK/demo_users.txt"
 export DEBUG=1
 export PCC_REQUIRE_2FA=0
 export ALLOWED_HOSTS=127.0.0.1
@@ -93,7 +94,6 @@ timeout 900 "$ST" run "http://127.0.0.1:$PORT/api/v1/schema" \
     --request-timeout 30 \
     --phases examples,coverage,fuzzing \
     --generation-deterministic \
-    --generation-database none \
     --no-color || status=$?
 
 if grep -q "Internal Server Error" "$WORK/server.log"; then
