@@ -104,4 +104,5 @@ def test_keyboard_only_upload_preview_accept(page, site):
     unfocused = unfocused_style(page, accept)
     assert_focus_visible(tab_to(page, accept, limit=120), unfocused, "accept button")
     page.keyboard.press("Enter")
-    page.wait_for_selector("text=Version 1 accepted", timeout=60000)
+    # Other tests may have sent versions of the same return already: any version number will do.
+    page.wait_for_selector("text=/Version \\d+ accepted/", timeout=60000)
