@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from returns.importers import ImportProblem, home_office_prc_import
+from returns.management.commands._public_import import read_file, report_periods
 
 
 class Command(BaseCommand):
@@ -16,11 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         path = Path(options["file"])
         try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-        try:
-            result = home_office_prc_import(raw=raw, file_name=path.name)
+            result = home_office_prc_import(raw=read_file(path), file_name=path.name)
         except ImportProblem as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from exc
         summary = result.summary
@@ -30,14 +27,4 @@ class Command(BaseCommand):
             f"{len(summary['forces'])} forces; {sum(skipped.values()):,} rows skipped for "
             f"{len(skipped)} non-territorial bodies ({', '.join(f'{k}: {v}' for k, v in skipped.items())})."
         )
-        for period in result.periods:
-            if period.changed:
-                self.stdout.write(
-                    self.style.SUCCESS(
-                        f"{period.label}: imported as version {period.ret.version} ({period.rows:,} figures), accepted."
-                    )
-                )
-            else:
-                self.stdout.write(
-                    f"No change: {period.label} from {path.name} already imported as version {period.ret.version}."
-                )
+        report_periods(self, result, path.name)

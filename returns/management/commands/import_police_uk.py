@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from returns.importers import ImportProblem, police_uk_import
+from returns.management.commands._public_import import read_file, report_periods
 
 
 class Command(BaseCommand):
@@ -17,11 +18,7 @@ class Command(BaseCommand):
         for name in options["files"]:
             path = Path(name)
             try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
-            try:
-                result = police_uk_import(raw=raw, file_name=path.name)
+                result = police_uk_import(raw=read_file(path), file_name=path.name)
             except ImportProblem as exc:
                 raise CommandError(f"{exc}\nNothing was imported from {path.name}.") from exc
             s = result.summary
@@ -31,14 +28,4 @@ class Command(BaseCommand):
                 f"{sum(outside.values()):,} outside the force's districts ({len(outside)} districts); "
                 f"{s['no_lsoa']:,} with no LSOA (counted for the force only)."
             )
-            for period in result.periods:
-                if period.changed:
-                    self.stdout.write(
-                        self.style.SUCCESS(
-                            f"{period.label}: imported as version {period.ret.version} ({period.rows:,} figures), accepted."
-                        )
-                    )
-                else:
-                    self.stdout.write(
-                        f"No change: {period.label} from {path.name} already imported as version {period.ret.version}."
-                    )
+            report_periods(self, result, path.name)
