@@ -3,7 +3,8 @@
 Environment: BENCH_SCALE (default 1: the 1,000,000-row national file; 0.05 for a quick run),
 BENCH_RUNS (default 3: each figure is the median of this many runs, interleaved side by side),
 BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432; the bench creates its own databases),
-BENCH_DB / BENCH_OUT / BENCH_RESULTS (database name, data folder, results file),
+BENCH_DB / BENCH_OUT / BENCH_RESULTS (database name and prefix of the page databases, data folder,
+results file: set all three to run two benches side by side),
 BENCH_SECTIONS (comma list of import,sqlite,freeze,pages,http,weight; default all).
 """
 

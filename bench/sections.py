@@ -99,7 +99,7 @@ def pages_setup(table: Table, *, only_1x: bool = False) -> dict[str, dict]:
     for label, months in HISTORY.items():
         if only_1x and label != "1×":
             continue
-        env = child_env(harness.pg_recreate(f"pcc_bench_pages_{months}"))
+        env = child_env(harness.pg_recreate(f"{os.environ.get('BENCH_DB', 'pcc_bench')}_pages_{months}"))
         harness.migrate(env)
         result = child(["setup-pages", "--months", str(months)], env=env)
         table.add(
