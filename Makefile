@@ -63,6 +63,7 @@ lint: install-dev
 
 bench: install-dev
 	$(PIP) install -q -r bench/requirements.txt
+	command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null 2>&1 || echo "wrk is not installed: the cached-page figures use a Python loop"
 	$(PY) bench/run.py
 
 load: install-dev
