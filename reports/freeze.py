@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 
 import pandas as pd
@@ -287,31 +288,55 @@ def narratives_payload(as_of: dt.date) -> dict:
     }
 
 
-def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> dict[str, tuple[str, dict]]:
-    """Every payload of PAYLOADS.md, keyed, each with the measure code it belongs to ("" if none)."""
+def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> Results:
+    """Every payload of PAYLOADS.md, keyed, each with the measure code it belongs to ("" if none).
+
+    Each payload is serialised once, to its canonical JSON text (`texts`): that text is what
+    results_store writes and what the digest hashes. A reader loads back exactly the value the
+    text encodes (tuples as lists, keys as strings), so the digest recomputed from the stored rows
+    is the same text.
+    """
     results, overview = build_measure_payloads(freeze_inputs(as_of=as_of, observations=observations))
     results["overview"] = ("", overview)
     results["outcomes"] = ("", outcomes_payload(as_of))
     results["narratives"] = ("", narratives_payload(as_of))
-    # Store exactly what a reader will load back (tuples → lists, keys → strings). The canonical
-    # text of what is loaded back is the same text, so the digest reuses it.
-    built = Results()
-    built.texts = {}
-    for key, (code, payload) in results.items():
-        text = canonical_json(payload)
-        built.texts[key] = text
-        built[key] = (code, json.loads(text))
+    built = Results(results)
+    built.texts = {key: canonical_json(payload) for key, (_, payload) in results.items()}
     return built
 
 
-def results_store(*, snapshot_id: int, results: dict[str, tuple[str, dict]]) -> None:
-    SnapshotResult.objects.bulk_create(
-        (
-            SnapshotResult(snapshot_id=snapshot_id, key=key, measure_code=code, payload=payload)
-            for key, (code, payload) in sorted(results.items())
-        ),
-        batch_size=RESULT_BATCH,
-    )
+# COPY's text format: a backslash starts an escape, and tab/newline end a field/row. Canonical
+# JSON escapes control characters inside strings, so only the backslash needs doubling.
+_COPY_RESULTS = "COPY {table} (snapshot_id, key, measure_code, payload) FROM STDIN"
+
+
+def _copy_field(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def results_store(*, snapshot_id: int, results: Results) -> None:
+    """Write each payload's canonical JSON text as it is (no second serialisation by the ORM).
+
+    PostgreSQL: one COPY into the jsonb column; SQLite: the JSON text in the text column, which
+    is what the JSONField would have stored.
+    """
+    texts = getattr(results, "texts", None) or {key: canonical_json(p) for key, (_, p) in results.items()}
+    rows = [(key, results[key][0], texts[key]) for key in sorted(results)]
+    table = SnapshotResult._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            lines = "".join(
+                f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_field(text)}\n"
+                for key, code, text in rows
+            )
+            cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), io.StringIO(lines))
+        else:
+            for start in range(0, len(rows), RESULT_BATCH):
+                cursor.executemany(
+                    # The table name comes from the model, never from input.
+                    f"INSERT INTO {table} (snapshot_id, key, measure_code, payload) VALUES (%s, %s, %s, %s)",  # nosec B608
+                    [(snapshot_id, key, code, text) for key, code, text in rows[start : start + RESULT_BATCH]],
+                )
 
 
 def stored_digest(snapshot: Snapshot) -> tuple[str, int]:

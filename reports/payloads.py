@@ -321,31 +321,51 @@ def _msg_block(
     else:
         population = np.array([math.nan if p is None else p[0] for p in picked], dtype=float)
         mid_year = np.array([math.nan if p is None else p[1] for p in picked], dtype=float)
-    frame = pd.DataFrame(
-        {
-            AREA_CODE: members,
-            NAME: [inputs.areas.get(code, {}).get("name", code) for code in members],
-            COUNT: np.array(counts, dtype=float),
-            POPULATION: population,
-            POPULATION_MID_YEAR: mid_year,
-        }
-    )
-    compared, summary = msg_analysis.msg_comparison(
-        frame,
+    names = [inputs.areas.get(code, {}).get("name", code) for code in members]
+    count_array = np.array(counts, dtype=float)
+    order, compared = msg_analysis.msg_comparison_arrays(
+        area_codes=members,
+        names=names,
+        counts=count_array,
+        populations=population,
         focus_area=inputs.focus_area,
         direction=measure["direction"],
         average=inputs.settings.get("MSG_AVERAGE", "mean"),
         band_sd=inputs.settings.get("MSG_BAND_SD", 1.0),
     )
-    start = (pd.Timestamp(end) - pd.DateOffset(months=months - 1)).replace(day=1).date()
+    first = _month_of(end) - (months - 1)
+    start = dt.date(first // 12, first % 12 + 1, 1)
     return {
         "group": inputs.peer_group,
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "months": months,
-        "summary": plain(summary, digits=4),
-        "members": _records(compared, MEMBER_KEYS),
+        "summary": plain(compared["summary"], digits=4),
+        "members": _member_records(members, names, count_array, population, mid_year, compared, order),
     }
+
+
+def _json_numbers(values: np.ndarray) -> list:
+    """A column as `_point_columns` writes it: ints as ints; floats rounded, NaN → None."""
+    if values.dtype.kind in "iu":
+        return [int(v) for v in values.tolist()]
+    return [None if math.isnan(v) else v for v in _round(values.astype(float)).tolist()]
+
+
+def _member_records(members, names, counts, population, mid_year, compared: dict, order: np.ndarray) -> list[dict]:
+    """msg.members[] in rank order, each value as `_records` writes the msg_comparison frame."""
+    columns = {
+        AREA_CODE: members,
+        NAME: names,
+        COUNT: _json_numbers(counts),
+        POPULATION: _json_numbers(population),
+        POPULATION_MID_YEAR: _json_numbers(mid_year),
+        RATE_PER_1000: _json_numbers(compared[RATE_PER_1000]),
+        "rank": compared["rank"],
+        "position": compared["position"],
+        "included": [bool(v) for v in compared["included"].tolist()],
+    }
+    return [{key: columns[key][i] for key in MEMBER_KEYS} for i in order.tolist()]
 
 
 def _msg_candidates(rows: pd.DataFrame, inputs: FreezeInputs) -> tuple[list[dt.date], set[str]]:

@@ -248,10 +248,7 @@ def msg_comparison(
     focus_position and focus_relative ("better", "similar", "worse"; "neither" when the
     measure has no good direction; None when the focus area has no rate). Rates per 1,000.
     """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if average not in AVERAGES:
-        raise ValueError(f"average must be one of {AVERAGES}, not {average!r}")
+    _check_options(direction, average)
     frame = members.copy()
     counts = pd.to_numeric(frame[COUNT], errors="coerce")
     populations = pd.to_numeric(frame[POPULATION], errors="coerce")
@@ -279,7 +276,30 @@ def msg_comparison(
 
     focus = frame[frame[AREA_CODE] == focus_area]
     focus_row = focus.iloc[0] if len(focus) else None
-    focus_position = None if focus_row is None else focus_row[POSITION]
+    summary = _summary(
+        focus_area=focus_area,
+        direction=direction,
+        average=average,
+        figures=(used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high),
+        group_size=len(included),
+        excluded=[str(code) for code in frame.loc[~frame[INCLUDED], AREA_CODE]],
+        focus=None if focus_row is None else (focus_row[RATE_PER_1000], focus_row[RANK], focus_row[POSITION]),
+    )
+    return frame.reset_index(drop=True), summary
+
+
+def _check_options(direction: str, average: str) -> None:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    if average not in AVERAGES:
+        raise ValueError(f"average must be one of {AVERAGES}, not {average!r}")
+
+
+def _summary(*, focus_area, direction, average, figures, group_size, excluded, focus) -> dict:
+    """The summary dict of `msg_comparison` (figures: used average, mean of rates, pooled rate, sd,
+    band sd, band low, band high; focus: (rate, rank, position) or None), JSON-ready to 10 digits."""
+    used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high = figures
+    focus_position = None if focus is None else focus[2]
     summary = {
         "focus_area": focus_area,
         "direction": direction,
@@ -291,15 +311,15 @@ def msg_comparison(
         "band_sd": float(band_sd),
         "band_low": band_low,
         "band_high": band_high,
-        "group_size": len(included),
-        "excluded": [str(code) for code in frame.loc[~frame[INCLUDED], AREA_CODE]],
+        "group_size": group_size,
+        "excluded": excluded,
         "rank_1_is": "highest" if direction == "up" else "lowest",
-        "focus_rate": None if focus_row is None else focus_row[RATE_PER_1000],
-        "focus_rank": None if focus_row is None else focus_row[RANK],
+        "focus_rate": None if focus is None else focus[0],
+        "focus_rank": None if focus is None else focus[1],
         "focus_position": focus_position,
         "focus_relative": _relative(focus_position, direction),
     }
-    return frame.reset_index(drop=True), plain(summary, digits=10)
+    return plain(summary, digits=10)
 
 
 def msg_records(frame: pd.DataFrame, summary: dict) -> dict:
@@ -308,3 +328,68 @@ def msg_records(frame: pd.DataFrame, summary: dict) -> dict:
     Member keys are the frame's columns; NaN becomes None and floats keep 4 decimals.
     """
     return {"members": frame_records(frame), "summary": plain(summary, digits=4)}
+
+
+def msg_comparison_arrays(
+    *,
+    area_codes: list[str],
+    names: list[str],
+    counts: np.ndarray,
+    populations: np.ndarray,
+    focus_area: str,
+    direction: str,
+    average: str = "mean",
+    band_sd: float = 1.0,
+) -> tuple[np.ndarray, dict]:
+    """`msg_comparison` on plain arrays, for the freeze's hundreds of small groups (no DataFrame).
+
+    Input: one item per member: area code, name, count (float, NaN when missing) and population
+    (int64, or float with NaN when missing). Output: (order, columns and summary) where order is
+    the members' positions sorted as `msg_comparison` sorts them (rank, then name, unranked
+    last) and the dict holds the columns rate_per_1000 (float array), rank (list of int or None),
+    position (list), included (bool array), all in input order, and "summary": the same dict,
+    computed with the same floating-point operations in the same order, so the figures are
+    bit-identical (a test checks this against `msg_comparison`).
+    """
+    _check_options(direction, average)
+    counts = np.asarray(counts, dtype=float)
+    populations = np.asarray(populations)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        included = ~np.isnan(counts) & ~np.isnan(populations.astype(float)) & (populations > 0)
+        rates = np.where(included, counts / populations * 1000, np.nan)
+    size = int(included.sum())
+    # rank(method="min"): 1 + the number of rates strictly better placed; NaN compares False.
+    if direction == "up":
+        ahead = (rates[None, :] > rates[:, None]).sum(axis=1)
+    else:
+        ahead = (rates[None, :] < rates[:, None]).sum(axis=1)
+    ranks = [int(a) + 1 if ok else None for a, ok in zip(ahead.tolist(), included.tolist())]
+    if size:
+        rates_in = rates[included]
+        count = np.float64(size)
+        mean_of_rates = float(rates_in.sum(dtype=np.float64) / count)
+        pooled_rate = float(counts[included].sum() / populations[included].sum()) * 1000
+        if size > 1:  # pandas' two-pass variance, operation for operation
+            mean = rates_in.sum(dtype=np.float64) / count
+            sd = float(np.sqrt(((mean - rates_in) ** 2).sum(dtype=np.float64) / (count - np.float64(1))))
+        else:
+            sd = 0.0
+    else:
+        mean_of_rates = pooled_rate = sd = math.nan
+    used = mean_of_rates if average == "mean" else pooled_rate
+    band_low, band_high = used - band_sd * sd, used + band_sd * sd
+    rate_list = rates.tolist()
+    positions = [_position(rate, average=used, low=band_low, high=band_high) for rate in rate_list]
+    order = sorted(range(len(area_codes)), key=lambda i: (ranks[i] is None, ranks[i] or 0, names[i]))
+    focus = next((i for i in order if area_codes[i] == focus_area), None)
+    summary = _summary(
+        focus_area=focus_area,
+        direction=direction,
+        average=average,
+        figures=(used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high),
+        group_size=size,
+        excluded=[str(area_codes[i]) for i in order if not included[i]],
+        focus=None if focus is None else (rate_list[focus], ranks[focus], positions[focus]),
+    )
+    columns = {RATE_PER_1000: rates, RANK: ranks, POSITION: positions, INCLUDED: included}
+    return np.array(order, dtype=np.int64), {**columns, "summary": summary}

@@ -90,3 +90,36 @@ def test_segment_rule_sides_match_segment_rules_on_random_series():
         sides = spc._segment_rule_sides(values, **kwargs)
         got = [{rule: int(sides[rule][i]) for rule in spc.RULE_ORDER if sides[rule][i]} for i in range(n)]
         assert got == expected
+
+
+def test_msg_comparison_arrays_match_msg_comparison_on_random_groups():
+    rng = np.random.default_rng(5)
+    for trial in range(400):
+        n = int(rng.integers(1, 10))
+        codes = [f"E2300{i:04d}" for i in rng.permutation(40)[:n]]
+        names = [f"Force {rng.integers(0, 6)}{code[-2:]}" for code in codes]
+        counts = np.round(rng.uniform(0, 5000, n)) if trial % 3 else rng.uniform(0, 5000, n)
+        counts[rng.random(n) < 0.2] = np.nan
+        if n > 2 and rng.random() < 0.3:
+            counts[1] = counts[0]  # a tie
+        if trial % 2:
+            populations = rng.integers(0, 2_000_000, n).astype(np.int64)
+            populations[rng.random(n) < 0.1] = 0
+        else:
+            populations = rng.integers(100_000, 2_000_000, n).astype(float)
+            populations[rng.random(n) < 0.2] = np.nan
+        direction = ("up", "down", "neither")[trial % 3]
+        average = ("mean", "pooled")[trial % 2]
+        focus = codes[int(rng.integers(0, n))] if rng.random() < 0.9 else "E23999999"
+        frame = pd.DataFrame({"area_code": codes, "name": names, "count": counts, "population": populations})
+        expected, summary = msg.msg_comparison(frame, focus_area=focus, direction=direction, average=average)
+        order, got = msg.msg_comparison_arrays(
+            area_codes=codes, names=names, counts=counts, populations=populations,
+            focus_area=focus, direction=direction, average=average,
+        )  # fmt: skip
+        assert got["summary"] == summary
+        assert [codes[i] for i in order] == list(expected["area_code"])
+        np.testing.assert_array_equal(got["rate_per_1000"][order], expected["rate_per_1000"].to_numpy())
+        assert [got["rank"][i] for i in order] == [None if pd.isna(r) else int(r) for r in expected["rank"]]
+        assert [got["position"][i] for i in order] == list(expected["position"])
+        assert list(got["included"][order]) == list(expected["included"])
