@@ -179,6 +179,13 @@ class ReturnDiff:
 _DIFF_FIELDS = ("measure__code", "area__code", "period_start", "period_end", "value")
 
 
+def return_narratives(ret: Return) -> list[dict]:
+    """What the return says about the work on each priority, with the priority's title (2 queries)."""
+    narratives = list(ret.narratives.values_list("priority_number", "text"))
+    titles = dict(Priority.objects.filter(number__in=[n for n, _ in narratives]).values_list("number", "title"))
+    return [{"number": n, "title": titles.get(n, ""), "text": text} for n, text in narratives]
+
+
 def return_diff(ret: Return) -> ReturnDiff:
     """new / changed (before → after) / unchanged / removed, by measure, area and period (3 queries)."""
     current = (

@@ -121,15 +121,19 @@ def failed_report(request, pk: int):
 @require_GET
 @require("view_return")
 def return_detail(request, pk: int):
-    ret = _return_for(request, pk)
+    return _detail(request, _return_for(request, pk), RejectForm())
+
+
+def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     context = {
         "ret": ret,
         "diff": selectors.return_diff(ret),
+        "narratives": selectors.return_narratives(ret),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),
-        "reject_form": RejectForm(),
+        "reject_form": reject_form,
     }
-    return render(request, "returns/detail.html", context)
+    return render(request, "returns/detail.html", context, status=status)
 
 
 @require_POST
@@ -151,14 +155,7 @@ def return_reject(request, pk: int):
     ret = _return_for(request, pk, "decide_return")
     form = RejectForm(request.POST)
     if not form.is_valid():
-        context = {
-            "ret": ret,
-            "diff": selectors.return_diff(ret),
-            "can_decide": True,
-            "can_download": True,
-            "reject_form": form,
-        }
-        return render(request, "returns/detail.html", context, status=400)
+        return _detail(request, ret, form, status=400)
     try:
         services.return_reject(ret=ret, user=request.user, reason=form.cleaned_data["reason"])
     except services.ReturnConflict as exc:

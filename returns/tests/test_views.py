@@ -190,6 +190,37 @@ def test_csp_cannot_see_another_csps_drafts_by_url(client_for, make_user, q1):
     assert event_client.post(reverse("return_accept", args=[ret.pk])).status_code == 403
 
 
+def test_detail_shows_the_returns_words_on_each_priority(client_for, q1):
+    """A CSP's narrative is what the co-ordinator reads before accepting (R8)."""
+    import pandas as pd
+
+    from priorities.models import Priority
+    from returns.services import return_submit
+
+    blaby = Submitter.objects.get(code=BLABY)
+    rows = pd.DataFrame(
+        [
+            {
+                "measure_code": "youth_first_time_entrants",
+                "area_code": blaby.area.code,
+                "period_start": date(2014, 4, 1),
+                "period_end": date(2014, 6, 30),
+                "value": 12.0,
+            }
+        ]
+    )
+    words = {3: "Two street-based youth workers started in May.\nReferrals doubled.", 7: "   "}
+    ret = return_submit(submitter=blaby, period=q1, rows=rows, raw=b"x", original_name="b.xlsx", narrative=words)
+    page = client_for(COORDINATOR).get(reverse("return_detail", args=[ret.pk])).content.decode()
+    assert "Work on each priority" in page
+    assert f"SP3 {Priority.objects.get(number=3).title}" in page
+    assert "Two street-based youth workers started in May.<br>Referrals doubled." in page
+    assert "SP7" not in page  # a blank answer is not stored, so not shown
+    assert client_for(CSP_SUBMITTER, CHARNWOOD).get(reverse("return_detail", args=[ret.pk])).status_code == 403
+    own = client_for(CSP_SUBMITTER, BLABY).get(reverse("return_detail", args=[ret.pk])).content.decode()
+    assert "Referrals doubled." in own
+
+
 def test_failed_report_only_for_uploader_or_coordinator(client, make_user, q1):
     uploader = make_user(CSP_SUBMITTER, BLABY)
     client.force_login(uploader)
