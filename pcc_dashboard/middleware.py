@@ -1,12 +1,20 @@
-"""Security headers, session timeouts and two-factor enforcement for every request."""
+"""Security headers, session timeouts, two-factor enforcement, and cached snapshot pages answered early."""
 
+import secrets
 import time
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model, logout
+from django.contrib.auth.models import Group
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pcc_dashboard.roles import WRITER_ROLES, user_roles
 
@@ -47,8 +55,12 @@ class SecurityHeadersMiddleware:
         response.setdefault("X-Frame-Options", "DENY")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # A page answered from the cache says so without loading the user (CachedPageMiddleware).
+        signed_in = getattr(request, "pcc_signed_in", None)
+        if signed_in is None:
+            user = getattr(request, "user", None)
+            signed_in = user is not None and user.is_authenticated
+        if signed_in:
             # Signed-in pages may hold restricted figures: never store them (ASVS 7.4, SE-2).
             response["Cache-Control"] = "no-store"
         return response
@@ -101,3 +113,164 @@ class TwoFactorRequiredMiddleware:
         if not user.is_authenticated or user.is_verified():
             return False
         return user.is_staff or bool(user_roles(user) & WRITER_ROLES)
+
+
+# --- Cached snapshot pages for signed-in readers, without loading the user (issue 8, item 5) ------
+#
+# The full path (SessionTimeoutMiddleware, TwoFactorRequiredMiddleware, the view) leaves a "page
+# pass" in the session once it has served a snapshot page: who the reader is as far as the page
+# cares (role signature, name, whether a second factor applies) and the auth tokens it read
+# *before* loading the user. A token is a random value in the cache per user, plus one epoch for
+# every user; any save of the user, their groups, a group or their TOTP device deletes it. So a
+# pass is good only while nothing about the reader has changed since the full path checked them.
+PASS_KEY = "pcc_page_pass"
+AUTH_TOKEN_PREFIX = "pcc-auth:user:"
+AUTH_EPOCH_KEY = "pcc-auth:epoch"
+AUTH_TOKEN_SECONDS = 60 * 60
+CACHED_PAGE_PREFIX = "/snapshots/"
+
+
+def _auth_keys(user_id) -> list[str]:
+    return [f"{AUTH_TOKEN_PREFIX}{user_id}", AUTH_EPOCH_KEY]
+
+
+def auth_tokens(user_id) -> list[str | None]:
+    """The reader's auth tokens as they are now, created when missing (after a bump or an eviction)."""
+    keys = _auth_keys(user_id)
+    found = cache.get_many(keys)
+    for key in keys:
+        if key not in found:
+            cache.add(key, secrets.token_hex(16), AUTH_TOKEN_SECONDS)
+            found[key] = cache.get(key)
+    return [found[key] for key in keys]
+
+
+def _bump_user(user_id) -> None:
+    cache.delete(f"{AUTH_TOKEN_PREFIX}{user_id}")
+
+
+def _bump_everyone(**kwargs) -> None:
+    cache.delete(AUTH_EPOCH_KEY)
+
+
+def _user_changed(sender, instance, **kwargs) -> None:
+    """A user's password, flags, name, last sign-in or existence changed."""
+    _bump_user(instance.pk)
+
+
+def _membership_changed(sender, instance, reverse, pk_set, **kwargs) -> None:
+    if not reverse:
+        _bump_user(instance.pk)
+    elif pk_set:
+        for user_id in pk_set:
+            _bump_user(user_id)
+    else:  # group.user_set.clear(): the members are not named
+        _bump_everyone()
+
+
+def _device_changed(sender, instance, **kwargs) -> None:
+    _bump_user(instance.user_id)
+
+
+_User = get_user_model()
+for _signal in (post_save, post_delete):
+    _signal.connect(_user_changed, sender=_User, dispatch_uid=f"page-pass-user-{_signal is post_save}")
+    _signal.connect(_bump_everyone, sender=Group, dispatch_uid=f"page-pass-group-{_signal is post_save}")
+    _signal.connect(_device_changed, sender=TOTPDevice, dispatch_uid=f"page-pass-totp-{_signal is post_save}")
+m2m_changed.connect(_membership_changed, sender=_User.groups.through, dispatch_uid="page-pass-groups")
+
+
+def _session_auth_state(session) -> str:
+    """The session's own record of who signed in, how, when and with which second factor."""
+    keys = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY, DEVICE_ID_SESSION_KEY, SessionTimeoutMiddleware.KEY)
+    return "|".join(str(session.get(key, "")) for key in keys)
+
+
+def page_pass_record(request, *, signature: str) -> None:
+    """Called by a snapshot page served on the full path: leave (or drop) the reader's page pass."""
+    user, session = request.user, request.session
+    early = getattr(request, "_pcc_auth_tokens", None)
+    if not user.is_authenticated or early is None or early[0] != str(user.pk) or None in early[1]:
+        if session.get(PASS_KEY) is not None:
+            del session[PASS_KEY]
+        return
+    page_pass = {
+        "state": _session_auth_state(session),
+        "tokens": early[1],
+        "signature": signature,
+        "name": user.get_username(),
+        "second_factor": user.is_staff or bool(user_roles(user) & WRITER_ROLES),
+    }
+    if session.get(PASS_KEY) != page_pass:
+        session[PASS_KEY] = page_pass
+
+
+class CachedPageMiddleware:
+    """Answer a GET for a cached snapshot page before the user is loaded, when the session proves it may.
+
+    Sits after OTPMiddleware (request.user is still lazy) and before SessionTimeoutMiddleware.
+    Anything uncertain falls through to the full path: a query string, pending messages, a session
+    due for renewal or past its absolute limit, a pass that does not match the session or the
+    current auth tokens, a second factor now required and missing, or no cached page. Signed-in
+    readers are answered early only when the cache is shared by every process (PCC_SHARED_CACHE):
+    with a per-process cache, a sign-out or role change in one process would not reach another.
+    """
+
+    def __init__(self, get_response):
+        from reports import caching  # reports imports this module: import it once the apps are ready
+
+        self.get_response = get_response
+        self.caching = caching
+
+    def __call__(self, request):
+        response = self._cached(request) if request.method == "GET" else None
+        return response if response is not None else self.get_response(request)
+
+    def _cached(self, request):
+        if request.META.get("QUERY_STRING") or not request.path_info.startswith(CACHED_PAGE_PREFIX):
+            return None
+        if CookieStorage.cookie_name in request.COOKIES:
+            return None
+        session = request.session
+        user_id = session.get(SESSION_KEY)  # touches the session, so Vary: Cookie as on the full path
+        if session.get(SessionStorage.session_key):
+            return None
+        caching = self.caching
+        if user_id is None:
+            generation, signature, name = cache.get(caching.GENERATION_KEY), caching.ANONYMOUS, ""
+        else:
+            if not settings.PCC_SHARED_CACHE:
+                return None
+            # Read before anything loads the user, so a change made meanwhile invalidates the pass.
+            keys = _auth_keys(user_id)
+            found = cache.get_many([*keys, caching.GENERATION_KEY])
+            tokens = [found.get(key) for key in keys]
+            if None in tokens:
+                tokens = auth_tokens(user_id)
+            request._pcc_auth_tokens = (user_id, tokens)
+            page_pass = session.get(PASS_KEY)
+            if not self._pass_holds(session, page_pass, tokens):
+                return None
+            generation, signature, name = found.get(caching.GENERATION_KEY), page_pass["signature"], page_pass["name"]
+        if generation is None:
+            return None
+        shell = caching.shell_get(caching.shell_key(path=request.path, signature=signature, generation=generation))
+        if shell is None:
+            return None
+        request.pcc_signed_in = user_id is not None
+        return caching.shell_response(request, shell, user_id=user_id or "", name=name)
+
+    @staticmethod
+    def _pass_holds(session, page_pass, tokens) -> bool:
+        if not page_pass or page_pass["tokens"] != tokens or page_pass["state"] != _session_auth_state(session):
+            return False
+        now = time.time()
+        started = session.get(SessionTimeoutMiddleware.KEY)
+        seen = session.get(SessionTimeoutMiddleware.SEEN)
+        if started is None or seen is None or now - started > settings.SESSION_ABSOLUTE_SECONDS:
+            return False  # the full path signs the reader out
+        if now - seen > SessionTimeoutMiddleware.RENEW_AFTER_SECONDS:
+            return False  # the full path renews the session's expiry
+        if settings.PCC_REQUIRE_2FA and page_pass["second_factor"] and not session.get(DEVICE_ID_SESSION_KEY):
+            return False
+        return True

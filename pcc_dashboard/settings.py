@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Answers a cached snapshot page early when the session proves the reader may see it.
+    "pcc_dashboard.middleware.CachedPageMiddleware",
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
     "pcc_dashboard.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +130,13 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# A cache every process shares (Redis): sessions are read through it, and cached snapshot pages
+# are answered to signed-in readers without loading the user (pcc_dashboard.middleware). With the
+# per-process memory cache a sign-out in one process could not reach another, so only anonymous
+# readers are answered early and sessions stay in the database.
+PCC_SHARED_CACHE = CACHE_URL.startswith("redis")
+if PCC_SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if CACHE_URL.startswith("redis"):
     CACHES = {
         "default": {

@@ -7,25 +7,36 @@ for the snapshot. All of those are in the cache key; the last two as a generatio
 cache and bumped by signals, so a cache hit needs no query of its own. The per-user shell (the "Signed in as" line,
 the CSRF token in the sign-out form, messages, the snapshot selector and the banner) is rendered
 around the cached fragment on every request, so nothing personal is ever cached or shared.
+
+The rendered frame is cached too, per page address, role signature (what the shell shows for a set
+of roles) and generation, with the per-user bits cut out: the "Signed in as" line and the sign-out
+form's CSRF field are slots filled for each request (`shell_response`). Every snapshot page, on the
+full path or answered early by pcc_dashboard.middleware.CachedPageMiddleware, is built that way, so
+both paths send the same bytes; a page with messages pending is rendered whole, as before.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.http import Http404, HttpResponseBase, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import quote_etag
+from django.utils.html import escape, format_html
 
-from pcc_dashboard.roles import can
+from pcc_dashboard.middleware import page_pass_record
+from pcc_dashboard.roles import can, user_roles
 from priorities.models import Measure, Priority
 from reports.models import Commentary, Snapshot, SnapshotPublication
 from reports.selectors import snapshot_get, snapshot_is_published, snapshots_visible_to
@@ -38,6 +49,8 @@ GENERATION_KEY = "snapshot-page:generation"
 # queryset .update() that sends no signal, another process shows the change within this time.
 GENERATION_SECONDS = 30
 FRAME_TEMPLATE = "reports/pages/frame.html"
+SHELL_PREFIX = "snapshot-page:shell:v1"
+ANONYMOUS = "anonymous"
 
 
 @dataclass
@@ -130,6 +143,123 @@ def _switch_target(request, view_name: str, kwargs: dict):
     return redirect(reverse(view_name, kwargs={**kwargs, "as_of": chosen.isoformat()}))
 
 
+def role_signature(user) -> str:
+    """Everything the frame shows that depends on who reads it, except their name: roles and flags.
+
+    The navigation, the role labels, the snapshot list and the content (by visibility class) are
+    all functions of these, so two users with one signature see the same page but for their name.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    roles = ",".join(sorted(user_roles(user)))
+    return f"{visibility_class(user)}|{int(user.is_staff)}|{int(user.is_superuser)}|{roles}"
+
+
+def shell_key(*, path: str, signature: str, generation: str) -> str:
+    digest = hashlib.sha256("|".join([path, signature, generation]).encode()).hexdigest()
+    return f"{SHELL_PREFIX}:{digest}"
+
+
+class _MarkedUser:
+    """Stands in for the signed-in user while the shared frame is rendered: a marker, not a name."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def get_username(self) -> str:
+        return self.marker
+
+
+# Slots cover the whole per-user element, so the shared page holds neither the sign-in line nor a
+# CSRF field: only the text around them.
+SIGNED_IN, USERNAME, CSRF_FIELD, CSRF = "signed_in", "username", "csrf_field", "csrf"
+
+
+def _csrf_field(token: str) -> str:
+    # Exactly what {% csrf_token %} writes (django.template.defaulttags.CsrfTokenNode).
+    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
+
+
+def shell_render(request, context: dict) -> tuple[tuple[bytes, ...], tuple[str, ...], str]:
+    """The frame for this request's role signature, split at the per-user slots: (parts, slots, digest)."""
+    user_marker, csrf_marker = f"pcc-user-{secrets.token_hex(16)}", f"pcc-csrf-{secrets.token_hex(16)}"
+    signed_in = request.user.is_authenticated
+    html = render_to_string(
+        FRAME_TEMPLATE,
+        {
+            **context,
+            "user": _MarkedUser(user_marker) if signed_in else request.user,
+            "csrf_token": csrf_marker,
+            "messages": (),
+        },
+        request=request,
+    )
+    texts = {
+        SIGNED_IN: f"Signed in as {user_marker}",
+        USERNAME: user_marker,
+        CSRF_FIELD: _csrf_field(csrf_marker),
+        CSRF: csrf_marker,
+    }
+    by_text = {text: slot for slot, text in texts.items()}
+    pieces = re.split("(" + "|".join(re.escape(t) for t in sorted(by_text, key=len, reverse=True)) + ")", html)
+    parts = tuple(p.encode() for p in pieces[0::2])
+    slots = tuple(by_text[t] for t in pieces[1::2])
+    digest = hashlib.sha256(b"\0".join(parts) + "|".join(slots).encode()).hexdigest()
+    return parts, slots, digest
+
+
+# A key names one rendered frame (page, role signature, generation), so a copy kept in this process
+# is as good as the cache's and saves fetching 100 KB per request; the checks are never memoised.
+_SHELL_MEMO: dict[str, tuple] = {}
+SHELL_MEMO_SIZE = 64
+
+
+def shell_get(key: str):
+    """The cached frame for `key`, from this process's memo or the cache."""
+    shell = _SHELL_MEMO.get(key)
+    if shell is None:
+        shell = cache.get(key)
+        if shell is not None:
+            shell_remember(key, shell)
+    return shell
+
+
+def shell_remember(key: str, shell) -> None:
+    if len(_SHELL_MEMO) >= SHELL_MEMO_SIZE:
+        _SHELL_MEMO.pop(next(iter(_SHELL_MEMO)), None)  # the oldest: keys of past generations
+    _SHELL_MEMO[key] = shell
+
+
+def page_etag(digest: str, *, user_id, name: str) -> str:
+    return quote_etag(hashlib.sha256(f"{digest}|{user_id}|{name}".encode()).hexdigest()[:32])
+
+
+def shell_response(request, shell, *, user_id, name: str) -> HttpResponse:
+    """The cached frame with this request's name and CSRF token in its slots (304 when the ETag matches)."""
+    parts, slots, digest = shell
+    etag = page_etag(digest, user_id=user_id or "", name=name)
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+        response["ETag"] = etag
+        return response
+    values = {}
+    if CSRF in slots or CSRF_FIELD in slots:
+        token = get_token(request)  # as {% csrf_token %} would: the cookie is (re)sent by CsrfViewMiddleware
+        values[CSRF], values[CSRF_FIELD] = token.encode(), _csrf_field(token).encode()
+    if SIGNED_IN in slots or USERNAME in slots:
+        values[USERNAME] = escape(name).encode()
+        values[SIGNED_IN] = b"Signed in as " + values[USERNAME]
+    pieces = [parts[0]]
+    for slot, part in zip(slots, parts[1:], strict=True):
+        pieces += [values[slot], part]
+    response = HttpResponse(b"".join(pieces))
+    response["ETag"] = etag
+    return response
+
+
 def snapshot_page(view):
     """Decorator for `view(request, snapshot, **kwargs) -> Page | HttpResponse` under /snapshots/<as_of>/…"""
 
@@ -158,31 +288,29 @@ def snapshot_page(view):
             )
             fragment = {"title": page.title, "html": html, "has_charts": page.has_charts}
             cache.set(key, fragment)
-        published = snapshot_is_published(snapshot)
-        snapshots = [s.as_of for s in snapshots]
-        user_id = request.user.pk if request.user.is_authenticated else ""
-        etag = quote_etag(
-            hashlib.sha256(
-                "|".join([fragment["html"], visibility, str(user_id), str(published), repr(snapshots)]).encode()
-            ).hexdigest()[:32]
+        context = {
+            "page_title": fragment["title"],
+            "content": fragment["html"],
+            "has_charts": fragment["has_charts"],
+            "snapshot": snapshot,
+            "snapshot_published": snapshot_is_published(snapshot),
+            "snapshot_choices": [s.as_of for s in snapshots],
+        }
+        if len(get_messages(request)):
+            # Messages are the reader's own: this page is rendered whole and never shared.
+            return render(request, FRAME_TEMPLATE, context)
+        user = request.user
+        signature = role_signature(user)
+        skey = shell_key(path=request.path, signature=signature, generation=generation)
+        shell = shell_get(skey)
+        if shell is None:
+            shell = shell_render(request, context)
+            cache.set(skey, shell, GENERATION_SECONDS * 2)
+            shell_remember(skey, shell)
+        page_pass_record(request, signature=signature)
+        signed_in = user.is_authenticated
+        return shell_response(
+            request, shell, user_id=user.pk if signed_in else "", name=user.get_username() if signed_in else ""
         )
-        if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-            response = HttpResponseNotModified()
-            response["ETag"] = etag
-            return response
-        response = render(
-            request,
-            FRAME_TEMPLATE,
-            {
-                "page_title": fragment["title"],
-                "content": fragment["html"],
-                "has_charts": fragment["has_charts"],
-                "snapshot": snapshot,
-                "snapshot_published": published,
-                "snapshot_choices": snapshots,
-            },
-        )
-        response["ETag"] = etag
-        return response
 
     return wrapped
