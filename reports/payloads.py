@@ -547,6 +547,44 @@ def with_focus_totals(obs: pd.DataFrame, *, inputs: FreezeInputs) -> pd.DataFram
     return combined.sort_values([MEASURE_CODE, AREA_CODE, SPAN, PERIOD_END], kind="stable").reset_index(drop=True)
 
 
+# Pages draw a bounded recent window so their size and render time do not grow with history;
+# the SPC limits are precomputed per point, so trimming is presentation only. Downloads and the
+# API keep every period.
+PAGE_WINDOW = {"month": 60, "quarter": 20}
+PAGE_WINDOW_DEFAULT = 20
+
+
+def recent_window(payload: dict) -> tuple[dict, dict | None]:
+    """A `measure:` payload with the trend (and each CSP series) cut to the latest periods, and a
+    note of the cut ({"shown", "total"}; None when nothing was cut). Annotations before the first
+    period shown are left out."""
+    trend = payload.get("trend") or {}
+    points = trend.get("points") or []
+    limit = PAGE_WINDOW.get(trend.get("granularity"), PAGE_WINDOW_DEFAULT)
+    csp = payload.get("csp") or []
+    longest_csp = max((len(item.get("points") or []) for item in csp), default=0)
+    if len(points) <= limit and longest_csp <= limit:
+        return payload, None
+    shown = points[-limit:]
+    cutoff = shown[0]["period_end"] if shown else None
+    annotations = [a for a in payload.get("annotations") or [] if cutoff is None or a.get("date", "") >= cutoff]
+    trimmed = {
+        **payload,
+        "trend": {**trend, "points": shown},
+        "csp": [{**item, "points": (item.get("points") or [])[-limit:]} for item in csp],
+        "annotations": annotations,
+    }
+    total = len(points) if points else longest_csp
+    return trimmed, {"shown": min(limit, total), "total": total}
+
+
+def recent_payload(payload: dict) -> dict:
+    """`measure_recent:<code>`: what a page draws of `measure:<code>` (recent_window), plus the note
+    of the cut under "window", so a report reads a payload whose size does not grow with history."""
+    shown, window = recent_window(payload)
+    return {**shown, "window": window}
+
+
 def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, dict]], dict]:
     """Every measure:, series: and msg: payload, and the overview. Returns ({key: (measure_code, payload)}, overview)."""
     obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
@@ -636,6 +674,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
             "annotations": annotations,
         }
         results[f"measure:{code}"] = (code, payload)
+        results[f"measure_recent:{code}"] = (code, recent_payload(payload))
         latest = None
         if not trend.empty:
             last = trend.iloc[-1]

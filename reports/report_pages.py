@@ -8,48 +8,31 @@ from pcc_dashboard import charts
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
+from reports.payloads import recent_window
 from reports.selectors import snapshot_result
 from returns.periods import previous_month_end
 
 
-def measure_payloads(snapshot: Snapshot, codes: list[str]) -> dict[str, dict]:
-    """`measure:<code>` payloads for these codes, in one query (missing ones left out)."""
-    rows = SnapshotResult.objects.filter(snapshot=snapshot, key__in=[f"measure:{c}" for c in codes])
-    return {key.removeprefix("measure:"): payload for key, payload in rows.values_list("key", "payload")}
+def measure_payloads(snapshot: Snapshot, codes: list[str], *, recent: bool = False) -> dict[str, dict]:
+    """`measure:<code>` payloads for these codes, in one query (missing ones left out).
 
-
-# The page draws a bounded recent window so its size and render time do not grow with history;
-# the SPC limits are precomputed per point, so trimming is presentation only. Downloads and the
-# API keep every period.
-PAGE_WINDOW = {"month": 60, "quarter": 20}
-PAGE_WINDOW_DEFAULT = 20
-
-
-def recent_window(payload: dict) -> tuple[dict, dict | None]:
-    """The payload with the trend (and each CSP series) cut to the latest periods, and a note of the cut."""
-    trend = payload.get("trend") or {}
-    points = trend.get("points") or []
-    limit = PAGE_WINDOW.get(trend.get("granularity"), PAGE_WINDOW_DEFAULT)
-    csp = payload.get("csp") or []
-    longest_csp = max((len(item.get("points") or []) for item in csp), default=0)
-    if len(points) <= limit and longest_csp <= limit:
-        return payload, None
-    shown = points[-limit:]
-    cutoff = shown[0]["period_end"] if shown else None
-    annotations = [a for a in payload.get("annotations") or [] if cutoff is None or a.get("date", "") >= cutoff]
-    trimmed = {
-        **payload,
-        "trend": {**trend, "points": shown},
-        "csp": [{**item, "points": (item.get("points") or [])[-limit:]} for item in csp],
-        "annotations": annotations,
-    }
-    total = len(points) if points else longest_csp
-    return trimmed, {"shown": min(limit, total), "total": total}
+    recent=True reads the bounded `measure_recent:<code>` payloads instead (what a chart of the
+    recent window needs; their size does not grow with history). A snapshot frozen before those
+    existed falls back to the full payloads, in a second query.
+    """
+    prefix = "measure_recent:" if recent else "measure:"
+    rows = SnapshotResult.objects.filter(snapshot=snapshot, key__in=[f"{prefix}{c}" for c in codes])
+    found = {key.removeprefix(prefix): payload for key, payload in rows.values_list("key", "payload")}
+    missing = [c for c in codes if c not in found]
+    if recent and missing:
+        found.update(measure_payloads(snapshot, missing))
+    return found
 
 
 def main_chart(payload: dict, *, as_of, suffix: str):
     """The measure's own chart (trend, survey or savings) over the recent window, with a unique DOM id."""
-    shown, window = recent_window(payload)
+    # A measure_recent: payload is cut already and carries its note; a full one is cut here.
+    shown, window = (payload, payload["window"]) if "window" in payload else recent_window(payload)
     chart = charts.measure_charts({**shown, "msg": None, "csp": None}, as_of=as_of)[0]
     notes = list(chart.notes)
     if window:
@@ -62,7 +45,7 @@ def main_chart(payload: dict, *, as_of, suffix: str):
 def public_figures(snapshot: Snapshot) -> list[dict]:
     """R14: each public measure's status sentence and trend chart; restricted measures never enter."""
     measures = list(measures_visible_to(None).order_by("order", "code"))
-    payloads = measure_payloads(snapshot, [m.code for m in measures])
+    payloads = measure_payloads(snapshot, [m.code for m in measures], recent=True)
     figures = []
     for measure in measures:
         payload = payloads.get(measure.code)
@@ -99,7 +82,10 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) ->
     visible = measures_visible_to(user).order_by("order", "code")
     priorities = list(Priority.objects.filter(theme=theme).order_by("number").prefetch_related("measures"))
     visible_codes = set(visible.values_list("code", flat=True))
-    payloads = measure_payloads(snapshot, sorted(visible_codes))
+    # Only the theme's measures, and only their bounded recent payloads: the report's cost does
+    # not grow with the number of other measures or the length of their history.
+    shown_codes = {m.code for p in priorities for m in p.measures.all() if m.code in visible_codes}
+    payloads = measure_payloads(snapshot, sorted(shown_codes), recent=True)
     commentary = {c.measure_id: c.text for c in Commentary.objects.filter(snapshot=snapshot, measure__isnull=False)}
     theme_context = Commentary.objects.filter(snapshot=snapshot, theme=theme).values_list("text", flat=True).first()
     numbers = {p.number for p in priorities}

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime
 
 from priorities.models import Measure
 from reports.models import Snapshot, SnapshotPublication, SnapshotResult
+from reports.payloads import recent_payload
 from returns.periods import add_months, month_end
 
 FOCUS = {"code": "E23000021", "name": "Leicestershire"}
@@ -161,8 +162,13 @@ def outcomes_payload(as_of: date, months: int = 14) -> dict:
     }
 
 
-def snapshot_make(*, as_of: date = date(2014, 5, 31), published: bool = True, outcomes: bool = True) -> Snapshot:
-    """A frozen snapshot for every measure in the plan (restricted ones too, as the freeze does)."""
+def snapshot_make(
+    *, as_of: date = date(2014, 5, 31), published: bool = True, outcomes: bool = True, recent: bool = True
+) -> Snapshot:
+    """A frozen snapshot for every measure in the plan (restricted ones too, as the freeze does).
+
+    recent=False leaves out the `measure_recent:` payloads, as a snapshot frozen before them.
+    """
     snapshot = Snapshot.objects.create(
         as_of=as_of,
         frozen_at=datetime(as_of.year, as_of.month, as_of.day, 12, 0, tzinfo=UTC),
@@ -177,6 +183,15 @@ def snapshot_make(*, as_of: date = date(2014, 5, 31), published: bool = True, ou
         results.append(
             SnapshotResult(snapshot=snapshot, key=f"measure:{measure.code}", measure_code=measure.code, payload=payload)
         )
+        if recent:
+            results.append(
+                SnapshotResult(
+                    snapshot=snapshot,
+                    key=f"measure_recent:{measure.code}",
+                    measure_code=measure.code,
+                    payload=recent_payload(payload),
+                )
+            )
         results.append(
             SnapshotResult(
                 snapshot=snapshot,

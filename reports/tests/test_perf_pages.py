@@ -3,7 +3,8 @@
 from django.core.cache import cache
 
 from reports.caching import freshness_bump, freshness_generation
-from reports.report_pages import PAGE_WINDOW, main_chart, recent_window
+from reports.payloads import PAGE_WINDOW
+from reports.report_pages import main_chart, recent_window
 
 
 def _payload(months: int) -> dict:
