@@ -8,11 +8,13 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.models import Group
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
+from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -231,34 +233,60 @@ class CachedPageMiddleware:
             return None
         if CookieStorage.cookie_name in request.COOKIES:
             return None
-        session = request.session
-        user_id = session.get(SESSION_KEY)  # touches the session, so Vary: Cookie as on the full path
-        if session.get(SessionStorage.session_key):
+        read = self._read(request)
+        if read is None:
             return None
-        caching = self.caching
+        session, user_id, tokens, generation = read
+        if session.get(SessionStorage.session_key):
+            return None  # messages are waiting for this reader
         if user_id is None:
-            generation, signature, name = cache.get(caching.GENERATION_KEY), caching.ANONYMOUS, ""
+            signature, name = self.caching.ANONYMOUS, ""
         else:
-            if not settings.PCC_SHARED_CACHE:
-                return None
-            # Read before anything loads the user, so a change made meanwhile invalidates the pass.
-            keys = _auth_keys(user_id)
-            found = cache.get_many([*keys, caching.GENERATION_KEY])
-            tokens = [found.get(key) for key in keys]
-            if None in tokens:
-                tokens = auth_tokens(user_id)
-            request._pcc_auth_tokens = (user_id, tokens)
             page_pass = session.get(PASS_KEY)
             if not self._pass_holds(session, page_pass, tokens):
                 return None
-            generation, signature, name = found.get(caching.GENERATION_KEY), page_pass["signature"], page_pass["name"]
+            signature, name = page_pass["signature"], page_pass["name"]
         if generation is None:
             return None
-        shell = caching.shell_get(caching.shell_key(path=request.path, signature=signature, generation=generation))
+        key = self.caching.shell_key(path=request.path, signature=signature, generation=generation)
+        shell = self.caching.shell_get(key)
         if shell is None:
             return None
         request.pcc_signed_in = user_id is not None
-        return caching.shell_response(request, shell, user_id=user_id or "", name=name)
+        response = self.caching.shell_response(request, shell, user_id=user_id or "", name=name)
+        patch_vary_headers(response, ("Cookie",))  # as SessionMiddleware does for a session it read
+        return response
+
+    def _read(self, request):
+        """(session data, user id, auth tokens, generation): one cache round trip for a session seen before.
+
+        The auth tokens are read before anything loads the user and kept on the request, so a pass
+        recorded by the full path never holds tokens newer than the user it checked.
+        """
+        generation_key = self.caching.GENERATION_KEY
+        session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        user_id = _SESSION_USERS.get(session_key) if session_key else None
+        if user_id is not None and _sessions_in_shared_cache():
+            # The user id is this process's memory of the session; the session itself confirms it.
+            keys = [CACHED_DB_PREFIX + session_key, *_auth_keys(user_id), generation_key]
+            found = cache.get_many(keys)
+            data = found.get(keys[0])
+            if data is not None and data.get(SESSION_KEY) == user_id:
+                tokens = [found.get(key) for key in keys[1:3]]
+                request._pcc_auth_tokens = (user_id, tokens if None not in tokens else auth_tokens(user_id))
+                return data, user_id, request._pcc_auth_tokens[1], found.get(generation_key)
+        session = request.session  # the session store's own read (SessionMiddleware then sends Vary: Cookie)
+        user_id = session.get(SESSION_KEY)
+        if user_id is None:
+            return session, None, None, cache.get(generation_key)
+        if not settings.PCC_SHARED_CACHE:
+            return None
+        _remember_session_user(session_key, user_id)
+        keys = _auth_keys(user_id)
+        found = cache.get_many([*keys, generation_key])
+        tokens = [found.get(key) for key in keys]
+        request._pcc_auth_tokens = (user_id, tokens if None not in tokens else auth_tokens(user_id))
+        return session, user_id, request._pcc_auth_tokens[1], found.get(generation_key)
 
     @staticmethod
     def _pass_holds(session, page_pass, tokens) -> bool:
@@ -274,3 +302,25 @@ class CachedPageMiddleware:
         if settings.PCC_REQUIRE_2FA and page_pass["second_factor"] and not session.get(DEVICE_ID_SESSION_KEY):
             return False
         return True
+
+
+# Which user a session key belongs to, as this process last read it. A key never changes hands
+# (signing in cycles or flushes it), and every use is checked against the session itself.
+_SESSION_USERS: dict[str, str] = {}
+SESSION_USERS_SIZE = 4096
+
+
+def _remember_session_user(session_key: str | None, user_id: str) -> None:
+    if not session_key:
+        return
+    if len(_SESSION_USERS) >= SESSION_USERS_SIZE:
+        _SESSION_USERS.pop(next(iter(_SESSION_USERS)), None)
+    _SESSION_USERS[session_key] = user_id
+
+
+def _sessions_in_shared_cache() -> bool:
+    return (
+        settings.PCC_SHARED_CACHE
+        and settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+        and settings.SESSION_CACHE_ALIAS == "default"
+    )

@@ -140,7 +140,7 @@ if PCC_SHARED_CACHE:
 if CACHE_URL.startswith("redis"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "pcc_dashboard.cache.PooledRedisCache",
             "LOCATION": CACHE_URL,
             "TIMEOUT": 60 * 60 * 24,
         }
