@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,8 @@ _POUNDS_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 _HUNDRED_RE = re.compile(r"100(?:\.0+)?")
 _ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEY_COLUMNS = ["row", "measure", "area", "start", "end"]
+# What str.strip removes is white space to str.isspace, which is what \s matches in a str pattern.
+_SPACE_RE = re.compile(r"\s")
 
 
 def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
@@ -49,23 +52,25 @@ def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
     iterator: Iterator[list[str]] = iter(rows)
     idx, width = parser._start(iterator)
     state = _FastState(parser, idx, width)
-    chunk: list[list[str]] = []
-    while True:
+    failed: list[Exception] = []
+
+    def guarded() -> Iterator[list[str]]:
         try:
-            cells = next(iterator, None)
-        except Exception:
+            yield from iterator
+        except Exception as exc:  # noqa: BLE001 - re-raised below, after the rows before it
+            failed.append(exc)
+
+    source = guarded()
+    while True:
+        chunk = list(islice(source, CHUNK_ROWS))
+        state.chunk(chunk)
+        if failed:
             # The csv module gave up part-way (e.g. a huge cell): keep what the row-at-a-time
             # path would have found in the rows before it, then let parse_upload report it.
-            state.chunk(chunk)
             state.duplicates()
-            raise
-        if cells is None:
+            raise failed[0]
+        if len(chunk) < CHUNK_ROWS:
             break
-        chunk.append(cells)
-        if len(chunk) == CHUNK_ROWS:
-            state.chunk(chunk)
-            chunk = []
-    state.chunk(chunk)
     if parser.rows_read == 0:
         parser.file_problem("the file has a header but no data rows")
     keys = state.duplicates()
@@ -75,6 +80,22 @@ def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
 
 def _flags(test: Callable[[str], object], texts: list[str]) -> np.ndarray:
     return np.fromiter(map(bool, map(test, texts)), dtype=bool, count=len(texts))
+
+
+def _factorized(column: Iterable[str], clean: Callable[[str], str]) -> tuple[np.ndarray, np.ndarray]:
+    """pd.factorize of [clean(x) for x in column], cleaning each distinct cell once, not every cell.
+
+    The distinct cleaned values come out in order of first appearance, as factorizing the cleaned
+    column would give.
+    """
+    codes, uniques = pd.factorize(np.asarray(column, dtype=object))
+    cleaned, names = pd.factorize(np.asarray([clean(u) for u in uniques] + [""], dtype=object)[:-1])
+    return cleaned[codes], names
+
+
+def _stripped(column: tuple[str, ...], joined: str) -> list[str]:
+    """[cell.strip() for cell in column]; the cells as they are when none holds any white space."""
+    return list(map(str.strip, column)) if _SPACE_RE.search(joined) else list(column)
 
 
 def _floats(texts: list[str], mask: np.ndarray) -> np.ndarray:
@@ -122,10 +143,10 @@ class _FastState:
             out.append(i)
         return np.asarray(out, dtype=np.int64)
 
-    def _dates(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _dates(self, column: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Codes into the distinct stripped texts, their dates (None when not accepted) and ordinals."""
         ctx = self.ctx
-        codes, uniques = pd.factorize(np.asarray(texts, dtype=object))
+        codes, uniques = _factorized(column, str.strip)
         parsed: list[date | None] = []
         for text in uniques:
             day = None
@@ -197,31 +218,29 @@ class _FastState:
         blank = ("",) * n
         raw = {name: (columns[i] if i is not None else blank) for name, i in zip(TEMPLATE_COLUMNS, self.idx)}
         ok = np.ones(n, dtype=bool)
+        joined = {}
         for name in TEMPLATE_COLUMNS:
             # One scan of the whole column; cell by cell only when something is there.
-            if _CONTROL_RE.search(",".join(raw[name])):
+            joined[name] = ",".join(raw[name])
+            if _CONTROL_RE.search(joined[name]):
                 ok &= ~_flags(_CONTROL_RE.search, raw[name])
 
-        m_codes, m_names = pd.factorize(
-            np.asarray(list(map(str.lower, map(str.strip, raw["measure_code"]))), dtype=object)
-        )
+        m_codes, m_names = _factorized(raw["measure_code"], lambda cell: cell.strip().lower())
         rules = [ctx.measures.get(m) if m else None for m in m_names]
         ok &= np.asarray([r is not None for r in rules], dtype=bool)[m_codes]
-        a_codes, a_names = pd.factorize(
-            np.asarray(list(map(str.upper, map(str.strip, raw["area_code"]))), dtype=object)
-        )
+        a_codes, a_names = _factorized(raw["area_code"], lambda cell: cell.strip().upper())
         ok &= np.asarray([bool(a) and a in ctx.known_areas for a in a_names], dtype=bool)[a_codes]
         pair_codes, pairs = pd.factorize(m_codes * len(a_names) + a_codes)
         pair_ok = [(m_names[q // len(a_names)], a_names[q % len(a_names)]) in ctx.allowed for q in pairs]
         ok &= np.asarray(pair_ok, dtype=bool)[pair_codes]
 
-        s_codes, s_days, s_ord = self._dates(list(map(str.strip, raw["period_start"])))
-        e_codes, e_days, e_ord = self._dates(list(map(str.strip, raw["period_end"])))
+        s_codes, s_days, s_ord = self._dates(raw["period_start"])
+        e_codes, e_days, e_ord = self._dates(raw["period_end"])
         start, end = s_ord[s_codes], e_ord[e_codes]
         ok &= (start >= 0) & (end >= 0) & (start <= end)
 
         units = np.asarray([r.unit if r is not None else "" for r in rules] + [""], dtype=object)[:-1][m_codes]
-        value_text = list(map(str.strip, raw["value"]))
+        value_text = _stripped(raw["value"], joined["value"])
         plain = _flags(_PLAIN_RE.fullmatch, value_text)
         whole = _flags(_WHOLE_RE.fullmatch, value_text)
         ok &= plain & ((units != "count") | whole)
@@ -234,8 +253,8 @@ class _FastState:
             hundred = _flags(_HUNDRED_RE.fullmatch, value_text)
             ok &= ~percent | (value < 100) | hundred
 
-        num_text, num_there, num = self._optional(raw["numerator"], ok)
-        den_text, den_there, den = self._optional(raw["denominator"], ok)
+        num_text, num_there, num = self._optional(raw["numerator"], joined["numerator"], ok)
+        den_text, den_there, den = self._optional(raw["denominator"], joined["denominator"], ok)
         both = num_there & den_there
         if both.any():
             # Floats keep the order of the decimals they round (never the reverse), so
@@ -243,7 +262,7 @@ class _FastState:
             same = np.asarray(num_text, dtype=object) == np.asarray(den_text, dtype=object)
             ok &= ~both | (num < den) | same
 
-        resp_text = list(map(str.strip, raw["respondents"]))
+        resp_text = _stripped(raw["respondents"], joined["respondents"])
         resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)
         needed = np.asarray(
             [r is not None and (r.needs_respondents or r.unit == "percentage") for r in rules], dtype=bool
@@ -291,9 +310,11 @@ class _FastState:
         )
         return ok, frame, keys
 
-    def _optional(self, column: tuple[str, ...], ok: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _optional(
+        self, column: tuple[str, ...], joined: str, ok: np.ndarray
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
         """A numerator or denominator column: stripped text, which rows have one, floats; marks bad rows."""
-        text = list(map(str.strip, column))
+        text = _stripped(column, joined)
         there = np.fromiter(map(bool, text), dtype=bool, count=len(text))
         good = there & _flags(_PLAIN_RE.fullmatch, text)
         ok &= ~there | good
