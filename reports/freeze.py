@@ -125,10 +125,9 @@ def canonical_json(payload) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _number_text(series: pd.Series) -> pd.Series:
+def _number_texts(series: pd.Series) -> list[str]:
     """repr of each float ("" for NaN): one list pass over Python floats, not a pandas map per value."""
-    texts = [repr(v) if v == v else "" for v in series.to_numpy(dtype=float).tolist()]
-    return pd.Series(texts, index=series.index, dtype=object)
+    return [repr(v) if v == v else "" for v in series.to_numpy(dtype=float).tolist()]
 
 
 class Results(dict):
@@ -145,13 +144,12 @@ def content_digest(
     `texts` (key → canonical JSON, as results_build already made them) saves serialising twice.
     """
     frame = observations.sort_values(SORT_COLUMNS, kind="stable")
-    parts = [frame["measure_code"], frame["area_code"], frame["period_start"], frame["period_end"]]
-    parts += [_number_text(frame[column]) for column in FLOAT_COLUMNS]
-    parts.append(frame["return_id"].astype(str))
+    parts = [frame[column].astype(str).tolist() for column in ("measure_code", "area_code", "period_start", "period_end")]
+    parts += [_number_texts(frame[column]) for column in FLOAT_COLUMNS]
+    parts.append([str(v) for v in frame["return_id"].tolist()])
     digest = hashlib.sha256()
     if len(frame):
-        lines = parts[0].str.cat(parts[1:], sep="|")
-        digest.update(("\n".join(lines) + "\n").encode())
+        digest.update(("\n".join(map("|".join, zip(*parts))) + "\n").encode())
     digest.update(b"--results--\n")
     texts = texts or {}
     for key, payload in sorted(results, key=lambda item: item[0]):

@@ -182,6 +182,14 @@ class _Series:
     points: list[dict]
 
 
+def _json_floats(values: np.ndarray) -> list:
+    """Floats rounded (see _round) as Python floats, NaN → None: one object-array pass."""
+    rounded = _round(values)
+    out = rounded.astype(object)
+    out[np.isnan(rounded)] = None
+    return out.tolist()
+
+
 def _point_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, list]:
     """Each column as a JSON-ready list: floats rounded, NaN → None, numpy → Python."""
     columns = {}
@@ -193,8 +201,7 @@ def _point_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, list]:
         if key == RESPONDENTS and series.dtype.kind == "f":
             columns[key] = [None if math.isnan(v) else int(v) for v in series.tolist()]
         elif series.dtype.kind == "f":
-            values = _round(series.to_numpy(dtype=float))
-            columns[key] = [None if math.isnan(v) else v for v in values.tolist()]
+            columns[key] = _json_floats(series.to_numpy(dtype=float))
         elif series.dtype.kind in "iu" and not series.hasnans:
             columns[key] = [int(v) for v in series.tolist()]
         elif series.dtype.kind == "b":
@@ -349,7 +356,7 @@ def _json_numbers(values: np.ndarray) -> list:
     """A column as `_point_columns` writes it: ints as ints; floats rounded, NaN → None."""
     if values.dtype.kind in "iu":
         return [int(v) for v in values.tolist()]
-    return [None if math.isnan(v) else v for v in _round(values.astype(float)).tolist()]
+    return _json_floats(values.astype(float))
 
 
 def _member_records(members, names, counts, population, mid_year, compared: dict, order: np.ndarray) -> list[dict]:
@@ -371,8 +378,8 @@ def _member_records(members, names, counts, population, mid_year, compared: dict
 def _msg_candidates(rows: pd.DataFrame, inputs: FreezeInputs) -> tuple[list[dt.date], set[str]]:
     """The latest period ends reported by members at as_of (newest first), and those members."""
     member_rows = rows[rows[AREA_CODE].isin(_members_at(inputs, inputs.as_of))]
-    ends = sorted(set(member_rows[PERIOD_END]), reverse=True)[:MSG_CANDIDATE_ENDS]
-    return [dt.date.fromisoformat(iso) for iso in ends], set(member_rows[AREA_CODE])
+    ends = sorted(set(member_rows[PERIOD_END].unique().tolist()), reverse=True)[:MSG_CANDIDATE_ENDS]
+    return [dt.date.fromisoformat(iso) for iso in ends], set(member_rows[AREA_CODE].unique().tolist())
 
 
 def _msg_end(candidates: list[dt.date], present: set[str], windows: _Windows, inputs: FreezeInputs) -> dt.date | None:
@@ -639,7 +646,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
 
         msg_block = None
         if msg_wanted:
-            reporting = set(rows[AREA_CODE])
+            reporting = set(rows[AREA_CODE].unique().tolist())
             end = _msg_end(candidates, present, windows, inputs)
             if end is not None:
                 msg_block = _msg_block(measure, inputs, windows, populations, reporting, end)
