@@ -312,6 +312,11 @@ def _copy_field(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_json(text: str) -> str:
+    """Canonical JSON has no raw tab, newline or carriage return (json escapes them): only backslashes."""
+    return text.replace("\\", "\\\\")
+
+
 def results_store(*, snapshot_id: int, results: Results) -> None:
     """Write each payload's canonical JSON text as it is (no second serialisation by the ORM).
 
@@ -324,7 +329,7 @@ def results_store(*, snapshot_id: int, results: Results) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             lines = "".join(
-                f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_field(text)}\n"
+                f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_json(text)}\n"
                 for key, code, text in rows
             )
             cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), io.StringIO(lines))
