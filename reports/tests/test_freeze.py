@@ -118,3 +118,17 @@ def test_freeze_command(history, capsys):
     ]:
         with pytest.raises(CommandError, match=message):
             call_command("freeze_snapshot", "--as-of", value)
+
+
+def test_freeze_stores_text_with_escapes_exactly_and_verifies(history):
+    """Payload JSON is written as text (COPY on PostgreSQL): backslashes, tabs, newlines, quotes and
+    non-ASCII characters come back unchanged, and the digest recomputed from the stored rows matches."""
+    from priorities.models import Measure
+    from reports.models import Annotation
+
+    tricky = 'C:\\path\\n "quoted"\ttab\nnew line\r\\t é – ✓'
+    Annotation.objects.create(measure=Measure.objects.get(code="all_crime"), date=dt.date(2013, 3, 1), label=tricky)
+    snapshot = snapshot_freeze(as_of=MAY_2014)
+    payload = SnapshotResult.objects.get(snapshot=snapshot, key="measure:all_crime").payload
+    assert [a["label"] for a in payload["annotations"]] == [tricky]
+    assert snapshot_verify() == []
