@@ -214,28 +214,33 @@ def _copy_text(values: pd.Series) -> pd.Series:
     out = pd.Series("\\N", index=values.index, dtype=object)
     there = values.notna().to_numpy()
     if there.any():
-        present = values[there]
+        present = values[there].astype(float)
         if values.name == "respondents":
             # Whole numbers whatever the frame's dtype ("443.0" would not go into an integer column).
-            present = present.astype(float).astype("int64")
-        elif present.dtype == object:
-            present = present.astype(float)
-        out[there] = present.astype(str).astype(object)
+            out[there] = list(map(str, present.astype("int64").tolist()))
+        else:
+            # repr of a Python float: the shortest text that reads back as the same float.
+            out[there] = list(map(repr, present.tolist()))
     return out
 
 
 def _copy_chunks(frame: pd.DataFrame):
     """The frame as COPY csv text in chunks; each distinct date is formatted once."""
     dates = {d: d.isoformat() for name in ("period_start", "period_end") for d in frame[name].unique()}
+    # Keys, like dates, are a handful of distinct values: each is written as text once.
+    keys = {
+        name: {key: str(int(key)) for key in frame[name].unique()}
+        for name in ("source_return_id", "measure_id", "area_id")
+    }
     for start in range(0, len(frame), COPY_CHUNK_ROWS):
         part = frame.iloc[start : start + COPY_CHUNK_ROWS]
         comment = part["comment"].astype(object).str.replace('"', '""', regex=False)
         line = (
-            part["source_return_id"].astype(str).astype(object)
+            part["source_return_id"].map(keys["source_return_id"]).astype(object)
             + ","
-            + part["measure_id"].astype("int64").astype(str).astype(object)
+            + part["measure_id"].map(keys["measure_id"]).astype(object)
             + ","
-            + part["area_id"].astype("int64").astype(str).astype(object)
+            + part["area_id"].map(keys["area_id"]).astype(object)
             + ","
             + part["period_start"].map(dates).astype(object)
             + ","

@@ -243,3 +243,10 @@ def test_return_submit_stores_float_respondents_as_whole_numbers(force):
         submitter=force, period=period_for(start=START, end=END), rows=rows, raw=b"survey", original_name="s.csv"
     )
     assert list(ret.observations.values_list("respondents", flat=True)) == [443]
+
+
+@pytest.mark.parametrize("value", [0.1, 1 / 3, 12349.0, 1e-7, 123456789012.345, 2.5e15, 0.0])
+def test_return_submit_stores_each_value_exactly(force, value):
+    """The bulk path writes numbers as text (COPY on PostgreSQL): what is read back is the same float."""
+    ret = _submit(force, value)
+    assert list(ret.observations.values_list("value", flat=True)) == [value]
