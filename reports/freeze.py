@@ -332,7 +332,7 @@ def results_store(*, snapshot_id: int, results: Results) -> None:
                 f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_json(text)}\n"
                 for key, code, text in rows
             )
-            cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), io.StringIO(lines))
+            cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), io.BytesIO(lines.encode()), size=1 << 22)
         else:
             for start in range(0, len(rows), RESULT_BATCH):
                 cursor.executemany(
