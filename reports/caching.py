@@ -149,10 +149,11 @@ def role_signature(user) -> str:
     The navigation, the role labels, the snapshot list and the content (by visibility class) are
     all functions of these, so two users with one signature see the same page but for their name.
     """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not getattr(user, "is_authenticated", False):
         return ANONYMOUS
     roles = ",".join(sorted(user_roles(user)))
-    return f"{visibility_class(user)}|{int(user.is_staff)}|{int(user.is_superuser)}|{roles}"
+    flags = f"{int(user.is_active)}{int(user.is_staff)}{int(user.is_superuser)}"
+    return f"{visibility_class(user)}|{flags}|{roles}"
 
 
 def shell_key(*, path: str, signature: str, generation: str) -> str:
@@ -241,7 +242,7 @@ def shell_response(request, shell, *, user_id, name: str) -> HttpResponse:
     """The cached frame with this request's name and CSRF token in its slots (304 when the ETag matches)."""
     parts, slots, digest = shell
     etag = page_etag(digest, user_id=user_id or "", name=name)
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
