@@ -587,9 +587,16 @@ def recent_window(payload: dict) -> tuple[dict, dict | None]:
 
 def recent_payload(payload: dict) -> dict:
     """`measure_recent:<code>`: what a page draws of `measure:<code>` (recent_window), plus the note
-    of the cut under "window", so a report reads a payload whose size does not grow with history."""
+    of the cut under "window", so a report reads a payload whose size does not grow with history.
+    "all_annotations" keeps every annotation (a handful) for the measure page's list of events."""
     shown, window = recent_window(payload)
-    return {**shown, "window": window}
+    return {**shown, "window": window, "all_annotations": payload.get("annotations") or []}
+
+
+def page_window(payload: dict) -> tuple[dict, dict | None]:
+    """What a page draws and the note of the cut: a `measure_recent:` payload is cut already and
+    carries its note; a full `measure:` payload (a snapshot frozen before them) is cut here."""
+    return (payload, payload["window"]) if "window" in payload else recent_window(payload)
 
 
 def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, dict]], dict]:

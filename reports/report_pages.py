@@ -8,7 +8,7 @@ from pcc_dashboard import charts
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
-from reports.payloads import recent_window
+from reports.payloads import page_window
 from reports.selectors import snapshot_result
 from returns.periods import previous_month_end
 
@@ -31,8 +31,7 @@ def measure_payloads(snapshot: Snapshot, codes: list[str], *, recent: bool = Fal
 
 def main_chart(payload: dict, *, as_of, suffix: str):
     """The measure's own chart (trend, survey or savings) over the recent window, with a unique DOM id."""
-    # A measure_recent: payload is cut already and carries its note; a full one is cut here.
-    shown, window = (payload, payload["window"]) if "window" in payload else recent_window(payload)
+    shown, window = page_window(payload)
     chart = charts.measure_charts({**shown, "msg": None, "csp": None}, as_of=as_of)[0]
     notes = list(chart.notes)
     if window:

@@ -1,4 +1,4 @@
-"""The Panel report reads bounded `measure_recent:` payloads: same report as from the full payloads."""
+"""The Panel report and the measure page read bounded `measure_recent:` payloads: same pages as from the full ones."""
 
 import datetime as dt
 import re
@@ -56,21 +56,26 @@ def test_freeze_stores_bounded_recent_payload_per_measure(long_snapshot):
     assert recent["window"] == {"shown": 60, "total": MONTHS}
     assert [a["label"] for a in recent["annotations"]] == ["Recent change"]
     assert all(len(item["points"]) == 60 for item in recent["csp"])
-    assert {k: v for k, v in recent.items() if k not in ("trend", "csp", "annotations", "window")} == {
-        k: v for k, v in full.items() if k not in ("trend", "csp", "annotations")
-    }
+    assert [a["label"] for a in recent["all_annotations"]] == ["Old change", "Recent change"]
+    assert {
+        k: v for k, v in recent.items() if k not in ("trend", "csp", "annotations", "window", "all_annotations")
+    } == {k: v for k, v in full.items() if k not in ("trend", "csp", "annotations")}
     codes = set(Measure.objects.values_list("code", flat=True))
     keys = set(SnapshotResult.objects.filter(snapshot=long_snapshot).values_list("key", flat=True))
     assert {f"measure_recent:{c}" for c in codes} <= keys
 
 
 @pytest.mark.parametrize("role", [PANEL, COORDINATOR])
-def test_panel_report_same_from_recent_as_from_full_payloads(client_for, long_snapshot, panel_meeting, role, monkeypatch):
+def test_panel_report_same_from_recent_as_from_full_payloads(
+    client_for, long_snapshot, panel_meeting, role, monkeypatch
+):
     client = client_for(role)
     url = f"/meetings/{panel_meeting.pk}/report/"
     from_recent = _without_csrf(client.get(url).content.decode())
     original = report_pages.measure_payloads
-    monkeypatch.setattr(report_pages, "measure_payloads", lambda snapshot, codes, recent=False: original(snapshot, codes))
+    monkeypatch.setattr(
+        report_pages, "measure_payloads", lambda snapshot, codes, recent=False: original(snapshot, codes)
+    )
     from_full = _without_csrf(client.get(url).content.decode())
     assert from_recent == from_full
     assert "Showing the latest 60 of 90 periods" in from_recent
@@ -96,3 +101,27 @@ def test_panel_report_leaves_restricted_recent_payloads_out_for_panel(client_for
     assert restricted.restricted
     assert restricted.title not in client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
     assert restricted.title in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
+
+
+@pytest.mark.parametrize("role", [PANEL, COORDINATOR])
+def test_measure_page_same_from_recent_as_from_full_payload(client_for, long_snapshot, role, monkeypatch):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.views import pages
+
+    client = client_for(role)
+    url = f"/snapshots/{MAY_2014.isoformat()}/measures/all_crime/"
+    with CaptureQueriesContext(connection) as queries:
+        from_recent = _without_csrf(client.get(url).content.decode())
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "measure_recent:all_crime" in read and "'measure:all_crime'" not in read
+    cache.clear()
+    original = pages.measure_payloads
+    monkeypatch.setattr(pages, "measure_payloads", lambda snapshot, codes, recent=False: original(snapshot, codes))
+    from_full = _without_csrf(client.get(url).content.decode())
+    assert from_recent == from_full
+    assert "Showing the latest 60 of 90 periods" in from_recent
+    # Every event on the series is listed, not only those inside the window the chart draws.
+    assert "Old change" in from_recent and "Recent change" in from_recent

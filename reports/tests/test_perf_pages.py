@@ -3,8 +3,8 @@
 from django.core.cache import cache
 
 from reports.caching import freshness_bump, freshness_generation
-from reports.payloads import PAGE_WINDOW
-from reports.report_pages import main_chart, recent_window
+from reports.payloads import PAGE_WINDOW, recent_window
+from reports.report_pages import main_chart
 
 
 def _payload(months: int) -> dict:

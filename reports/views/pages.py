@@ -10,8 +10,9 @@ from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
 from reports.downloads import chart_file, download_response
 from reports.models import Commentary
+from reports.payloads import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
-from reports.report_pages import recent_window
+from reports.report_pages import measure_payloads
 from reports.selectors import snapshot_get, snapshot_result, snapshots_visible_to
 
 
@@ -64,10 +65,13 @@ def priority_detail(request, snapshot, number):
     )
 
 
-def _measure_payload(user, snapshot, code):
-    """The visible measure (by today's restricted flags, R6) and its frozen payload, else 404."""
+def _measure_payload(user, snapshot, code, *, recent: bool = False):
+    """The visible measure (by today's restricted flags, R6) and its frozen payload, else 404.
+
+    recent=True: the bounded `measure_recent:` payload, whose size does not grow with history.
+    """
     measure = measures_visible_to(user).filter(code=code).first()
-    payload = snapshot_result(snapshot, f"measure:{code}") if measure else None
+    payload = measure_payloads(snapshot, [code], recent=recent).get(code) if measure else None
     if payload is None:
         raise Http404("No such measure in this snapshot")
     return measure, payload
@@ -75,9 +79,9 @@ def _measure_payload(user, snapshot, code):
 
 @snapshot_page
 def measure_detail(request, snapshot, code):
-    measure, payload = _measure_payload(request.user, snapshot, code)
+    measure, payload = _measure_payload(request.user, snapshot, code, recent=True)
     block = payload.get("measure") or {}
-    shown, window = recent_window(payload)
+    shown, window = page_window(payload)
     context = {
         "measure": measure,
         "payload": payload,
