@@ -210,7 +210,7 @@ def page_pass_record(request, *, signature: str) -> None:
 class CachedPageMiddleware:
     """Answer a GET for a cached snapshot page before the user is loaded, when the session proves it may.
 
-    Sits after OTPMiddleware (request.user is still lazy) and before SessionTimeoutMiddleware.
+    Sits after CsrfViewMiddleware and before AuthenticationMiddleware: it never needs the user.
     Anything uncertain falls through to the full path: a query string, pending messages, a session
     due for renewal or past its absolute limit, a pass that does not match the session or the
     current auth tokens, a second factor now required and missing, or no cached page. Signed-in

@@ -84,10 +84,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Answers a cached snapshot page early when the session proves the reader may see it,
+    # without the user: before AuthenticationMiddleware, which the full path then runs as before.
+    "pcc_dashboard.middleware.CachedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    # Answers a cached snapshot page early when the session proves the reader may see it.
-    "pcc_dashboard.middleware.CachedPageMiddleware",
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
     "pcc_dashboard.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
