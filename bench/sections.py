@@ -76,7 +76,8 @@ def section_freeze(table: Table, env: dict) -> None:
     table.goal(
         "Freeze within 2× of the INSERT…SELECT floor",
         "met" if p <= 2 * f else "not met",
-        f"{p / f:.1f}× ({p:.1f} s vs {f:.1f} s); the rest is payload building, see profile note",
+        f"{p / f:.1f}× ({p:.1f} s vs {f:.1f} s); the rest is building, serialising and storing the"
+        " precomputed payloads (profile note; analysis below)",
     )
 
 
