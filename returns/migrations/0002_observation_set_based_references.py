@@ -90,7 +90,8 @@ def forwards(apps, schema_editor):
             )
     elif vendor == "sqlite":
         missing = " OR ".join(
-            f"NOT EXISTS (SELECT 1 FROM {table} WHERE id = NEW.{column})" for column, table in REFERENCES
+            f"NOT EXISTS (SELECT 1 FROM {table} WHERE id = NEW.{column})"  # nosec B608 - constants
+            for column, table in REFERENCES
         )
         columns = ", ".join(column for column, _ in REFERENCES)
         for event, name in (("INSERT", "insert"), (f"UPDATE OF {columns}", "update")):
@@ -99,7 +100,7 @@ def forwards(apps, schema_editor):
                 f"BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: returns_observation') WHERE {missing}; END;"
             )
         for column, table in REFERENCES:
-            referred = f"EXISTS (SELECT 1 FROM {OBSERVATION} WHERE {column} = OLD.id)"
+            referred = f"EXISTS (SELECT 1 FROM {OBSERVATION} WHERE {column} = OLD.id)"  # nosec B608 - constants
             run(
                 f"CREATE TRIGGER {table}_observation_refs_delete BEFORE DELETE ON {table} "
                 f"BEGIN SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: {table}') WHERE {referred}; END;"
