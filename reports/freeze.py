@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 
 import pandas as pd
 from django.conf import settings
 from django.db import connection
 
+from pcc_dashboard.copystream import CopyStream
 from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population
 from reports.models import Annotation, Snapshot, SnapshotObservation, SnapshotResult
 from reports.payloads import FreezeInputs, build_measure_payloads, build_outcomes_payload
@@ -144,7 +144,9 @@ def content_digest(
     `texts` (key → canonical JSON, as results_build already made them) saves serialising twice.
     """
     frame = observations.sort_values(SORT_COLUMNS, kind="stable")
-    parts = [frame[column].astype(str).tolist() for column in ("measure_code", "area_code", "period_start", "period_end")]
+    parts = [
+        frame[column].astype(str).tolist() for column in ("measure_code", "area_code", "period_start", "period_end")
+    ]
     parts += [_number_texts(frame[column]) for column in FLOAT_COLUMNS]
     parts.append([str(v) for v in frame["return_id"].tolist()])
     digest = hashlib.sha256()
@@ -317,6 +319,17 @@ def _copy_json(text: str) -> str:
     return text.replace("\\", "\\\\")
 
 
+def _batches(items, size: int):
+    batch = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def results_store(*, snapshot_id: int, results: Results) -> None:
     """Write each payload's canonical JSON text as it is (no second serialisation by the ORM).
 
@@ -328,11 +341,14 @@ def results_store(*, snapshot_id: int, results: Results) -> None:
     table = SnapshotResult._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            lines = "".join(
+            # Streamed a batch of rows at a time: at national scale the payload text is hundreds of
+            # megabytes, and one joined and encoded copy of it would double the freeze's peak memory.
+            lines = (
                 f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_json(text)}\n"
                 for key, code, text in rows
             )
-            cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), io.BytesIO(lines.encode()), size=1 << 22)
+            chunks = ((0, "".join(batch).encode()) for batch in _batches(lines, RESULT_BATCH))
+            cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), CopyStream(chunks), size=1 << 22)
         else:
             for start in range(0, len(rows), RESULT_BATCH):
                 cursor.executemany(

@@ -1,7 +1,6 @@
 """Writes for returns: submitters and data sets, versioned submission, acceptance, rejection, audit."""
 
 import hashlib
-import io
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from pcc_dashboard.copystream import CopyStream
 from priorities.models import Area, AreaKind, Frequency, Measure, OutcomeType
 from priorities.services import ChangeCount, _upsert
 from returns.models import (
@@ -260,30 +260,6 @@ def _copy_chunks(frame: pd.DataFrame):
         yield len(part), "".join(line.tolist()).encode("utf-8")
 
 
-class _CopyStream:
-    """A file-like object COPY reads from, built chunk by chunk so the whole text never exists."""
-
-    def __init__(self, chunks, progress: Callable[[int], None] | None) -> None:
-        self.chunks = chunks
-        self.progress = progress
-        self.current = io.BytesIO()
-
-    def read(self, size: int = -1) -> bytes:
-        while True:
-            data = self.current.read(size)
-            if data:
-                return data
-            item = next(self.chunks, None)
-            if item is None:
-                return b""
-            rows, text = item
-            self.current = io.BytesIO(text)
-            if self.progress:
-                self.progress(rows)
-
-    readline = read
-
-
 def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | None = None) -> None:
     """PostgreSQL: stream rows with COPY (the floor for bulk loading); elsewhere executemany."""
     columns = list(frame.columns)
@@ -297,7 +273,7 @@ def _copy_observations(frame: pd.DataFrame, progress: Callable[[int], None] | No
             cursor.copy_expert(
                 f"COPY {Observation._meta.db_table} ({', '.join(columns)}) "
                 "FROM STDIN WITH (FORMAT csv, NULL '\\N', FORCE_NOT_NULL (comment))",
-                _CopyStream(_copy_chunks(frame), progress),
+                CopyStream(_copy_chunks(frame), progress),
                 1 << 20,  # read size
             )
         return
