@@ -46,6 +46,7 @@ run: demo
 	@echo ""
 	@echo "Serving the dashboard at http://127.0.0.1:$(PORT)/  (Ctrl+C to stop)"
 	@echo "Sign in with one of the demo users printed above (their passwords are in var/demo_users.txt)."
+	@mkdir -p staticfiles  # whitenoise warns at start-up when STATIC_ROOT is missing; runserver serves from the apps
 	$(MANAGE) runserver 127.0.0.1:$(PORT) --noreload
 
 test: install-dev
