@@ -1,12 +1,6 @@
 """Concurrent submissions (PostgreSQL) and a process killed mid-import (SQLite file and PostgreSQL)."""
 
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
-import uuid
 from datetime import date
 from pathlib import Path
 
@@ -14,12 +8,11 @@ import pandas as pd
 import pytest
 from django.db import connection
 
+from pcc_dashboard.tests.killed import BACKENDS, PLAN, SETUP, child_env, kill_at, run_python, scratch_database
 from returns.models import Return, ReturnStatus, Submitter
 from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
 
-ROOT = Path(__file__).resolve().parents[2]
 START, END = date(2014, 4, 1), date(2014, 6, 30)
-PG_URL = os.environ.get("PCC_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.mark.postgres
@@ -69,18 +62,6 @@ def test_eight_concurrent_submissions_dense_versions_one_current(plan):
 
 # -- killed mid-import -------------------------------------------------------------------------
 
-SETUP = """
-import django
-django.setup()
-from django.core.management import call_command
-call_command("migrate", verbosity=0)
-from priorities.services import plan_import, plan_load_file, reference_import
-from returns.services import submitters_ensure
-reference_import()
-plan_import(data=plan_load_file(r"{plan}"))
-submitters_ensure()
-"""
-
 # Runs the real import_return command; once every row is inserted (still inside the
 # transaction) it says so and waits to be killed.
 CHILD = """
@@ -125,99 +106,13 @@ def _big_return(path: Path, rows: int) -> None:
                         return
 
 
-def _env(database_url: str, tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
-    env.update(
-        DATABASE_URL=database_url,
-        DJANGO_SETTINGS_MODULE="pcc_dashboard.settings",
-        PCC_ALLOW_INSECURE_KEY="1",
-        RETURN_FILES_DIR=str(tmp_path / "files"),
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def _kill_mid_import(database_url: str, tmp_path: Path, count) -> None:
-    env = _env(database_url, tmp_path)
-    plan = ROOT / "fixtures" / "plan_leicestershire_2014.yaml"
-    subprocess.run([sys.executable, "-c", SETUP.format(plan=plan)], env=env, cwd=ROOT, check=True, timeout=600)
-    big = tmp_path / "big.csv"
-    _big_return(big, 30_000)
-    before = count()
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(big)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        line = child.stdout.readline()
-        assert line.startswith("INSERTED 30000"), (line, child.stderr.read() if child.poll() is not None else "")
-        assert child.poll() is None
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.stdout.close()
-        child.stderr.close()
-    assert child.returncode == -signal.SIGKILL
-    assert count() == before == (0, 0)
-
-
-def test_sigkill_mid_import_leaves_nothing_sqlite(tmp_path):
-    import sqlite3
-
-    db = tmp_path / "kill.sqlite3"
-
-    def count():
-        with sqlite3.connect(db) as conn:
-            return tuple(
-                conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-                for t in ("returns_return", "returns_observation")
-            )
-
-    _kill_mid_import(f"sqlite:///{db}", tmp_path, count)
-
-
-@pytest.mark.postgres
-def test_sigkill_mid_import_leaves_nothing_postgres(tmp_path):
-    psycopg2 = pytest.importorskip("psycopg2")
-    try:
-        admin = psycopg2.connect(PG_URL, connect_timeout=3)
-    except psycopg2.OperationalError:
-        pytest.skip("PostgreSQL is not reachable")
-    admin.autocommit = True
-    name = f"pcc_kill_{uuid.uuid4().hex[:8]}"
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    def count():
-        with psycopg2.connect(url) as conn, conn.cursor() as cur:
-            result = []
-            for table in ("returns_return", "returns_observation"):
-                cur.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - fixed table names
-                result.append(cur.fetchone()[0])
-        conn.close()
-        return tuple(result)
-
-    try:
-        _kill_mid_import(url, tmp_path, count)
-        for _ in range(50):  # the server notices the closed socket within moments
-            with admin.cursor() as cur:
-                cur.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND state LIKE 'idle in transaction%%'",
-                    [name],
-                )
-                lingering = cur.fetchone()[0]
-            if not lingering:
-                break
-            time.sleep(0.1)
-        assert lingering == 0
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_mid_import_leaves_nothing(tmp_path, backend):
+    with scratch_database(backend, tmp_path, ("returns_return", "returns_observation")) as (url, count):
+        env = child_env(url, tmp_path)
+        run_python(SETUP.format(plan=PLAN), env)
+        big = tmp_path / "big.csv"
+        _big_return(big, 30_000)
+        assert count() == (0, 0)
+        kill_at([CHILD, str(big)], env, "INSERTED 30000")
+        assert count() == (0, 0)
