@@ -368,7 +368,10 @@ def test_return_list_own_only_for_data_lead(client_for, make_user, q1, django_as
         response = client.get(reverse("return_list"))
     assert response.status_code == 200
     assert b"Blaby Community Safety Partnership" in response.content
-    assert b"Templates for Blaby" in response.content
+    assert b"Your returns for Blaby" in response.content
+    # Their own due dates and states, for the periods up to the working date.
+    assert response.context["periods"] and all(p.submitter.code == BLABY for p in response.context["periods"])
+    assert b"Due</th>" in response.content
     assert client_for(PANEL).get(reverse("return_list")).status_code == 403
 
 
