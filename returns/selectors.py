@@ -217,29 +217,29 @@ def return_diff(ret: Return) -> ReturnDiff:
 
 
 def working_date(*, today: date | None = None) -> date:
-    """The date the tracker and the upload pages work as at, when the user has not chosen one.
+    """The date the tracker and the upload pages open on when the user has not chosen one.
 
-    Today while returns are arriving (one received in the last QUIET_DAYS days, or none at all);
-    otherwise the day the most recent return arrived, so a demo or an archived copy opens on its
-    own story rather than on years of empty periods. Output: a date (local time zone).
+    The due date of the month after the latest period any submitter has sent a return for,
+    or today if that is earlier (or if there are no returns). A live office sends monthly, so
+    this is today; a demo or an archived copy opens on its own story rather than on years of
+    empty periods. Output: a date.
     """
     today = today or timezone.localdate()
     latest = (
-        Return.objects.exclude(submitter__kind=SubmitterKind.PUBLIC)
-        .order_by("-uploaded_at")
-        .values_list("uploaded_at", flat=True)
+        ReturnPeriod.objects.filter(returns__isnull=False)
+        .exclude(returns__submitter__kind=SubmitterKind.PUBLIC)
+        .order_by("-end")
+        .values_list("end", flat=True)
         .first()
     )
     if latest is None:
         return today
-    arrived = timezone.localdate(latest)
-    return today if (today - arrived).days <= QUIET_DAYS else min(arrived, today)
+    following = month_bounds(add_months(latest, 1))[1]
+    return min(today, due_date(following, settings.RETURN_DUE_WORKING_DAYS))
 
 
-QUIET_DAYS = 92
-
-# Tracker states (R8). A cell has one state; `late` is a separate flag (due date passed before
-# anything arrived, or nothing has arrived yet), so "late" can be filtered beside any state.
+# Tracker states (R8). A cell has one state; `late` is a separate flag (the first version arrived
+# after the due date, or nothing has arrived and the due date has passed), filtered beside any state.
 TRACKER_STATES = {
     "not_due": ("Not yet due", "govuk-tag--grey"),
     "missing": ("Missing", "govuk-tag--red"),
@@ -293,9 +293,10 @@ class TrackerCell:
 
 
 def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tuple[date, date, str]]) -> list[TrackerCell]:
-    """Each submitter's state for each period it owes, as at a date (R8; three queries).
+    """Each submitter's state for each period it owes, as it stands now (R8; three queries).
 
-    Input: the as-at date (returns uploaded after it are not yet seen), submitters, and periods as
+    Input: the as-at date (a period with nothing received is missing once its due date is before
+    it, else not yet due), submitters, and periods as
     (start, end, PeriodKind). Output: a TrackerCell per (period, submitter) whose agreed data set
     has that period's frequency, newest period first. Due dates follow RETURN_DUE_WORKING_DAYS.
     """
@@ -306,7 +307,6 @@ def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tup
         submitter__in=submitters,
         period__start__in={p[0] for p in periods},
         period__end__in={p[1] for p in periods},
-        uploaded_at__date__lte=as_at,
     ).select_related("period")
     latest: dict[tuple, Return] = {}
     current: dict[tuple, Return] = {}
@@ -315,8 +315,7 @@ def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tup
         key = (ret.submitter_id, ret.period.start, ret.period.end)
         if key not in latest or ret.version > latest[key].version:
             latest[key] = ret
-        decided = ret.decided_at is None or timezone.localdate(ret.decided_at) <= as_at
-        if ret.is_current and decided:
+        if ret.is_current:
             current[key] = ret
         arrived = timezone.localdate(ret.uploaded_at)
         first[key] = min(first.get(key, arrived), arrived)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from pcc_dashboard.roles import PANEL, can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
+from returns.selectors import working_date
 from reports.selectors import (
     boards_with_meetings,
     meeting_previous,
@@ -21,7 +22,7 @@ from reports.selectors import (
 @require_GET
 @require("view_meetings")
 def meeting_list(request):
-    context = {"boards": boards_with_meetings(today=timezone.localdate())}
+    context = {"boards": boards_with_meetings(today=working_date())}
     return render(request, "reports/meetings/list.html", context)
 
 
