@@ -188,11 +188,16 @@ def return_narratives(ret: Return) -> list[dict]:
 
 def return_diff(ret: Return) -> ReturnDiff:
     """new / changed (before → after) / unchanged / removed, by measure, area and period (3 queries)."""
-    current = (
-        Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True)
-        .exclude(pk=ret.pk)
-        .first()
-    )
+    same_period = Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id).exclude(pk=ret.pk)
+    if ret.is_current:
+        # Accepted and current: compare with the accepted version it replaced, if any.
+        current = (
+            same_period.filter(status=ReturnStatus.SUPERSEDED, version__lt=ret.version, decided_at__isnull=False)
+            .order_by("-version")
+            .first()
+        )
+    else:
+        current = same_period.filter(is_current=True).first()
     after = {row[:4]: row[4] for row in Observation.objects.filter(source_return=ret).values_list(*_DIFF_FIELDS)}
     before = (
         {row[:4]: row[4] for row in Observation.objects.filter(source_return=current).values_list(*_DIFF_FIELDS)}

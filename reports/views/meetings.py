@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 from pcc_dashboard.roles import PANEL, can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
-from returns.selectors import working_date
 from reports.selectors import (
     boards_with_meetings,
     meeting_previous,
@@ -17,6 +16,7 @@ from reports.selectors import (
     snapshot_context,
     snapshots_visible_to,
 )
+from returns.selectors import working_date
 
 
 @require_GET

@@ -310,6 +310,21 @@ def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, d
     assert "Version 1" in history.content.decode() and "Version 2" in history.content.decode()
 
 
+def test_after_acceptance_the_page_says_it_is_the_accepted_data(client_for, q1):
+    client = client_for(COORDINATOR)
+    _post_fixture(client, "valid.csv")
+    first = Return.objects.get()
+    page = client.post(reverse("return_accept", args=[first.pk]), follow=True)
+    assert b"This version is the current accepted data" in page.content
+    assert b"no version of this return has been accepted yet" not in page.content
+    _post(client, "v2.csv", _valid_v2())
+    second = Return.objects.get(version=2)
+    client.post(reverse("return_accept", args=[second.pk]))
+    page = client.get(reverse("return_detail", args=[second.pk]))
+    assert b"version 1, the accepted version it replaced" in page.content
+    assert page.context["diff"].changed >= 1
+
+
 def test_accept_twice_gives_message_not_500(client_for, q1):
     client = client_for(COORDINATOR)
     _post_fixture(client, "valid.csv")
