@@ -170,3 +170,25 @@ def test_plan_export_round_trips_kinds_and_data_sets(plan):
     assert {"submitter": "csp", "areas": ["own"], "frequency": "quarterly"} in exported["adult_reoffending_rate"][
         "reported_by"
     ]
+
+
+def test_the_coordinator_edits_the_plan_file_on_the_page(plan, client_for):
+    client = client_for(COORDINATOR)
+    download = client.get(reverse("plan_file"), {"download": "1"})
+    assert download.status_code == 200
+    data = yaml.safe_load(download.content.decode())
+    reoffending = next(m for m in data["measures"] if m["code"] == "adult_reoffending_rate")
+    reoffending["reported_by"].append({"submitter": "force", "areas": ["force"], "frequency": "quarterly"})
+    upload = io.BytesIO(yaml.safe_dump(data, sort_keys=False).encode())
+    upload.name = "plan.yaml"
+    page = client.post(reverse("plan_file"), {"file": upload}, follow=True)
+    assert b"Plan updated from plan.yaml" in page.content
+    assert ("leicestershire-police", "adult_reoffending_rate", "E23000021", "quarterly") in _data_set()
+
+    broken = io.BytesIO(b"plan: {title: x}\nthemes: [\n")
+    broken.name = "broken.yaml"
+    before = _data_set()
+    page = client.post(reverse("plan_file"), {"file": broken})
+    assert b"broken.yaml: not valid YAML at line" in page.content
+    assert _data_set() == before
+    assert client_for(CSP_SUBMITTER, "csp-blaby").get(reverse("plan_file")).status_code == 403
