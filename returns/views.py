@@ -53,6 +53,7 @@ def return_list(request):
     context = {
         "returns": selectors.returns_for_user(request.user)[:200],
         "periods": selectors.upload_periods_for(request.user),
+        "may_enter_audit": can(request.user, "enter_outcome_audit"),
     }
     return render(request, "returns/list.html", context)
 

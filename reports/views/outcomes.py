@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from pcc_dashboard import charts
-from pcc_dashboard.roles import require
+from pcc_dashboard.roles import can, require
 from priorities.models import OutcomeScheme
 from reports import outcomes_table as ot
 from reports.selectors import snapshot_get, snapshot_is_published, snapshot_result
@@ -32,7 +32,12 @@ def _view(request, as_of):
 @require("view_outcomes")
 def outcomes(request, as_of):
     snapshot, payload, view, problem = _view(request, as_of)
-    context = {"snapshot": snapshot, "snapshot_published": snapshot_is_published(snapshot), "problem": problem}
+    context = {
+        "snapshot": snapshot,
+        "snapshot_published": snapshot_is_published(snapshot),
+        "problem": problem,
+        "may_enter_audit": can(request.user, "enter_outcome_audit"),
+    }
     if view is not None:
         group = request.GET.get("crime_group") or (view.crime_groups[0] if view.crime_groups else "")
         if group and group not in view.crime_groups:

@@ -146,7 +146,15 @@ def _commentary(request, as_of, *, measure=None, theme=None):
         messages.success(request, "Context saved.")
         return redirect(request.path)
     subject = measure.title if measure else f"Theme {theme.number}: {theme.title}"
-    context = {"form": form, "subject": subject, "existing": existing, **snapshot_context(request.user, snapshot)}
+    day = snapshot.as_of.isoformat()
+    back = reverse("measure_detail", args=[day, measure.code]) if measure else reverse("theme_detail", args=[day, theme.number])
+    context = {
+        "form": form,
+        "subject": subject,
+        "existing": existing,
+        "back_url": back,
+        **snapshot_context(request.user, snapshot),
+    }
     return render(request, "reports/snapshots/commentary.html", context)
 
 
