@@ -74,9 +74,9 @@ def visibility_class(user) -> str:
 
 
 def page_links(user) -> dict[str, bool]:
-    """Which of a snapshot page's own links this reader gets: the annotations of a measure (signed-in
+    """Which of a snapshot page's own links this reader gets: snapshots, comparisons and annotations (signed-in
     roles) and the context forms (the co-ordinator). Part of the cache key, like the visibility class."""
-    return {"may_annotate": can(user, "view_unpublished"), "may_write_context": can(user, "write_commentary")}
+    return {"may_see_unpublished": can(user, "view_unpublished"), "may_write_context": can(user, "write_commentary")}
 
 
 def freshness_generation() -> str:

@@ -54,7 +54,13 @@ def test_measures_anonymous_omit_restricted(client, published):
         "digest": published.digest,
     }
     all_crime = next(m for m in body["measures"] if m["code"] == "all_crime")
-    assert set(all_crime) == {"code", "title", "unit", "direction", "under_reported", "priorities"}
+    assert set(all_crime) == {
+        *("code", "title", "unit", "direction", "under_reported", "priorities"),
+        *("unit_label", "direction_label"),
+    }
+    # Machine codes stay in the code fields; the label fields say the same in people's words.
+    assert (all_crime["unit"], all_crime["unit_label"]) == ("count", "Number")
+    assert (all_crime["direction"], all_crime["direction_label"]) == ("down", "Lower is better")
     assert 10 in all_crime["priorities"]
 
 
@@ -88,7 +94,13 @@ def test_series_default_area_is_focus_force(client, published):
         "upper_limit",
         "lower_limit",
         "signal",
+        "signal_label",
+        "rules",
+        "rules_label",
     }
+    common = [p for p in body["points"] if p["signal"] == "common_cause"]
+    assert common and {p["signal_label"] for p in common} == {"Common cause variation"}
+    assert all("_" not in (p["rules_label"] or "") for p in body["points"])
 
 
 def test_series_restricted_is_404_for_anonymous_and_200_for_entitled(client, client_for, published):
@@ -152,6 +164,7 @@ def test_msg_precomputed_payload(client, published):
         "rate_per_1000",
         "rank",
         "position",
+        "position_label",
     }
 
 

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 from pcc_dashboard.roles import PANEL, PDG, can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
+from reports.presenters import status_tag
 from reports.selectors import (
     boards_with_meetings,
     meeting_previous,
@@ -50,6 +51,7 @@ def meeting_detail(request, pk):
             statuses = [item for item in statuses if not item.get("restricted")]
         for item in statuses:
             item["url"] = _measure_url(as_of.isoformat(), item["code"])
+            item["tag"] = status_tag(item, under_reported=bool(item.get("under_reported")))
         context["statuses"] = statuses
         previous = meeting_previous(meeting)
         if previous is not None:

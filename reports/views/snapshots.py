@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pcc_dashboard.roles import can, require
-from priorities.models import Measure, Theme
+from priorities.models import Area, Measure, Theme
 from priorities.selectors import measures_visible_to
 from reports.forms import AnnotationForm, CommentaryForm, FreezeForm
 from reports.selectors import (
@@ -131,6 +131,10 @@ def snapshot_compare_view(request):
         changes[key] = [
             dict(row, title=codes[row["measure_code"]]) for row in changes[key] if row["measure_code"] in codes
         ]
+    revised_areas = {r["area_code"] for r in changes["revised"]}
+    names = dict(Area.objects.filter(code__in=revised_areas).values_list("code", "name")) if revised_areas else {}
+    for row in changes["revised"]:
+        row["area_name"] = names.get(row["area_code"], "Unknown area")
     context = {"older": older, "newer": newer, "changes": changes, **snapshot_context(request.user, newer)}
     return render(request, "reports/snapshots/compare.html", context)
 
