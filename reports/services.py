@@ -32,14 +32,9 @@ def _actor_name(user) -> str:
     return (user.get_full_name() or "").strip() or user.get_username()
 
 
-def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None = None) -> Snapshot:
-    """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
-
-    One transaction: an INSERT … SELECT copies every current accepted observation whose period
-    ends on or before as_of; the payloads are computed from those stored rows; the Snapshot row,
-    written last because frozen rows cannot be updated, carries the digest of it all.
-    frozen_at defaults to now (the demo passes the day it would have been frozen).
-    """
+def snapshot_freeze_check(*, as_of: dt.date) -> None:
+    """Raise SnapshotError saying why `as_of` cannot be frozen: not a date, not a month end, not
+    passed yet, or frozen already. The confirmation page asks it before it asks the user (R11)."""
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise SnapshotError("The as-of date must be a date.")
     if not is_month_end(as_of):
@@ -48,6 +43,19 @@ def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None 
         raise SnapshotError(
             f"The month ending {as_of:%-d %B %Y} has not finished yet: it can be frozen from the next day."
         )
+    if Snapshot.objects.filter(as_of=as_of).exists():
+        raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.")
+
+
+def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None = None) -> Snapshot:
+    """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
+
+    One transaction: an INSERT … SELECT copies every current accepted observation whose period
+    ends on or before as_of; the payloads are computed from those stored rows; the Snapshot row,
+    written last because frozen rows cannot be updated, carries the digest of it all.
+    frozen_at defaults to now (the demo passes the day it would have been frozen).
+    """
+    snapshot_freeze_check(as_of=as_of)
     try:
         with transaction.atomic():
             freeze.lock_month(as_of)

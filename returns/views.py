@@ -9,7 +9,9 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can, require
+from priorities.models import Area, Measure
 from returns import selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
@@ -60,6 +62,7 @@ def return_list(request):
         "as_at": selectors.working_date(),
         "statuses": ReturnStatus.choices,
         "selected_status": status,
+        "may_enter_audit": can(request.user, "enter_outcome_audit"),
     }
     return render(request, "returns/list.html", context)
 
@@ -131,10 +134,19 @@ def return_detail(request, pk: int):
     return _detail(request, _return_for(request, pk), RejectForm())
 
 
+def _named(diff):
+    """The preview in people's words: each row's measure title and area name beside its codes (2 queries)."""
+    titles = dict(Measure.objects.filter(code__in={r.measure for r in diff.rows}).values_list("code", "title"))
+    names = dict(Area.objects.filter(code__in={r.area for r in diff.rows}).values_list("code", "name"))
+    for row in diff.rows:
+        row.measure_title, row.area_name = titles.get(row.measure, row.measure), names.get(row.area, row.area)
+    return diff
+
+
 def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     context = {
         "ret": ret,
-        "diff": selectors.return_diff(ret),
+        "diff": _named(selectors.return_diff(ret)),
         "narratives": selectors.return_narratives(ret),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),
@@ -236,7 +248,7 @@ def audit_log(request):
     action = request.GET.get("action", "")
     context = {
         "page": selectors.audit_events(action=action, page=request.GET.get("page", 1)),
-        "actions": selectors.AUDIT_ACTIONS,
+        "actions": vocabulary.AUDIT_EVENTS.items(),
         "selected_action": action,
     }
     return render(request, "returns/audit_log.html", context)
