@@ -42,6 +42,11 @@ _ACTIONS: dict[str, set[str]] = {
 }
 
 
+def role_can(role: str, action: str) -> bool:
+    """True when members of `role` may do `action`: what a paper made for that audience may hold."""
+    return role in _ACTIONS[action]
+
+
 def user_roles(user) -> frozenset[str]:
     """The roles a user holds (cached on the user object for the request)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

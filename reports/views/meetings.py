@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pcc_dashboard.roles import PANEL, can, require
+from pcc_dashboard.roles import can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
 from reports.selectors import (
@@ -40,10 +40,8 @@ def meeting_detail(request, pk):
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     context = {"meeting": meeting, "as_of": as_of, **snapshot_context(request.user, snapshot)}
     if snapshot is not None:
-        statuses = overview_visible_to(request.user, snapshot)
-        if meeting.board.audience_role == PANEL:
-            # The pack is the board's view: the Panel never sees restricted measures (R6).
-            statuses = [item for item in statuses if not item.get("restricted")]
+        # The pack is made for the board's audience (R6): the Panel's never holds restricted measures.
+        statuses = overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
         for item in statuses:
             item["url"] = _measure_url(as_of.isoformat(), item["code"])
         context["statuses"] = statuses
