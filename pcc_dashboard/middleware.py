@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pcc_dashboard.roles import WRITER_ROLES, user_roles
+from pcc_dashboard.roles import second_factor_required
 
 # Scripts only from this site (plotly's strict bundle needs no eval). Plotly and GOV.UK Frontend
 # set inline style attributes, which CSP level 2 cannot allow by hash, so styles allow them.
@@ -114,7 +114,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return False
-        return user.is_staff or bool(user_roles(user) & WRITER_ROLES)
+        return second_factor_required(user)
 
 
 # --- Cached snapshot pages for signed-in readers, without loading the user (issue 8, item 5) ------
@@ -201,7 +201,7 @@ def page_pass_record(request, *, signature: str) -> None:
         "tokens": early[1],
         "signature": signature,
         "name": user.get_username(),
-        "second_factor": user.is_staff or bool(user_roles(user) & WRITER_ROLES),
+        "second_factor": second_factor_required(user),
     }
     if session.get(PASS_KEY) != page_pass:
         session[PASS_KEY] = page_pass

@@ -58,6 +58,12 @@ def user_roles(user) -> frozenset[str]:
     return cached
 
 
+def second_factor_required(user) -> bool:
+    """Two-factor sign-in applies (when PCC_REQUIRE_2FA is on) to writers, staff, and superusers,
+    who may do everything whether or not they are staff (issue 13, item 10)."""
+    return bool(user.is_staff or user.is_superuser or user_roles(user) & WRITER_ROLES)
+
+
 def user_submitter(user):
     """The submitter a CSP or police data lead belongs to, or None."""
     if not getattr(user, "is_authenticated", False):

@@ -182,6 +182,12 @@ LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind the reverse proxy the connection comes from the proxy: the client's address is the one the
+# proxy appends to X-Forwarded-For, read only when proxies are trusted (pcc_dashboard/proxy.py).
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "").strip() or (1 if PRODUCTION and env_bool("BEHIND_TLS_PROXY", True) else 0)
+)
+AXES_CLIENT_IP_CALLABLE = "pcc_dashboard.proxy.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

@@ -90,6 +90,28 @@ def test_lockout_does_not_stop_the_same_user_from_another_address(client, make_u
     assert response.status_code == 302
 
 
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_an_attacker_cannot_lock_out_a_colleague(client, make_user):
+    """Issue 13, item 6: every request comes from the proxy's address; the lock is on the address it forwards."""
+    user = make_user("coordinator")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(settings.AXES_FAILURE_LIMIT + 2):
+        # The attacker may forge entries, but the proxy appends the address it really saw.
+        _attempt(client, user.username, "guessing", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.9", **proxy)
+    assert _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
+    colleague = _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert colleague.status_code == 302
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+def test_without_a_trusted_proxy_a_forged_forwarded_address_is_ignored(client, make_user):
+    user = make_user("coordinator")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(client, user.username, "guessing", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", REMOTE_ADDR="203.0.113.9")
+    forged = _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.1", REMOTE_ADDR="203.0.113.9")
+    assert forged.status_code == 429
+
+
 # --- Two-factor sign-in (ASVS 6.3.2) -------------------------------------------------------------
 
 
@@ -98,10 +120,12 @@ def _current_code(device: TOTPDevice) -> str:
 
 
 @override_settings(PCC_REQUIRE_2FA=True)
-@pytest.mark.parametrize("role", ["coordinator", "csp_submitter", "police_submitter", "staff"])
+@pytest.mark.parametrize("role", ["coordinator", "csp_submitter", "police_submitter", "staff", "superuser"])
 def test_writer_roles_must_pass_two_factor_before_any_page(client, make_user, plan, role):
     if role == "staff":
         user = make_user(None, is_staff=True)
+    elif role == "superuser":  # issue 13, item 10: a superuser without staff status may do everything
+        user = make_user(None, is_superuser=True, is_staff=False)
     elif role == "csp_submitter":
         user = make_user(role, "csp-charnwood")
     elif role == "police_submitter":
