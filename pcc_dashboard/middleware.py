@@ -1,5 +1,6 @@
-"""Security headers, session timeouts, two-factor enforcement, and cached snapshot pages answered early."""
+"""Security headers, session timeouts, two-factor enforcement, write conflicts, and cached snapshot pages answered early."""
 
+import logging
 import secrets
 import time
 
@@ -10,9 +11,10 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.core.cache import cache
+from django.db import OperationalError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -94,6 +96,43 @@ class SessionTimeoutMiddleware:
             if now - request.session.get(self.SEEN, 0) > self.RENEW_AFTER_SECONDS:
                 request.session[self.SEEN] = now  # marks the session modified: saved with a new expiry
         return self.get_response(request)
+
+
+logger = logging.getLogger(__name__)
+# PostgreSQL: serialization failure, deadlock, lock not available.
+CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """True for a write that met another one: SQLite still locked after its busy timeout, or a
+    PostgreSQL serialization failure, deadlock or lock timeout."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if getattr(exc.__cause__, "pgcode", None) in CONFLICT_SQLSTATES:
+        return True
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+class WriteConflictMiddleware:
+    """A write that meets another answers 503 with what to do, never a 500 (issue 13, item 7).
+
+    The request's transaction has already rolled back, so nothing was half-saved; the page is
+    static (no database query), like the 500 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_write_conflict(exception):
+            return None
+        logger.warning("write conflict on %s %s: %s", request.method, request.path, exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "60"
+        return response
 
 
 class TwoFactorRequiredMiddleware:

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
     "pcc_dashboard.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pcc_dashboard.middleware.WriteConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -124,8 +125,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    # Wait for a writer rather than fail at once: imports and freezes hold the write lock.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # Concurrent use (issue 13, item 7): every transaction takes the write lock when it begins
+    # (IMMEDIATE), so two writers queue instead of one failing when both read first; a writer waits
+    # up to 30 s for another (busy timeout); WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
