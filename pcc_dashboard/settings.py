@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pcc_dashboard.private_files import private_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -125,6 +127,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file and _sqlite_file != ":memory:" and not _sqlite_file.startswith("file:"):
+        # Created owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+        private_file(Path(_sqlite_file))
     # Concurrent use (issue 13, item 7): every transaction takes the write lock when it begins
     # (IMMEDIATE), so two writers queue instead of one failing when both read first; a writer waits
     # up to 30 s for another (busy timeout); WAL lets readers go on while one writes.
