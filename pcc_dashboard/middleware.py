@@ -43,6 +43,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # The service only reads (GET, HEAD) and submits forms (POST); TRACE and friends are refused for
 # every view, so a view without @require_GET cannot answer them (QUALITY.md: schemathesis ST204).
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+API_PREFIX = "/api/"  # answers in JSON, errors included
 
 
 class SecurityHeadersMiddleware:
@@ -50,7 +51,11 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ALLOWED_METHODS:
+        if request.method not in ALLOWED_METHODS and request.path.startswith(API_PREFIX):
+            from reports.views.api import method_not_allowed  # reports imports this module
+
+            response = method_not_allowed()
+        elif request.method not in ALLOWED_METHODS:
             response = HttpResponseNotAllowed(ALLOWED_METHODS)
         else:
             response = self.get_response(request)
