@@ -148,8 +148,9 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         if settings.PCC_REQUIRE_2FA and self._needs_second_factor(request):
-            allowed = {reverse("two_factor"), reverse("logout")}
-            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+            # The code check, the set-up link beneath it, sign-out and static files stay reachable.
+            allowed = request.path.startswith((reverse("two_factor"), settings.STATIC_URL))
+            if not allowed and request.path != reverse("logout"):
                 return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)
 

@@ -54,6 +54,8 @@ MATRIX = {
     "login": ({}, {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
     "logout": ({}, POST_ONLY),
     "two_factor": ({}, SIGNED_IN),
+    # A set-up link that is not the reader's (here: not a link at all) is refused.
+    "two_factor_setup": ({"token": "not-a-link"}, {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "return_list": ({}, UPLOADERS),
     "return_upload": ({}, UPLOADERS),
     "return_tracker": ({}, OFFICE),
