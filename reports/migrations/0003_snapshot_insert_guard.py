@@ -35,7 +35,7 @@ def forwards(apps, schema_editor):
     elif vendor == "sqlite":
         for table in CHILDREN:
             schema_editor.execute(
-                f"CREATE TRIGGER {table}_no_insert BEFORE INSERT ON {table} "
+                f"CREATE TRIGGER {table}_no_insert BEFORE INSERT ON {table} "  # nosec B608 - constant table names
                 f"WHEN EXISTS (SELECT 1 FROM reports_snapshot WHERE id = NEW.snapshot_id) "
                 f"OR EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id) "
                 f"BEGIN SELECT RAISE(ABORT, 'frozen snapshot rows are immutable (INSERT on {table})'); END;"
