@@ -13,6 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pcc_dashboard.copystream import CopyStream
+from pcc_dashboard.private_files import private_dir, private_file
 from priorities.models import Area, AreaKind, Measure, OutcomeType
 from priorities.services import ChangeCount, _upsert
 from returns.models import (
@@ -162,10 +163,9 @@ def audit_record(
 
 def _store_file(raw: bytes) -> str:
     """Keep the original file under a generated name, outside anything served (ASVS 5.3.2)."""
-    directory = Path(settings.RETURN_FILES_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = private_dir(Path(settings.RETURN_FILES_DIR))
     name = f"{uuid.uuid4().hex}.bin"
-    (directory / name).write_bytes(raw)
+    private_file(directory / name, raw)  # owner-only (issue 13, item 13)
     return name
 
 
