@@ -24,7 +24,6 @@ from returns.parsing import (
     ROW_COLUMNS,
     TEMPLATE_COLUMNS,
     UploadContext,
-    _Fallback,
     _Parser,
     _RowChecker,
 )
@@ -46,8 +45,10 @@ _SPACE_RE = re.compile(r"\s")
 def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
     """What `_Parser._validate_rows` does for a CSV, with the same problems and valid rows.
 
-    Raises _Fallback when the file has more data rows than the cap (the row-at-a-time path
-    then reproduces exactly where it stops).
+    rows are bounded by the caller (returns.files.bounded_rows): a bound passed is raised after
+    the rows before it are checked, as the row-at-a-time path does. Below the problem limit
+    (UploadContext.max_problems) the problems are the same; past it each path stops at its own
+    10,000th problem.
     """
     iterator: Iterator[list[str]] = iter(rows)
     idx, width = parser._start(iterator)
@@ -165,7 +166,7 @@ class _FastState:
     def chunk(self, chunk: list[list[str]]) -> None:
         if not chunk:
             return
-        p, ctx, width = self.p, self.ctx, self.width
+        p, width = self.p, self.width
         first_row = self.row_number + 1
         self.row_number += len(chunk)
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
@@ -176,8 +177,6 @@ class _FastState:
         slow = np.ones(len(chunk), dtype=bool)
         slow[ok_at] = False
         data_rows = [i for i in np.flatnonzero(slow).tolist() if not _blank(chunk[i])]
-        if p.rows_read + len(ok_at) + len(data_rows) > ctx.max_rows:
-            raise _Fallback
         p.rows_read += len(ok_at) + len(data_rows)
         if len(ok_at):
             frame["source_row"] = first_row + ok_at

@@ -243,14 +243,6 @@ def test_oversize_file_rejected_before_parsing():
     assert len(result.problems) == 1 and "larger than" in result.problems[0].message
 
 
-def test_row_cap_stops_reading():
-    rows = "\n".join(
-        f"all_crime,{FORCE},2014-04-01,2014-04-{d:02d},1,,,," for d in range(1, 6)
-    )
-    result = parse_text(f"{HEADER}\n{rows}\n", max_rows=3)
-    assert any("more than 3 data rows" in p.message for p in result.errors)
-
-
 # -- every problem, not just the first --------------------------------------------------
 
 
