@@ -35,6 +35,7 @@ from returns.files import (
     xlsx_external_links,
     xlsx_scan_sheet,
 )
+from returns.periods import financial_quarter, month_bounds
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
     "measure_code",
@@ -67,6 +68,8 @@ PROBLEM_COLUMNS: tuple[str, ...] = (
 ROW_COLUMNS: tuple[str, ...] = (*TEMPLATE_COLUMNS, "source_row")
 
 UNITS = ("count", "rate_per_1000", "percentage", "pounds")
+# value = numerator ÷ denominator × scale for the units that are ratios.
+RATIO_SCALES = {"percentage": 100, "rate_per_1000": 1000}
 MAX_COMMENT_CHARS = 2000
 MAX_NARRATIVE_CHARS = 20000
 # Far beyond any real figure (largest plausible is a force's annual spend in pounds); stops
@@ -78,6 +81,8 @@ EARLIEST_YEAR = 2000
 # separators, optional fraction. No exponents, so "1e9999", "NaN" and "inf" never parse.
 _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_FIRST_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+DATE_FORMS = "write dates as 2014-03-31 (YYYY-MM-DD) or 31/03/2014 (DD/MM/YYYY, day first)"
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 _NARRATIVE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -218,6 +223,53 @@ def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
             "saved from the return template"
         )
     return parser.result()
+
+
+def parse_date(text: str, *, period_start: date, period_end: date) -> date | str:
+    """A date from ISO text (2014-03-31) or UK day-first text (31/03/2014, 1/4/2014); else the message.
+
+    Day-first is how Excel saves a CSV in the UK. A slash date whose month-first reading is
+    also a real date inside the return period (04/05/2014 in April–June) could be either, so it
+    is refused as ambiguous; when the month-first reading falls outside the period (01/04/2014
+    in April–June can only be 1 April) the day-first reading stands. Dates before EARLIEST_YEAR
+    are refused. Whether the date lies inside the period is the caller's check.
+    """
+    s = text.strip()
+    if not s:
+        return f"date required; {DATE_FORMS}"
+    if _DATE_RE.fullmatch(s):
+        try:
+            day = date.fromisoformat(s)
+        except ValueError:
+            return f"{s} is not a real date; {DATE_FORMS}"
+    elif match := _DAY_FIRST_RE.fullmatch(s):
+        d, m, y = map(int, match.groups())
+        try:
+            day = date(y, m, d)
+        except ValueError:
+            return f"{s} is not a real date when read day first (DD/MM/YYYY); {DATE_FORMS}"
+        if d != m and d <= 12:
+            other = date(y, d, m)
+            if period_start <= other <= period_end:
+                return (
+                    f"{s} is ambiguous: it could be {day:%-d %B %Y} or {other:%-d %B %Y}; write it as "
+                    f"{day.isoformat()} or {other.isoformat()} (YYYY-MM-DD)"
+                )
+    else:
+        return f"not a date; {DATE_FORMS}"
+    if day.year < EARLIEST_YEAR:
+        return f"dates before {EARLIEST_YEAR} are not accepted"
+    return day
+
+
+def period_fits(frequencies: Iterable[str], start: date, end: date) -> bool:
+    """True when start–end is a calendar month ("monthly") or financial quarter ("quarterly") as allowed.
+
+    frequencies: the measure's frequencies in the submitter's agreed data set (DataSetItem, R8).
+    """
+    return ("monthly" in frequencies and (start, end) == month_bounds(start)) or (
+        "quarterly" in frequencies and (start, end) == financial_quarter(start)
+    )
 
 
 def problems_csv(problems: Iterable[Problem]) -> bytes:
@@ -727,23 +779,11 @@ class _RowChecker:
         self.who = who
 
     def _date(self, text: str) -> date | str:
-        """A date, or the message saying why the text is not one."""
+        """A date, or the message saying why the text is not one (parse_date, cached)."""
         cached = self.dates.get(text)
         if cached is not None:
             return cached
-        s = text.strip()
-        if not s:
-            result: date | str = "date required (YYYY-MM-DD)"
-        elif not _DATE_RE.fullmatch(s):
-            result = "not a date in the form YYYY-MM-DD"
-        else:
-            try:
-                result = date.fromisoformat(s)
-            except ValueError:
-                result = "not a real date"
-            else:
-                if result.year < EARLIEST_YEAR:
-                    result = f"dates before {EARLIEST_YEAR} are not accepted"
+        result = parse_date(text, period_start=self.ctx.period_start, period_end=self.ctx.period_end)
         if len(self.dates) < 10000:
             self.dates[text] = result
         return result
@@ -833,6 +873,12 @@ class _RowChecker:
                 num_raw,
                 f"numerator is larger than the denominator {den_raw.strip()}",
             )
+        elif value is not None and rule is not None:
+            self._consistent(r, value_raw, value, numerator, denominator, rule)
+        if isinstance(ps, date) and isinstance(pe, date) and ctx.frequencies is not None and rule is not None:
+            frequencies = ctx.frequencies.get((measure, area))
+            if frequencies and not period_fits(frequencies, ps, pe):
+                p.add(r, "period_end", pe_raw, self._period_message(measure, frequencies, ps))
         respondents = self._respondents(r, resp_raw, rule)
         if len(comment) > MAX_COMMENT_CHARS:
             p.add(
@@ -873,6 +919,16 @@ class _RowChecker:
         if not _NUMBER_RE.fullmatch(s):
             self.p.add(r, column, text, "not a number (write digits, e.g. 1234 or 1,234.5)")
             return None
+        if "," in s and self.p.separator == ";":
+            # Where Excel's list separator is ";" its decimal separator is usually ",".
+            self.p.add(
+                r,
+                column,
+                text,
+                "in a semicolon-separated file a comma may be a decimal comma; write the number with no "
+                "thousands separator and a full stop for decimals (e.g. 1234.5)",
+            )
+            return None
         s = s.replace(",", "")
         number = Decimal(s)
         if abs(number) > MAX_ABS_VALUE:
@@ -885,6 +941,52 @@ class _RowChecker:
             self.p.add(r, column, text, f"{column} must be a whole number")
             return None
         return number
+
+    def _consistent(
+        self,
+        r: int,
+        text: str,
+        value: Decimal,
+        numerator: Decimal | None,
+        denominator: Decimal | None,
+        rule: MeasureRule,
+    ) -> None:
+        """Refuse a percentage or rate whose value disagrees with its numerator and denominator.
+
+        The value must equal numerator ÷ denominator × 100 (percentage) or × 1,000 (rate per
+        1,000) to within one unit in its own last decimal place (85.4 → 0.1; 85 → 1), which
+        allows for rounding and for cutting digits off.
+        """
+        scale = RATIO_SCALES.get(rule.unit)
+        if scale is None or numerator is None or denominator is None:
+            return
+        if denominator == 0:
+            self.p.add(r, "denominator", "0", "denominator must be more than 0 when a numerator is given")
+            return
+        expected = numerator / denominator * scale
+        tolerance = Decimal(1).scaleb(-_decimals(text.strip().replace(",", "")))
+        if abs(value - expected) > tolerance:
+            self.p.add(
+                r,
+                "value",
+                text,
+                f"value {text.strip()} does not match numerator ÷ denominator: {numerator} ÷ {denominator} × "
+                f"{scale:,} = {expected:.2f}; they must agree to within {tolerance} (one unit in the value's last "
+                "decimal place): correct the value, numerator or denominator",
+            )
+
+    def _period_message(self, measure: str, frequencies: frozenset[str], start: date) -> str:
+        shapes = []
+        if "monthly" in frequencies:
+            ms, me = month_bounds(start)
+            shapes.append(f"a calendar month ({ms.isoformat()} to {me.isoformat()})")
+        if "quarterly" in frequencies:
+            qs, qe = financial_quarter(start)
+            shapes.append(f"a financial quarter ({qs.isoformat()} to {qe.isoformat()})")
+        return (
+            f"{measure} is reported {' and '.join(sorted(frequencies))} in {self.who} agreed data set, so each "
+            f"row's period must be {' or '.join(shapes)}"
+        )
 
     def _value(self, r: int, text: str, rule: MeasureRule | None) -> Decimal | None:
         if not text.strip():

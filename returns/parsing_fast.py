@@ -19,13 +19,15 @@ import pandas as pd
 
 from returns.parsing import (
     _CONTROL_RE,
-    EARLIEST_YEAR,
     MAX_COMMENT_CHARS,
+    RATIO_SCALES,
     ROW_COLUMNS,
     TEMPLATE_COLUMNS,
     UploadContext,
     _Parser,
     _RowChecker,
+    parse_date,
+    period_fits,
 )
 
 # Rows checked together; bounds the memory held as Python strings at any one time.
@@ -36,7 +38,6 @@ _WHOLE_RE = re.compile(r"[0-9]{1,15}")
 _PLAIN_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]+)?")
 _POUNDS_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 _HUNDRED_RE = re.compile(r"100(?:\.0+)?")
-_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEY_COLUMNS = ["row", "measure", "area", "start", "end"]
 # What str.strip removes is white space to str.isspace, which is what \s matches in a str pattern.
 _SPACE_RE = re.compile(r"\s")
@@ -150,15 +151,8 @@ class _FastState:
         codes, uniques = _factorized(column, str.strip)
         parsed: list[date | None] = []
         for text in uniques:
-            day = None
-            if _ISO_DATE_RE.fullmatch(text):
-                try:
-                    day = date.fromisoformat(text)
-                except ValueError:
-                    day = None
-                if day is not None and (day.year < EARLIEST_YEAR or not ctx.period_start <= day <= ctx.period_end):
-                    day = None
-            parsed.append(day)
+            day = parse_date(text, period_start=ctx.period_start, period_end=ctx.period_end)
+            parsed.append(day if isinstance(day, date) and ctx.period_start <= day <= ctx.period_end else None)
         days = np.asarray(parsed + [None], dtype=object)[:-1]
         ordinals = np.asarray([d.toordinal() if d is not None else -1 for d in parsed], dtype=np.int64)
         return codes, days, ordinals
@@ -237,6 +231,18 @@ class _FastState:
         e_codes, e_days, e_ord = self._dates(raw["period_end"])
         start, end = s_ord[s_codes], e_ord[e_codes]
         ok &= (start >= 0) & (end >= 0) & (start <= end)
+        if ctx.frequencies is not None:
+            # period_fits once for each distinct (measure, area, start, end).
+            combo = (pair_codes * len(s_days) + s_codes) * len(e_days) + e_codes
+            combo_codes, combos = pd.factorize(combo)
+            fits = []
+            for c in combos.tolist():
+                q, rest = divmod(c, len(s_days) * len(e_days))
+                ps, pe = s_days[rest // len(e_days)], e_days[rest % len(e_days)]
+                pair = pairs[q]
+                frequencies = ctx.frequencies.get((m_names[pair // len(a_names)], a_names[pair % len(a_names)]))
+                fits.append(ps is None or pe is None or not frequencies or period_fits(frequencies, ps, pe))
+            ok &= np.asarray(fits, dtype=bool)[combo_codes]
 
         units = np.asarray([r.unit if r is not None else "" for r in rules] + [""], dtype=object)[:-1][m_codes]
         value_text = _stripped(raw["value"], joined["value"])
@@ -260,6 +266,8 @@ class _FastState:
             # num < den, or identical text, means the numerator is not larger.
             same = np.asarray(num_text, dtype=object) == np.asarray(den_text, dtype=object)
             ok &= ~both | (num < den) | same
+            # Whether a ratio's value agrees with them is _RowChecker._consistent's rule: those rows go there.
+            ok &= ~(both & np.isin(units, list(RATIO_SCALES)))
 
         resp_text = _stripped(raw["respondents"], joined["respondents"])
         resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pcc_dashboard.roles import can, require
-from returns import selectors, services
+from returns import preview, selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
 from returns.models import Return, Submitter
@@ -127,7 +127,7 @@ def return_detail(request, pk: int):
 def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     context = {
         "ret": ret,
-        "diff": selectors.return_diff(ret),
+        "diff": preview.return_diff(ret),
         "narratives": selectors.return_narratives(ret),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),

@@ -8,17 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returns.exports import (
-    FORMULA_TRIGGERS,
     csv_bytes,
     safe_cell,
     template_csv,
     template_xlsx,
     xlsx_bytes,
 )
+from returns.files import FORMULA_TRIGGERS
 from returns.parsing import TEMPLATE_COLUMNS, MeasureRule, UploadContext, parse_upload
 
 FORCE, BLABY = "E23000021", "E07000129"
@@ -102,9 +103,13 @@ SETTINGS = settings(
 )
 
 
+# White space and the invisible characters spreadsheets skip before reading a formula (issue 13 item 14).
+INVISIBLE = " \u00a0\u2000\u2003\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
+
+
 def starts_with_trigger(cell: object) -> bool:
     """True for text that a spreadsheet would run; a written-out number like "-1" is data."""
-    if not isinstance(cell, str) or not cell.startswith(FORMULA_TRIGGERS):
+    if not isinstance(cell, str) or not cell.lstrip(INVISIBLE).startswith(FORMULA_TRIGGERS):
         return False
     try:
         float(cell)
@@ -212,3 +217,16 @@ def test_template_survey_row_also_asks_for_respondents():
         ("value", "value required"),
         ("respondents", "respondents require"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text", [" =1+1", "  @SUM(A1)", "\u200b=HYPERLINK(1)", "\ufeff+1+1", "\u00a0-2+3", "\u2060=1", "\u200d\u200b =1"]
+)
+def test_formula_after_space_zero_width_space_or_bom_is_escaped(text):
+    assert safe_cell(text) == "'" + text
+    assert read_csv(csv_bytes(["h"], [[text]]))[1] == ["'" + text]
+
+
+@pytest.mark.parametrize("text", ["plain", "a=b", " 12", "\u200bword"])
+def test_text_without_a_formula_is_unchanged(text):
+    assert safe_cell(text) == text

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returns.parsing import (
+    DATE_FORMS,
     REQUIRED_COLUMNS,
     ROW_COLUMNS,
     TEMPLATE_COLUMNS,
@@ -88,9 +89,7 @@ def test_valid_csv_accepted_with_typed_rows():
     assert len(rows) == 5
     first = rows.iloc[0]
     assert first.measure_code == "all_crime" and first.area_code == FORCE
-    assert first.period_start == date(2014, 4, 1) and first.period_end == date(
-        2014, 6, 30
-    )
+    assert first.period_start == date(2014, 5, 1) and first.period_end == date(2014, 5, 31)
     assert first.value == 20213.0 and first.source_row == 2
     assert first.numerator is None and first.respondents is None
     survey = rows[rows.measure_code == "victim_satisfaction"].iloc[0]
@@ -165,9 +164,9 @@ def test_non_numeric_values_rejected_each_row():
 
 def test_bad_dates_rejected_each_row():
     assert where(parse_fixture("bad_dates.csv")) == [
-        (2, "period_start", "not a date in the form YYYY-MM-DD"),
+        (2, "period_start", f"not a date; {DATE_FORMS}"),
         (3, "period_start", "dates before 2000 are not accepted"),
-        (4, "period_end", "not a date in the form YYYY-MM-DD"),
+        (4, "period_end", f"31/02/2025 is not a real date when read day first (DD/MM/YYYY); {DATE_FORMS}"),
     ]
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from returns import selectors
+from returns import preview, selectors
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.periods import add_months, month_bounds
 from returns.services import (
@@ -151,12 +151,12 @@ def test_return_diff_new_changed_unchanged(force):
     period = period_for(start=START, end=END)
     rows = pd.concat([_rows(12), _rows(5, measure="burglary_dwelling")], ignore_index=True)
     v2 = return_submit(submitter=force, period=period, rows=rows, raw=b"v2", original_name="r.csv")
-    diff = selectors.return_diff(v2)
+    diff = preview.return_diff(v2)
     assert (diff.new, diff.changed, diff.unchanged, diff.removed) == (1, 1, 0, 0)
     changed = next(r for r in diff.rows if r.state == "changed")
-    assert (changed.before, changed.after) == (10.0, 12.0)
+    assert [(c.figure, c.before, c.after) for c in changed.changes] == [("value", 10.0, 12.0)]
     v3 = return_submit(submitter=force, period=period, rows=_rows(10), raw=b"v3", original_name="r.csv")
-    diff3 = selectors.return_diff(v3)
+    diff3 = preview.return_diff(v3)
     assert (diff3.new, diff3.changed, diff3.unchanged) == (0, 0, 1)
 
 
