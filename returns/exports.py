@@ -43,9 +43,7 @@ def _csv_text(value: object) -> str:
     return str(value)
 
 
-def csv_bytes(
-    header: list[str], rows: Iterable[Sequence], *, preamble: list[str] | None = None
-) -> bytes:
+def csv_bytes(header: list[str], rows: Iterable[Sequence], *, preamble: list[str] | None = None) -> bytes:
     """CSV as UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends.
 
     preamble lines (e.g. "# Data as at 31 May 2014 · digest 3f2a…") come first, one cell each,
@@ -135,9 +133,7 @@ def template_csv(rows: Iterable[Sequence]) -> bytes:
     return csv_bytes(list(TEMPLATE_COLUMNS), _template_rows(rows))
 
 
-def template_xlsx(
-    rows: Iterable[Sequence], *, narrative_priorities: Sequence[tuple[int, str]] = ()
-) -> bytes:
+def template_xlsx(rows: Iterable[Sequence], *, narrative_priorities: Sequence[tuple[int, str]] = ()) -> bytes:
     """The return template as XLSX: sheet "Return" as template_csv, plus sheet "Narrative".
 
     Narrative columns: priority_number, priority_title, work_undertaken (left blank for the

@@ -225,14 +225,16 @@ def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
     return parser.result()
 
 
-def parse_date(text: str, *, period_start: date, period_end: date) -> date | str:
+def parse_date(text: str, *, period_start: date, period_end: date, day_first: bool = False) -> date | str:
     """A date from ISO text (2014-03-31) or UK day-first text (31/03/2014, 1/4/2014); else the message.
 
     Day-first is how Excel saves a CSV in the UK. A slash date whose month-first reading is
     also a real date inside the return period (04/05/2014 in April–June) could be either, so it
-    is refused as ambiguous; when the month-first reading falls outside the period (01/04/2014
-    in April–June can only be 1 April) the day-first reading stands. Dates before EARLIEST_YEAR
-    are refused. Whether the date lies inside the period is the caller's check.
+    is refused as ambiguous unless day_first says the row is known to be written day first (its
+    other date, e.g. 31/05/2014, can only be read that way). When the month-first reading falls
+    outside the period (01/04/2014 in April–June can only be 1 April) the day-first reading
+    stands. Dates before EARLIEST_YEAR are refused. Whether the date lies inside the period is
+    the caller's check.
     """
     s = text.strip()
     if not s:
@@ -248,7 +250,7 @@ def parse_date(text: str, *, period_start: date, period_end: date) -> date | str
             day = date(y, m, d)
         except ValueError:
             return f"{s} is not a real date when read day first (DD/MM/YYYY); {DATE_FORMS}"
-        if d != m and d <= 12:
+        if d != m and d <= 12 and not day_first:
             other = date(y, d, m)
             if period_start <= other <= period_end:
                 return (
@@ -260,6 +262,18 @@ def parse_date(text: str, *, period_start: date, period_end: date) -> date | str
     if day.year < EARLIEST_YEAR:
         return f"dates before {EARLIEST_YEAR} are not accepted"
     return day
+
+
+def _only_day_first(text: str) -> bool:
+    """True for a slash date that is real only when read day first (31/03/2014: no 31st month)."""
+    match = _DAY_FIRST_RE.fullmatch(text.strip())
+    if not match or int(match.group(1)) <= 12:
+        return False
+    try:
+        date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return False
+    return True
 
 
 def period_fits(frequencies: Iterable[str], start: date, end: date) -> bool:
@@ -772,20 +786,22 @@ class _RowChecker:
     def __init__(self, ctx: UploadContext, parser: _Parser) -> None:
         self.ctx = ctx
         self.p = parser
-        self.dates: dict[str, date | str] = {}
+        self.dates: dict[tuple[str, bool], date | str] = {}
         self.ok = True
         self.parsed: tuple = ()
         who = f"{ctx.submitter}'s" if ctx.submitter else "the submitter's"
         self.who = who
 
-    def _date(self, text: str) -> date | str:
+    def _date(self, text: str, *, day_first: bool) -> date | str:
         """A date, or the message saying why the text is not one (parse_date, cached)."""
-        cached = self.dates.get(text)
+        cached = self.dates.get((text, day_first))
         if cached is not None:
             return cached
-        result = parse_date(text, period_start=self.ctx.period_start, period_end=self.ctx.period_end)
+        result = parse_date(
+            text, period_start=self.ctx.period_start, period_end=self.ctx.period_end, day_first=day_first
+        )
         if len(self.dates) < 10000:
-            self.dates[text] = result
+            self.dates[text, day_first] = result
         return result
 
     def row(self, r: int, v: list[str]) -> tuple | None:
@@ -840,8 +856,9 @@ class _RowChecker:
                 area_raw,
                 f"area {area} is not in {self.who} agreed data set for measure {measure}",
             )
-        ps = self._date(ps_raw)
-        pe = self._date(pe_raw)
+        # The other date of the row settles an ambiguous one when it can only be read day first.
+        ps = self._date(ps_raw, day_first=_only_day_first(pe_raw))
+        pe = self._date(pe_raw, day_first=_only_day_first(ps_raw))
         for name, raw_text, parsed in (
             ("period_start", ps_raw, ps),
             ("period_end", pe_raw, pe),
@@ -916,9 +933,6 @@ class _RowChecker:
         whole=True also rejects a fractional part (12.0 is whole; 12.5 is not).
         """
         s = text.strip()
-        if not _NUMBER_RE.fullmatch(s):
-            self.p.add(r, column, text, "not a number (write digits, e.g. 1234 or 1,234.5)")
-            return None
         if "," in s and self.p.separator == ";":
             # Where Excel's list separator is ";" its decimal separator is usually ",".
             self.p.add(
@@ -928,6 +942,9 @@ class _RowChecker:
                 "in a semicolon-separated file a comma may be a decimal comma; write the number with no "
                 "thousands separator and a full stop for decimals (e.g. 1234.5)",
             )
+            return None
+        if not _NUMBER_RE.fullmatch(s):
+            self.p.add(r, column, text, "not a number (write digits, e.g. 1234 or 1,234.5)")
             return None
         s = s.replace(",", "")
         number = Decimal(s)

@@ -59,9 +59,7 @@ def test_csv_bytes_bom_crlf_preamble_and_escaping():
         ],
         preamble=["# Data as at 31 May 2014 · digest 3f2a"],
     )
-    assert data.startswith(
-        b"\xef\xbb\xbf# Data as at 31 May 2014 \xc2\xb7 digest 3f2a\r\n"
-    )
+    assert data.startswith(b"\xef\xbb\xbf# Data as at 31 May 2014 \xc2\xb7 digest 3f2a\r\n")
     rows = read_csv(data)
     assert rows[1] == ["measure", "value", "note"]
     assert rows[2] == ["all_crime", "-3", "'=HYPERLINK(1)"]
@@ -90,17 +88,13 @@ def test_xlsx_bytes_strips_illegal_characters_before_escaping():
 
 any_cell = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(
-        ["=1", "+1", "-1", "@A", "\t=1", "\r=1", "\x00=1", "\x01=1", "\x01\t=1"]
-    ),
+    st.sampled_from(["=1", "+1", "-1", "@A", "\t=1", "\r=1", "\x00=1", "\x01=1", "\x01\t=1"]),
     st.integers(min_value=-(10**9), max_value=10**9),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.none(),
 )
 table = st.lists(st.lists(any_cell, min_size=1, max_size=4), max_size=6)
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 # White space and the invisible characters spreadsheets skip before reading a formula (issue 13 item 14).
@@ -150,9 +144,7 @@ def template_context(file_name: str) -> UploadContext:
         measures={
             "all_crime": MeasureRule("all_crime", "count", False),
             "revenue_savings": MeasureRule("revenue_savings", "pounds", False),
-            "victim_satisfaction": MeasureRule(
-                "victim_satisfaction", "percentage", True
-            ),
+            "victim_satisfaction": MeasureRule("victim_satisfaction", "percentage", True),
         },
         known_areas={FORCE, BLABY},
         allowed={(m, a) for m, a, _, _ in EXPECTED} | {("victim_satisfaction", FORCE)},
@@ -189,9 +181,7 @@ def test_template_csv_round_trip_only_value_required_errors():
 
 
 def test_template_xlsx_round_trip_only_value_required_errors():
-    data = template_xlsx(
-        EXPECTED, narrative_priorities=[(10, "Reduce all crime"), (18, "=savings")]
-    )
+    data = template_xlsx(EXPECTED, narrative_priorities=[(10, "Reduce all crime"), (18, "=savings")])
     sheets = read_xlsx(data)
     assert list(sheets) == ["Return", "Narrative"]
     assert sheets["Narrative"][0] == (
