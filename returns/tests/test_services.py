@@ -18,6 +18,7 @@ from returns.services import (
     outcome_audit_create,
     period_for,
     return_accept,
+    return_files_orphans_remove,
     return_reject,
     return_submit,
     return_upload,
@@ -250,3 +251,24 @@ def test_return_submit_stores_each_value_exactly(force, value):
     """The bulk path writes numbers as text (COPY on PostgreSQL): what is read back is the same float."""
     ret = _submit(force, value)
     assert list(ret.observations.values_list("value", flat=True)) == [value]
+
+
+def test_orphan_cleanup_deletes_only_unnamed_stored_files(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    kept = _submit(force)
+    orphan = tmp_path / ("0" * 32 + ".bin")
+    orphan.write_bytes(b"left by a killed upload")
+    (tmp_path / "notes.txt").write_text("not ours")
+    assert return_files_orphans_remove(older_than=timedelta(hours=1)) == []  # too young
+    assert return_files_orphans_remove(older_than=timedelta(0)) == [orphan.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([kept.stored_name, "notes.txt"])
+
+
+def test_failed_submit_writes_no_file(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    bad = pd.concat([_rows(), _rows()], ignore_index=True)  # the same row twice breaks a unique constraint
+    with pytest.raises(IntegrityError):
+        return_submit(
+            submitter=force, period=period_for(start=START, end=END), rows=bad, raw=b"x", original_name="r.csv"
+        )
+    assert list(tmp_path.iterdir()) == []
