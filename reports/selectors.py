@@ -63,14 +63,20 @@ def meeting_snapshot_date(meeting_date: date) -> date:
 def months_not_frozen(*, today: date) -> list[date]:
     """The month ends the freeze form offers, newest first: passed (before `today`), not frozen yet,
     and within the accepted data (from the month of its earliest period end to the month of its
-    latest). No accepted data gives an empty list: there is nothing to freeze."""
+    latest, or to the month before the working date if that is later). No accepted data gives an
+    empty list: there is nothing to freeze."""
     frozen = set(Snapshot.objects.values_list("as_of", flat=True))
     span = Observation.objects.filter(source_return__is_current=True, source_return__status="accepted").aggregate(
         first=Min("period_end"), last=Max("period_end")
     )
     if span["first"] is None:
         return []
-    earliest, day = month_end(span["first"]), min(month_end(span["last"]), previous_month_end(today))
+    # Up to the month of the latest data, or the month before the working date if later (a month
+    # whose meetings are coming up, even when its own figures are not in yet: R11), never the future.
+    from returns.selectors import working_date
+
+    latest = max(month_end(span["last"]), previous_month_end(working_date(today=today)))
+    earliest, day = month_end(span["first"]), min(latest, previous_month_end(today))
     months = []
     while day >= earliest:
         if day not in frozen:

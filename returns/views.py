@@ -15,7 +15,7 @@ from priorities.models import Area, Measure
 from returns import selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
-from returns.models import Return, Submitter
+from returns.models import Return, ReturnStatus, Submitter
 from returns.parsing import _human_size, problems_csv
 from returns.periods import period_label
 
@@ -52,9 +52,16 @@ def _return_for(request, pk: int, action: str = "view_return") -> Return:
 @require_GET
 @require("upload_return")
 def return_list(request):
+    status = request.GET.get("status", "")
+    returns = selectors.returns_for_user(request.user)
+    if status in ReturnStatus.values:
+        returns = returns.filter(status=status)
     context = {
-        "returns": selectors.returns_for_user(request.user)[:200],
+        "returns": returns[:200],
         "periods": selectors.upload_periods_for(request.user),
+        "as_at": selectors.working_date(),
+        "statuses": ReturnStatus.choices,
+        "selected_status": status,
         "may_enter_audit": can(request.user, "enter_outcome_audit"),
     }
     return render(request, "returns/list.html", context)
@@ -212,9 +219,26 @@ def return_history(request, submitter_code: str, start: str, end: str):
 @require_GET
 @require("view_tracker")
 def return_tracker(request):
-    data = selectors.tracker(submitter_code=request.GET.get("submitter", ""), period=request.GET.get("period", ""))
+    as_at_text = request.GET.get("as_at", "").strip()
+    as_at, as_at_error = None, ""
+    if as_at_text:
+        try:
+            as_at = date.fromisoformat(as_at_text)
+        except ValueError:
+            as_at_error = "Enter the date as year-month-day, for example 2015-07-20"
+    state = request.GET.get("state", "")
+    data = selectors.tracker(
+        as_at=as_at,
+        submitter_code=request.GET.get("submitter", ""),
+        period=request.GET.get("period", ""),
+        state=state if state in selectors.TRACKER_FILTERS else "",
+    )
     data["selected_submitter"] = request.GET.get("submitter", "")
     data["selected_period"] = request.GET.get("period", "")
+    data["selected_state"] = state
+    data["as_at_text"] = as_at_text if as_at_error else data["as_at"].isoformat()
+    data["as_at_error"] = as_at_error
+    data["due_days"] = settings.RETURN_DUE_WORKING_DAYS
     return render(request, "returns/tracker.html", data)
 
 

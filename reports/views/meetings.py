@@ -17,12 +17,13 @@ from reports.selectors import (
     snapshot_context,
     snapshots_visible_to,
 )
+from returns.selectors import working_date
 
 
 @require_GET
 @require("view_meetings")
 def meeting_list(request):
-    context = {"boards": boards_with_meetings(today=timezone.localdate())}
+    context = {"boards": boards_with_meetings(today=working_date())}
     return render(request, "reports/meetings/list.html", context)
 
 
