@@ -384,9 +384,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         text.append(
             f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
             f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate), "
-            f"{(focus_member.get('position') or 'no position').replace('_', ' ')} the band.".replace(
-                " average the band", " at the average"
-            )
+            f"{vocabulary.label('msg_position', focus_member.get('position'), default='with no position')}."
         )
     header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
     rows = [
@@ -398,7 +396,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            (m.get("position") or "").replace("_", " "),
+            vocabulary.label("msg_position", m.get("position")),
         ]
         for m in members
     ]

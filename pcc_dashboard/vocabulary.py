@@ -91,6 +91,15 @@ RETURN_STATES = {
     "late": "Late",
 }
 
+# How a return arrived (returns.models.Return.source).
+RETURN_SOURCES = {
+    "upload": "uploaded on the website",
+    "import_return": "imported on the command line",
+    "import_home_office_prc": "imported from Home Office open data",
+    "import_police_uk": "imported from data.police.uk",
+    "seed_demo": "demonstration data",
+}
+
 UNITS = {
     "count": "Number",
     "rate_per_1000": "Rate per 1,000 population",
@@ -109,6 +118,7 @@ KINDS = {
     "verdict": VERDICTS,
     "audit": AUDIT_EVENTS,
     "return_state": RETURN_STATES,
+    "return_source": RETURN_SOURCES,
     "unit": UNITS,
     "direction": DIRECTIONS,
 }
