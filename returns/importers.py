@@ -21,6 +21,7 @@ from django.db import transaction
 from priorities.models import Area, AreaKind, Direction, Frequency, Measure, OutcomeScheme, OutcomeType, Unit
 from priorities.services import REFERENCE_DIR
 from reports.models import Annotation
+from reports.services import annotation_add
 from returns.models import Observation, Return, Submitter
 from returns.periods import month_end, period_label
 from returns.police_uk import CrimeRow, police_uk_counts, police_uk_dedupe, police_uk_rows
@@ -170,14 +171,10 @@ def series_breaks_annotate(breaks: list[tuple[str, date, str]], *, measure_codes
         measure = measures.get(measure_codes.get(target, ""))
         if measure is None:
             continue
-        _, made = Annotation.objects.get_or_create(
-            measure=measure,
-            area=None,
-            date=day,
-            label=BREAK_LABEL,
-            defaults={"text": text, "recalculate_limits": True},
-        )
-        created += made
+        if Annotation.objects.filter(measure=measure, area=None, date=day, label=BREAK_LABEL).exists():
+            continue
+        annotation_add(measure=measure, date=day, label=BREAK_LABEL, text=text, recalculate_limits=True)
+        created += 1
     return created
 
 
@@ -218,7 +215,11 @@ def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportRe
     offence_map = _reference_map(OFFENCE_MAP_FILE, key="offence_code", target="measure")
     try:
         frame, summary = parse_home_office_prc(
-            raw, force_names=force_names, offence_map=offence_map, file_name=file_name, csp_names=home_office_csp_names()
+            raw,
+            force_names=force_names,
+            offence_map=offence_map,
+            file_name=file_name,
+            csp_names=home_office_csp_names(),
         )
     except PublicDataError as exc:
         raise ImportProblem(str(exc)) from exc
@@ -233,7 +234,12 @@ def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportRe
     }
     with transaction.atomic():
         periods = _store_periods(
-            frames=frames, raw=raw, file_name=file_name, source="import_home_office_prc", user=user, keep_other_areas=True
+            frames=frames,
+            raw=raw,
+            file_name=file_name,
+            source="import_home_office_prc",
+            user=user,
+            keep_other_areas=True,
         )
         stored = set(frame["measure_code"])
         summary["breaks"] = series_breaks_annotate(offence_map.breaks(), measure_codes={m: m for m in stored})

@@ -81,7 +81,10 @@ def police_uk_rows(raw: bytes, *, file_name: str, force_names: set[str]) -> list
             force = (row[column] or "").strip()
             if force.casefold() not in wanted:
                 raise PublicDataError(
-                    file_name, number, column, force,
+                    file_name,
+                    number,
+                    column,
+                    force,
                     f"this row is not {shown}'s, so the file is another force's or mixes forces; "
                     f"import only {shown}'s street-level files",
                 )
@@ -126,7 +129,10 @@ def police_uk_dedupe(rows: list[CrimeRow]) -> tuple[list[CrimeRow], list[tuple[C
             duplicates.append((earlier, row))
         else:
             raise PublicDataError(
-                row.file, row.row, "Crime ID", row.crime_id,
+                row.file,
+                row.row,
+                "Crime ID",
+                row.crime_id,
                 f"the same Crime ID as {earlier.file}, row {earlier.row}, with a different month, crime type, "
                 "LSOA or outcome; which is right cannot be told, so ask data.police.uk or remove the wrong row",
             )
@@ -187,7 +193,10 @@ def police_uk_counts(
     if unknown:
         where = next(iter(unknown.values()))
         raise PublicDataError(
-            where.file, where.row, "Crime type", "",
+            where.file,
+            where.row,
+            "Crime type",
+            "",
             f"crime types the crime-type map does not know for their month: {names_listed(unknown)}; "
             f"add each, the series it joins and the dates it holds to fixtures/reference/{crime_types.file}",
         )

@@ -143,7 +143,9 @@ class DatedMap:
     def targets(rows: list[MapRow], day: date) -> list[str] | None:
         """Targets of one key's rows holding on `day` ([] = known, counted nowhere; None = unknown then)."""
         holding = [
-            r for r in rows if (r.valid_from is None or r.valid_from <= day) and (r.valid_to is None or day <= r.valid_to)
+            r
+            for r in rows
+            if (r.valid_from is None or r.valid_from <= day) and (r.valid_to is None or day <= r.valid_to)
         ]
         return [r.target for r in holding if r.target] if holding else None
 
@@ -250,14 +252,20 @@ def parse_home_office_prc(
     if unknown_csps:
         first = min(unknown_csps.values())
         raise PublicDataError(
-            file_name, first, HOME_OFFICE_CSP_COLUMN, "",
+            file_name,
+            first,
+            HOME_OFFICE_CSP_COLUMN,
+            "",
             f"CSP names not in the Home Office CSP name list: {names_listed(unknown_csps)} "
             f"(first at row {first}); add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
         )
     if unknown_codes:
         first = min(unknown_codes.values())
         raise PublicDataError(
-            file_name, first, "Offence Code", "",
+            file_name,
+            first,
+            "Offence Code",
+            "",
             f"offence codes the offence map does not know for that quarter: {names_listed(unknown_codes)} "
             f"(first at row {first}); add each code, the measures it counts toward and the dates it holds "
             f"to fixtures/reference/{offence_map.file}, then import again",

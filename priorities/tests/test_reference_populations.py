@@ -1,14 +1,17 @@
 """Reference and population files: every figure is a number in its own cell, never read out of words."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from priorities.models import Area, Population
 from priorities.services import REFERENCE_DIR, PopulationFileError, reference_import
+from reports.analysis.msg import choose_population
 
 pytestmark = pytest.mark.django_db
 LEICS, LEICESTER, RUTLAND, BLABY = "E23000021", "E06000016", "E06000017", "E07000129"
@@ -50,7 +53,8 @@ def test_a_word_in_a_population_cell_is_refused_naming_file_row_column_and_fix(t
     folder = _reference_copy(tmp_path)
     path = folder / "community_safety_partnerships.csv"
     text = path.read_text().replace(
-        "E06000017,Rutland,unitary authority,E23000021,,", "E06000017,Rutland,unitary authority,E23000021,approximately 37700,"
+        "E06000017,Rutland,unitary authority,E23000021,,",
+        "E06000017,Rutland,unitary authority,E23000021,approximately 37700,",
     )
     path.write_text(text)
     with pytest.raises(PopulationFileError) as refused:
@@ -90,7 +94,9 @@ def test_the_same_area_and_mid_year_twice_in_one_file_is_refused_naming_both_row
     reference_import()
     before = list(Population.objects.order_by("pk").values_list("area__code", "mid_year", "population"))
     pops = tmp_path / "pops.csv"
-    pops.write_text("area_code,mid_year,population\nE23000021,2019,1100000\nE23000019,2019,1150000\nE23000021,2019,1200000\n")
+    pops.write_text(
+        "area_code,mid_year,population\nE23000021,2019,1100000\nE23000019,2019,1150000\nE23000021,2019,1200000\n"
+    )
     with pytest.raises(CommandError) as refused:
         call_command("import_populations", str(pops))
     assert "pops.csv, rows 2 and 4: E23000021 mid-2019 appears twice" in str(refused.value)
@@ -101,7 +107,33 @@ def test_the_same_area_and_mid_year_twice_in_one_file_is_refused_naming_both_row
 def test_a_note_column_in_a_population_file_is_never_read(tmp_path):
     reference_import()
     pops = tmp_path / "pops.csv"
-    pops.write_text("area_code,mid_year,population,note\nE06000017,2020,,about 40000 (2020)\nE06000016,2020,\"357,000\",\n")
+    pops.write_text(
+        'area_code,mid_year,population,note\nE06000017,2020,,about 40000 (2020)\nE06000016,2020,"357,000",\n'
+    )
     with pytest.raises(CommandError, match="pops.csv, row 2, column population: blank"):
         call_command("import_populations", str(pops))
     assert _population(RUTLAND, 2020) is None and _population(LEICESTER, 2020) is None
+
+
+@pytest.mark.parametrize(
+    ("period_end", "force_mid_year", "force_population"),
+    [(date(2010, 6, 30), 2009, 999400), (date(2014, 3, 31), 2012, 1025300), (date(2015, 3, 31), 2013, 1033300)],
+)
+def test_the_2010_to_2015_demo_periods_resolve_a_population_for_every_area(
+    period_end, force_mid_year, force_population
+):
+    """README: the latest mid-year published by the period end (mid-year + 12 months), else the earliest held."""
+    reference_import()
+    frame = pd.DataFrame(
+        list(Population.objects.values_list("area__code", "mid_year", "population")),
+        columns=["area_code", "mid_year", "population"],
+    )
+    chosen = choose_population(frame, period_end=period_end).set_index("area_code")
+    leicestershire = [LEICS, *Area.objects.filter(parent__code=LEICS).values_list("code", flat=True)]
+    assert set(leicestershire) <= set(chosen.index)
+    assert (chosen.loc[LEICS, "population_mid_year"], chosen.loc[LEICS, "population"]) == (
+        force_mid_year,
+        force_population,
+    )
+    assert (chosen.loc[BLABY, "population_mid_year"], chosen.loc[BLABY, "population"]) == (2014, 95900)
+    assert (chosen.loc[RUTLAND, "population_mid_year"], chosen.loc[RUTLAND, "population"]) == (2019, 39927)
