@@ -108,22 +108,24 @@ def police_uk_rows(raw: bytes, *, file_name: str, force_names: set[str]) -> list
 
 
 def police_uk_dedupe(rows: list[CrimeRow]) -> tuple[list[CrimeRow], list[tuple[CrimeRow, CrimeRow]]]:
-    """Each non-empty Crime ID once (the first row kept); rows with no ID (anti-social behaviour) all kept.
+    """Each non-empty Crime ID once per month (the first row kept); rows with no ID (anti-social
+    behaviour) all kept. A crime published again in a later month's file counts in each month, as
+    data.police.uk publishes it.
 
     Output: (kept rows in input order, [(kept row, dropped duplicate)]). Raises PublicDataError
-    naming both rows when two rows share a Crime ID but differ in month, crime type, LSOA or
+    naming both rows when two rows of one month share a Crime ID but differ in crime type, LSOA or
     outcome: which one is right cannot be known.
     """
-    first: dict[str, CrimeRow] = {}
+    first: dict[tuple[date, str], CrimeRow] = {}
     kept: list[CrimeRow] = []
     duplicates: list[tuple[CrimeRow, CrimeRow]] = []
     for row in rows:
         if not row.crime_id:
             kept.append(row)
             continue
-        earlier = first.get(row.crime_id)
+        earlier = first.get((row.month, row.crime_id))
         if earlier is None:
-            first[row.crime_id] = row
+            first[(row.month, row.crime_id)] = row
             kept.append(row)
         elif earlier[3:] == row[3:]:
             duplicates.append((earlier, row))
@@ -133,7 +135,7 @@ def police_uk_dedupe(rows: list[CrimeRow]) -> tuple[list[CrimeRow], list[tuple[C
                 row.row,
                 "Crime ID",
                 row.crime_id,
-                f"the same Crime ID as {earlier.file}, row {earlier.row}, with a different month, crime type, "
+                f"the same Crime ID and month as {earlier.file}, row {earlier.row}, with a different crime type, "
                 "LSOA or outcome; which is right cannot be told, so ask data.police.uk or remove the wrong row",
             )
     return kept, duplicates

@@ -128,8 +128,12 @@ def test_police_uk_slug():
 
 
 def test_police_uk_full_files(plan, shared_data, capsys):
-    files = sorted((shared_data / "police-uk-leicestershire").glob("*.csv"))[:2]
+    files = sorted((shared_data / "police-uk-leicestershire").glob("*.csv"))
     call_command("import_police_uk", *map(str, files))
+    april = Observation.objects.filter(
+        source_return__is_current=True, area__code=LEICS, period_start=date(2021, 4, 1)
+    ).exclude(measure__code=COMBINED)
+    assert sum(april.values_list("value", flat=True)) == 8217  # every row of the April file, once
     assert Return.objects.filter(is_current=True).count() == len(files)
     out = capsys.readouterr().out
     assert out.count("as version 1 (") == len(files)

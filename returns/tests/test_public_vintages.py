@@ -216,9 +216,18 @@ def test_a_repeated_crime_id_counts_once_and_is_reported(plan, tmp_path, capsys)
 
 def test_a_repeated_crime_id_with_different_details_is_refused(plan, tmp_path):
     rows = _burglaries("C", 3) + [("C0001", "2021-04", "Blaby 001A", "Robbery", "Under investigation")]
-    with pytest.raises(CommandError, match=r"row 5, column 'Crime ID'.*same Crime ID as .*row 3"):
+    with pytest.raises(CommandError, match=r"row 5, column 'Crime ID'.*same Crime ID and month as .*row 3"):
         call_command("import_police_uk", _street(tmp_path, "2021-04-leicestershire-street.csv", rows))
     assert not Return.objects.exists()
+
+
+def test_a_crime_published_again_in_a_later_month_counts_in_each_month(plan, tmp_path):
+    """As in the real June and July 2021 Leicestershire files, which share Crime IDs."""
+    june = _street(tmp_path, "2021-06-street.csv", _burglaries("A", 5, month="2021-06"))
+    july = _street(tmp_path, "2021-07-street.csv", _burglaries("A", 2, month="2021-07"))
+    call_command("import_police_uk", june, july)
+    assert _stored("police_uk_burglary", LEICS, date(2021, 6, 1)) == 5
+    assert _stored("police_uk_burglary", LEICS, date(2021, 7, 1)) == 2
 
 
 def test_two_halves_of_a_month_in_one_run_are_combined(plan, tmp_path, capsys):
