@@ -39,6 +39,7 @@ _ACTIONS: dict[str, set[str]] = {
     "publish_snapshot": {COORDINATOR},
     "write_commentary": {COORDINATOR},
     "manage_meetings": {COORDINATOR},
+    "edit_plan": {COORDINATOR},
 }
 
 

@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pcc_dashboard.context_processors.service",
             ],
+            "builtins": ["pcc_dashboard.template_words"],
         },
     },
 ]

@@ -17,6 +17,7 @@ from priorities.models import (
     Direction,
     Frequency,
     Measure,
+    MeasureKind,
     OutcomeScheme,
     OutcomeType,
     PeerGroup,
@@ -84,6 +85,51 @@ def _choice(value, choices, where: str, key: str) -> str:
         allowed = ", ".join(choices.values)
         raise PlanFileError(f"{where}: '{key}' is {value!r}; use one of {allowed}")
     return value
+
+
+# Who reports a measure and for which areas (R8), as the plan file names them.
+REPORTERS = ("force", "csp", "public")
+AREA_SCOPES = ("force", "csp_areas", "own", "all_forces")
+# Which area scopes make sense for which reporter ("own" is the reporter's own area).
+REPORTER_SCOPES = {
+    "force": ("force", "csp_areas", "own"),
+    "csp": ("own",),
+    "public": ("force", "csp_areas", "all_forces"),
+}
+
+
+def _reported_by(raw, *, where: str, frequency: str) -> list[dict]:
+    """Check a measure's `reported_by` list from the plan file and return it in canonical form.
+
+    Input: a list of mappings {submitter: force | csp | public, areas: [scope, ...],
+    frequency: monthly | quarterly (default: the measure's)}. Output: the same list with every key
+    present. Raises PlanFileError naming the place in the file.
+    """
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise PlanFileError(f"{where}: 'reported_by' must be a list of {{submitter, areas, frequency}}")
+    items = []
+    for index, entry in enumerate(raw, start=1):
+        place = f"{where}.reported_by[{index}]"
+        reporter = _choice(_require(entry, "submitter", place), _Values(REPORTERS), place, "submitter")
+        areas = entry.get("areas") or ["own"]
+        if not isinstance(areas, list):
+            areas = [areas]
+        for scope in areas:
+            if scope not in REPORTER_SCOPES[reporter]:
+                allowed = ", ".join(REPORTER_SCOPES[reporter])
+                raise PlanFileError(f"{place}: areas has {scope!r}; a {reporter} reports for {allowed}")
+        item_frequency = _choice(entry.get("frequency", frequency), Frequency, place, "frequency")
+        items.append({"submitter": reporter, "areas": list(areas), "frequency": item_frequency})
+    return items
+
+
+@dataclass(frozen=True)
+class _Values:
+    """A fixed list of allowed words, shaped like a Django choices class for _choice."""
+
+    values: tuple
 
 
 def plan_load_file(path: Path) -> dict:
@@ -172,15 +218,24 @@ def plan_import(*, data: dict) -> ChangeCount:
         direction = _choice(_require(item, "direction", where), Direction, where, "direction")
         if under_reported and direction != Direction.NEITHER:
             raise PlanFileError(f"{where}: an under-reported measure must have direction 'neither'")
+        unit = _choice(_require(item, "unit", where), Unit, where, "unit")
+        kind = _choice(item.get("kind", MeasureKind.VALUE), MeasureKind, where, "kind")
+        if kind == MeasureKind.SURVEY and unit != Unit.PERCENTAGE:
+            raise PlanFileError(f"{where}: a survey measure's unit must be 'percentage'")
+        if kind == MeasureKind.RATIO and unit not in (Unit.PERCENTAGE, Unit.RATE):
+            raise PlanFileError(f"{where}: a ratio measure's unit must be 'percentage' or 'rate_per_1000'")
+        frequency = _choice(_require(item, "frequency", where), Frequency, where, "frequency")
         values = {
             "title": str(_require(item, "title", where)).strip(),
             "definition": str(_require(item, "definition", where)).strip(),
             "method": str(item.get("method", "")).strip(),
-            "unit": _choice(_require(item, "unit", where), Unit, where, "unit"),
+            "unit": unit,
+            "kind": kind,
             "direction": direction,
             "under_reported": under_reported,
             "restricted": bool(item.get("restricted", False)),
-            "frequency": _choice(_require(item, "frequency", where), Frequency, where, "frequency"),
+            "frequency": frequency,
+            "reported_by": _reported_by(item.get("reported_by"), where=where, frequency=frequency),
             "msg_comparable": bool(item.get("msg_comparable", False)),
             "caveats": str(item.get("caveats", "")).strip(),
             "order": m_index,
@@ -199,7 +254,23 @@ def plan_import(*, data: dict) -> ChangeCount:
             if values and measure.pk and f"created measure {code}" not in count.details:
                 count.updated += 1
                 count.details.append(f"updated measure {code}: priorities")
+    _derive_data_sets(count)
     return count
+
+
+def _derive_data_sets(count: ChangeCount) -> None:
+    """(Re)derive the submitters and agreed data sets from the plan and reference data now loaded.
+
+    Called at the end of both plan_import and reference_import, so set-up gives the same result in
+    either order and on every re-run (R8).
+    """
+    from returns.services import data_sets_derive  # returns builds on priorities, not the reverse
+
+    derived = data_sets_derive()
+    count.created += derived.created
+    count.updated += derived.updated
+    count.unchanged += derived.unchanged
+    count.details.extend(derived.details)
 
 
 def plan_export() -> dict:
@@ -243,10 +314,12 @@ def plan_export() -> dict:
             "definition": m.definition,
             "method": m.method,
             "unit": m.unit,
+            "kind": m.kind,
             "direction": m.direction,
             "under_reported": m.under_reported,
             "restricted": m.restricted,
             "frequency": m.frequency,
+            "reported_by": m.reported_by,
             "msg_comparable": m.msg_comparable,
             "caveats": m.caveats,
             "priorities": sorted(p.number for p in m.priorities.all()),
@@ -413,6 +486,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
             count=count,
             label=f"police.uk outcome {row['code']}",
         )
+    _derive_data_sets(count)
     return count
 
 

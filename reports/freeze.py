@@ -165,8 +165,8 @@ def _measures() -> list[dict]:
     numbers: dict[str, list[int]] = {}
     for code, number in through:
         numbers.setdefault(code, []).append(number)
-    fields = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
-              "definition", "method", "caveats"]  # fmt: skip
+    fields = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
+              "msg_comparable", "definition", "method", "caveats"]  # fmt: skip
     return [
         {**row, "priorities": sorted(numbers.get(row["code"], []))}
         for row in Measure.objects.order_by("order", "code").values(*fields)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from pcc_dashboard import charts
+from pcc_dashboard import charts, vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
@@ -138,20 +138,11 @@ def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority:
     }
 
 
-VERDICTS = {
-    "significant_reduction": "a statistically significant reduction",
-    "significant_increase": "a statistically significant increase",
-    "significant_decrease": "a statistically significant decrease",
-    "no_significant_change": "no statistically significant change",
-    "insufficient_data": "too few figures to test for a significant change",
-}
-
-
 def significance_sentence(change: dict | None) -> str:
     """R4/§5.3: the latest 12 months against the 12 before, in words, with the test's numbers."""
     if not change:
         return "No test of change is available for this measure in this snapshot."
-    verdict = VERDICTS.get(change.get("verdict"), "no test result")
+    verdict = vocabulary.label("verdict", change.get("verdict"), default="No test result").lower()
     parts = [f"Latest 12 months against the 12 before: {verdict}"]
     if change.get("pct_change") is not None:
         text = f"{change['pct_change']:+.1f}%"

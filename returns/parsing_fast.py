@@ -261,11 +261,13 @@ class _FastState:
             # num < den, or identical text, means the numerator is not larger.
             same = np.asarray(num_text, dtype=object) == np.asarray(den_text, dtype=object)
             ok &= ~both | (num < den) | same
+        ratio = np.asarray([r is not None and r.needs_ratio for r in rules], dtype=bool)[m_codes]
+        ok &= ~ratio | both
 
         resp_text = _stripped(raw["respondents"], joined["respondents"])
         resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)
         needed = np.asarray(
-            [r is not None and (r.needs_respondents or r.unit == "percentage") for r in rules], dtype=bool
+            [r is not None and r.needs_respondents for r in rules], dtype=bool
         )[m_codes]
         resp_whole = _flags(_WHOLE_RE.fullmatch, resp_text) & resp_there
         ok &= np.where(resp_there, resp_whole, ~needed)

@@ -42,6 +42,7 @@ POST_ONLY = dict.fromkeys(ROLES, 405)
 # name → (URL kwargs, expected status per role). The `data` fixture builds every object named here.
 MATRIX = {
     "home": ({}, EVERYONE),
+    "plan_file": ({}, OFFICE),
     "public": ({}, EVERYONE),
     "accessibility": ({}, EVERYONE),
     "login": ({}, {**dict.fromkeys(ROLES, 302), "anonymous": 200}),

@@ -54,7 +54,13 @@ def test_measures_anonymous_omit_restricted(client, published):
         "digest": published.digest,
     }
     all_crime = next(m for m in body["measures"] if m["code"] == "all_crime")
-    assert set(all_crime) == {"code", "title", "unit", "direction", "under_reported", "priorities"}
+    assert set(all_crime) == {
+        *("code", "title", "unit", "direction", "under_reported", "priorities"),
+        *("unit_label", "direction_label"),
+    }
+    # Machine codes stay in the code fields; the label fields say the same in people's words.
+    assert (all_crime["unit"], all_crime["unit_label"]) == ("count", "Number")
+    assert (all_crime["direction"], all_crime["direction_label"]) == ("down", "Lower is better")
     assert 10 in all_crime["priorities"]
 
 
@@ -88,7 +94,22 @@ def test_series_default_area_is_focus_force(client, published):
         "upper_limit",
         "lower_limit",
         "signal",
+        "signal_label",
+        "rules",
+        "rules_label",
     }
+
+
+def test_series_point_has_labels_beside_its_codes():
+    from reports.views.api import _point
+
+    point = _point(
+        {"period_end": "2014-05-31", "value": 7.0, "signal": "concern", "rules": "beyond_limit,two_of_three"}
+    )
+    assert (point["signal"], point["rules"]) == ("concern", "beyond_limit,two_of_three")
+    assert point["signal_label"] == "Special cause: concern"
+    assert point["rules_label"] == "a point beyond a process limit; 2 of 3 points beyond the same 2-sigma line"
+    assert _point({"period_end": "2014-05-31", "signal": None, "rules": ""})["signal_label"] is None
 
 
 def test_series_restricted_is_404_for_anonymous_and_200_for_entitled(client, client_for, published):
@@ -152,6 +173,7 @@ def test_msg_precomputed_payload(client, published):
         "rate_per_1000",
         "rank",
         "position",
+        "position_label",
     }
 
 

@@ -68,7 +68,13 @@ def test_meeting_not_frozen_offers_the_coordinator_a_freeze(client_for, boards):
     page = coordinator.get(url)
     assert "Freeze data as at 31 May 2014" in page.text
     demo_history()
-    response = coordinator.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk})
+    asked = coordinator.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk})
+    assert asked.status_code == 200 and "Freeze data as at 31 May 2014?" in asked.text
+    assert f'name="meeting" value="{boards.pk}"' in asked.text and f'href="{url}">Cancel' in asked.text
+    assert not Snapshot.objects.exists()
+    response = coordinator.post(
+        reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk, "confirm": "yes"}
+    )
     assert response.status_code == 302 and response["Location"] == url
     assert Snapshot.objects.filter(as_of=dt.date(2014, 5, 31)).exists()
 

@@ -9,7 +9,7 @@ from priorities.models import Priority
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
 from reports.downloads import chart_file, download_response
-from reports.models import Commentary
+from reports.models import Commentary, Snapshot
 from reports.payloads import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
 from reports.report_pages import measure_payloads
@@ -33,6 +33,8 @@ def snapshot_overview(request, snapshot):
     tree = plan_tree(request.user)
     priorities = [p for t in tree["themes"] for p in t.ordered_priorities] + tree["cross_cutting"]
     attach_statuses(priorities, snapshot_result(snapshot, "overview"))
+    # Signed-in readers see every frozen snapshot, so the one before is theirs to compare with.
+    tree["previous"] = Snapshot.objects.filter(as_of__lt=snapshot.as_of).order_by("-as_of").first()
     return Page("reports/pages/overview.html", tree, title=f"Performance, {_label(snapshot)}")
 
 

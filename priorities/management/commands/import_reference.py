@@ -10,18 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            count = reference_import()
+            count = reference_import()  # also (re)derives the submitters and agreed data sets
         except PopulationFileError as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from exc
-        try:
-            from returns.services import submitters_ensure
-        except ImportError:  # returns not wired yet
-            submitters_ensure = None
-        if submitters_ensure is not None:
-            submitters_count = submitters_ensure()
-            count.created += submitters_count.created
-            count.updated += submitters_count.updated
-            count.unchanged += submitters_count.unchanged
         if count.changed:
             self.stdout.write(self.style.SUCCESS(f"Reference data imported: {count}."))
         else:
