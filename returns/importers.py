@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from priorities.models import Area, AreaKind, Direction, Frequency, Measure, OutcomeScheme, OutcomeType, Unit
-from priorities.services import REFERENCE_DIR
+from priorities.services import REFERENCE_DIR, csp_area_codes
 from reports.models import Annotation
 from reports.services import annotation_add
 from returns.models import Observation, Return, Submitter
@@ -33,7 +33,6 @@ POLICE_UK_MEASURE_ORDER = 900  # after every plan measure: context only, no prio
 OFFENCE_MAP_FILE = "home_office_offence_codes.csv"
 CRIME_TYPE_MAP_FILE = "police_uk_crime_types.csv"
 CSP_NAMES_FILE = "home_office_csp_names.csv"
-DISTRICT_LOOKUP_FILE = "lad_csp_pfa_lookup_2024.csv"
 POLICE_UK_FORCES_FILE = "police_uk_forces.csv"
 BREAK_LABEL = "Series break"
 
@@ -182,23 +181,15 @@ def home_office_csp_names() -> dict[str, str | None]:
     """Home Office CSP name → the product's CSP area code, or None for a CSP the product does not hold.
 
     reference/home_office_csp_names.csv gives each name an ONS code: a CSP (E22/W14) or, for
-    historic sub-CSP names, a district. A CSP maps to a product area when the product holds that
-    code, or when the CSP's only district (reference/lad_csp_pfa_lookup_2024.csv) is a product area.
+    historic sub-CSP names, a district. The name maps to a product area when the product holds
+    that code, or through priorities.services.csp_area_codes (the CSP's only district).
     """
     product = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
-    districts: dict[str, set[str]] = {}
-    for row in _reference_rows(DISTRICT_LOOKUP_FILE):
-        districts.setdefault(row["csp_code"], set()).add(row["lad_code"])
+    by_csp = csp_area_codes(product)
     names: dict[str, str | None] = {}
     for row in _reference_rows(CSP_NAMES_FILE):
         code = row["ons_code"].strip()
-        only = districts.get(code, set())
-        if code in product:
-            names[row["home_office_csp_name"]] = code
-        elif len(only) == 1 and next(iter(only)) in product:
-            names[row["home_office_csp_name"]] = next(iter(only))
-        else:
-            names[row["home_office_csp_name"]] = None
+        names[row["home_office_csp_name"]] = code if code in product else by_csp.get(code)
     return names
 
 
