@@ -33,6 +33,7 @@ POLICE_UK_MEASURE_ORDER = 900  # after every plan measure: context only, no prio
 OFFENCE_MAP_FILE = "home_office_offence_codes.csv"
 CRIME_TYPE_MAP_FILE = "police_uk_crime_types.csv"
 CSP_NAMES_FILE = "home_office_csp_names.csv"
+FORCE_NAMES_FILE = "home_office_force_names.csv"
 POLICE_UK_FORCES_FILE = "police_uk_forces.csv"
 BREAK_LABEL = "Series break"
 
@@ -200,9 +201,15 @@ def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportRe
     each mapping holds; its series breaks become annotations. A measure with no source row for
     an area and quarter is not stored (summary['no_source_row']). Raises ImportProblem.
     """
-    force_names = dict(Area.objects.filter(kind=AreaKind.FORCE).values_list("name", "code"))
-    if not force_names:
+    forces = set(Area.objects.filter(kind=AreaKind.FORCE).values_list("code", flat=True))
+    if not forces:
         raise ImportProblem("no police force areas are loaded: run import_reference first")
+    force_names = {
+        row["home_office_name"]: (row["area_code"].strip() or None) for row in _reference_rows(FORCE_NAMES_FILE)
+    }
+    not_loaded = sorted({code for code in force_names.values() if code} - forces)
+    if not_loaded:
+        raise ImportProblem(f"reference data: {FORCE_NAMES_FILE} names areas not loaded ({', '.join(not_loaded)})")
     offence_map = _reference_map(OFFENCE_MAP_FILE, key="offence_code", target="measure")
     try:
         frame, summary = parse_home_office_prc(

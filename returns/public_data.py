@@ -69,10 +69,13 @@ def decode_text(raw: bytes, file_name: str) -> str:
 def csv_reader(
     raw: bytes, file_name: str, columns: tuple[str, ...], aliases: dict[str, str] | None = None
 ) -> csv.DictReader:
-    """A DictReader over `raw` with stripped header names (aliases renamed); missing columns raise."""
+    """A DictReader over `raw` whose header names are stripped, matched to `columns` ignoring case, and
+    renamed from their aliases; a missing column raises PublicDataError naming it."""
     reader = csv.DictReader(io.StringIO(decode_text(raw, file_name), newline=""))
-    aliases = aliases or {}
-    header = [aliases.get((name or "").strip(), (name or "").strip()) for name in reader.fieldnames or []]
+    known = {name.casefold(): name for name in columns}
+    known.update({alias.casefold(): name for alias, name in (aliases or {}).items()})
+    header = [(name or "").strip() for name in reader.fieldnames or []]
+    header = [known.get(name.casefold(), name) for name in header]
     missing = [c for c in columns if c not in header]
     if missing:
         raise PublicDataError(file_name, 1, missing[0], "", f"missing columns: {', '.join(missing)}")
@@ -174,7 +177,7 @@ def _quarter(fy_text: str, q_text: str, *, file_name: str, row: int) -> tuple[da
 def parse_home_office_prc(
     raw: bytes,
     *,
-    force_names: dict[str, str],
+    force_names: dict[str, str | None],
     offence_map: DatedMap,
     file_name: str,
     csp_names: dict[str, str | None] | None = None,
@@ -184,9 +187,9 @@ def parse_home_office_prc(
     Input: the "prc-pfa" CSV, or a "prc-csp" CSV with the same columns plus "CSP Name"
     (HOME_OFFICE_COLUMNS; later releases' "Police Force" and "Offence Count" are read as
     "Force Name" and "Number of Offences"; counts padded with spaces; negative adjustments are
-    summed as published). force_names maps 'Force Name' to GSS code (ignoring case and spaces);
-    rows for other names (Action Fraud, British Transport Police, CIFAS, UK Finance, ...) are
-    skipped and counted. offence_map maps each 'Offence Code' to measure codes for the dates it
+    summed as published). force_names maps each 'Force Name' the Home Office uses to its GSS code
+    (ignoring case and spaces), or to None for a body that is not a territorial force (Action
+    Fraud, British Transport Police, CIFAS, UK Finance, ...), whose rows are skipped and counted. offence_map maps each 'Offence Code' to measure codes for the dates it
     holds (reference/home_office_offence_codes.csv). csp_names (CSP files only) maps the Home
     Office's CSP name to the product's area code, or None for a CSP the product does not hold
     (skipped and counted).
@@ -199,7 +202,8 @@ def parse_home_office_prc(
     no_source_row: {measure: number of area-quarters with no row}}.
 
     Raises PublicDataError naming file, row and column for a missing column, a bad year, quarter
-    or count, offence codes the map does not know for the quarter, or CSP names not in csp_names.
+    or count, force names not in force_names, offence codes the map does not know for the
+    quarter, or CSP names not in csp_names.
     """
     reader = csv_reader(raw, file_name, HOME_OFFICE_COLUMNS, HOME_OFFICE_ALIASES)
     by_csp = HOME_OFFICE_CSP_COLUMN in reader.fieldnames
@@ -213,11 +217,15 @@ def parse_home_office_prc(
     skipped: Counter[str] = Counter()
     unknown_codes: dict[str, int] = {}
     unknown_csps: dict[str, int] = {}
+    unknown_forces: dict[str, int] = {}
     rows_read = rows_used = negative_rows = 0
     for row_number, row in enumerate(reader, start=2):
         rows_read += 1
         force = (row["Force Name"] or "").strip()
-        area = forces.get(force.casefold())
+        if force.casefold() not in forces:
+            unknown_forces.setdefault(force, row_number)
+            continue
+        area = forces[force.casefold()]
         if area is None:
             skipped[force] += 1
             continue
@@ -249,6 +257,17 @@ def parse_home_office_prc(
         seen.add((area, start, end))
         for measure in measures:
             totals[(measure, area, start, end)] += count
+    if unknown_forces:
+        first = min(unknown_forces.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            "Force Name",
+            "",
+            f"force names not in the Home Office force name list: {names_listed(unknown_forces)} "
+            f"(first at row {first}); add each to fixtures/reference/home_office_force_names.csv with its "
+            "force's GSS code, or a blank code for a body that is not a territorial force",
+        )
     if unknown_csps:
         first = min(unknown_csps.values())
         raise PublicDataError(

@@ -42,6 +42,8 @@ def reference(name: str, key: str) -> dict[str, str]:
         return {row[key]: row["area_code"] for row in csv.DictReader(f)}
 
 
+with (REFERENCE / "home_office_force_names.csv").open(encoding="utf-8", newline="") as _f:
+    HO_FORCE_NAMES = {row["home_office_name"]: row["area_code"] or None for row in csv.DictReader(_f)}
 FORCES = reference("police_force_areas.csv", "name")
 DISTRICTS = reference("community_safety_partnerships.csv", "name")
 OFFENCES = DatedMap.read(
@@ -59,7 +61,7 @@ CRIME_TYPES = DatedMap.read(
 
 
 def parse_ho(raw: bytes, file_name: str = "t.csv"):
-    return parse_home_office_prc(raw, force_names=FORCES, offence_map=OFFENCES, file_name=file_name)
+    return parse_home_office_prc(raw, force_names=HO_FORCE_NAMES, offence_map=OFFENCES, file_name=file_name)
 
 
 def parse_police_uk(raw: bytes, *, file_name: str, lsoa_districts=DISTRICTS, force_code=LEICS):

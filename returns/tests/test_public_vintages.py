@@ -93,6 +93,28 @@ def test_unknown_offence_codes_are_refused_by_name_and_nothing_written(plan, tmp
     assert _state() == before
 
 
+def test_a_force_name_not_in_the_list_is_refused_not_skipped(plan, tmp_path):
+    """A territorial force spelt a new way must not vanish into 'skipped' with its figures unstored."""
+    extra = "2024/25,1,Leics Constabulary,Burglary Residential,Theft offences,Residential burglary,28E, 10 \n"
+    before = _state()
+    with pytest.raises(CommandError) as refused:
+        call_command("import_home_office_prc", _later_release(tmp_path, extra))
+    message = str(refused.value)
+    assert "prc-pfa-2024-25-q1.csv, row 9, column 'Force Name'" in message and "'Leics Constabulary'" in message
+    assert "fixtures/reference/home_office_force_names.csv" in message
+    assert _state() == before
+
+
+def test_header_names_are_matched_ignoring_case(plan, tmp_path):
+    path = _write(
+        tmp_path,
+        "prc-lower.csv",
+        "financial year,FINANCIAL QUARTER,police force,offence code,offence count\n2024/25,1,Leicestershire,28E, 7 \n",
+    )
+    call_command("import_home_office_prc", path)
+    assert _stored("burglary_dwelling", LEICS, Q1_2024) == 7
+
+
 def test_a_code_used_outside_the_years_its_mapping_holds_is_refused(plan, tmp_path):
     """Residential burglary (28E) starts in April 2017: a 2016/17 row with it is not guessed at."""
     path = _write(
