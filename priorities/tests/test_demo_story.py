@@ -61,3 +61,8 @@ def test_the_demo_opens_on_its_own_story(demo, client_for, settings):
     meetings = client_for(COORDINATOR).get(reverse("meeting_list"))
     panel = next(b for b in meetings.context["boards"] if b["board"].is_panel)
     assert panel["upcoming"] and panel["upcoming"][0]["meeting"].date == date(2014, 9, 10)
+
+    # The freeze form offers the month whose meetings are coming up (July 2014), newest first.
+    listing = client_for(COORDINATOR).get(reverse("snapshot_list"))
+    offered = [value for value, _ in listing.context["freeze_form"].fields["as_of"].choices if value]
+    assert offered[0] == "2014-07-31"

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
@@ -156,6 +157,17 @@ def test_only_get_and_head_allowed(client, published):
     assert client.head(url).status_code == 200
     assert client.post(url).status_code == 405
     assert client.delete(url).status_code == 405
+
+
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("url", ["/api/v1/snapshots", f"/api/v1/snapshots/{AS_OF}/measures", "/api/v1/schema"])
+def test_other_methods_get_a_json_405_not_a_csrf_page(published, method, url):
+    """Issue 13, item 14: with CSRF checks on (as in a browser), a POST gets the API's own answer."""
+    response = getattr(Client(enforce_csrf_checks=True), method)(url)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"error": "Only GET and HEAD are allowed: the API is read-only"}
 
 
 def test_msg_precomputed_payload(client, published):
