@@ -255,7 +255,8 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
     _layout(fig, x_title="Period ending", y_title=f"{measure.get('title', '')} ({units})")
 
     present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
-    summary = _trend_summary(measure, present, unit=unit, provisional=provisional)
+    missing = [p for p in points if not _number(p.get("value"))]
+    summary = _trend_summary(measure, present, unit=unit, provisional=provisional, missing=missing)
     header = [
         "Period start",
         "Period end",
@@ -279,7 +280,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             p.get("upper_limit"),
             p.get("lower_2sigma"),
             p.get("upper_2sigma"),
-            SIGNAL_WORDS[s],
+            SIGNAL_WORDS[s] if _number(p.get("value")) else "not returned",
             (p.get("rules") or "").replace(",", ", "),
             "yes" if p.get("provisional") else "no",
         ]
@@ -306,7 +307,17 @@ def _iso(as_of) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
-def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool) -> str:
+def _period_name(point: dict) -> str:
+    """'September 2013' for a month, 'July to September 2013' for a longer period."""
+    start, end = point.get("period_start"), point["period_end"]
+    if not start or start[:7] == end[:7]:
+        return _month(end)
+    first = dt.date.fromisoformat(start)
+    year = "" if first.year == int(end[:4]) else f" {first.year}"
+    return f"{first:%B}{year} to {_month(end)}"
+
+
+def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool, missing: list) -> str:
     if not present:
         return f"There are no figures for {measure.get('title', 'this measure')} in this snapshot."
     last, last_signal = present[-1]
@@ -320,6 +331,9 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
         if _number(last.get("lower_limit")) and _number(last.get("upper_limit")):
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
+    if missing:
+        names = ", ".join(_period_name(p) for p in missing)
+        parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
     special = [f"{n} {SIGNAL_WORDS[s].removeprefix('special cause, ')}" for s, n in counts.items() if n]
     if special:

@@ -265,6 +265,9 @@ RETURN_DUE_WORKING_DAYS = int(os.environ.get("RETURN_DUE_WORKING_DAYS", "10"))
 SPC_MIN_POINTS = 12
 SPC_RUN_LENGTH = 7
 SPC_TREND_LENGTH = 7
+# A point flagged by rules pointing both ways (a rising trend below the mean): "concern" or
+# "improvement", as the NHS England SQL's MetricConflictRule; concern, so a warning is never hidden.
+SPC_CONFLICT_RULE = "concern"
 # §5.2 Most Similar Group: the band is this many standard deviations of members' rates.
 MSG_BAND_SD = 1.0
 MSG_AVERAGE = "mean"  # "mean" of members' rates (iQuanta/HMIC convention) or "pooled"

@@ -218,6 +218,7 @@ def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs
                 "SPC_MIN_POINTS",
                 "SPC_RUN_LENGTH",
                 "SPC_TREND_LENGTH",
+                "SPC_CONFLICT_RULE",
                 "MSG_BAND_SD",
                 "MSG_AVERAGE",
                 "POPULATION_PUBLICATION_LAG_MONTHS",

@@ -99,6 +99,43 @@ def _finest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows[SPAN] == finest]
 
 
+def with_gaps(finest: pd.DataFrame) -> pd.DataFrame:
+    """Add a row with value NaN for each period never returned inside a (measure, area) series.
+
+    `finest` (one granularity per series, sorted by measure, area, span, period end, with the
+    _span, _first_month and _last_month columns) gets, between a series' first and last period,
+    a row for every period of its span that has none (a gap: drawn as a break, never bridged by
+    a moving range, listed as missing). Periods not aligned with the series' first one are left
+    as they are. Returns the frame re-sorted in the same order.
+    """
+    if finest.empty:
+        return finest
+    keys = [MEASURE_CODE, AREA_CODE, SPAN]
+    bounds = finest.groupby(keys, sort=False)[FIRST_MONTH].agg(["min", "max", "size"]).reset_index()
+    expected = (bounds["max"] - bounds["min"]) // bounds[SPAN] + 1
+    short = bounds[expected > bounds["size"]]
+    if short.empty:
+        return finest
+    rows = []
+    positions = finest.groupby(keys, sort=False).indices
+    first_months = finest[FIRST_MONTH].to_numpy()
+    for code, area, span, first, last, _ in short.itertuples(index=False, name=None):
+        have = set(first_months[positions[(code, area, span)]].tolist())
+        for month in range(int(first), int(last) + 1, int(span)):
+            if month not in have:
+                end_month = month + int(span) - 1
+                start = dt.date(month // 12, month % 12 + 1, 1)
+                end = month_end(dt.date(end_month // 12, end_month % 12 + 1, 1))
+                rows.append((code, area, start.isoformat(), end.isoformat(), int(span), month, end_month))
+    gaps = pd.DataFrame(
+        rows, columns=[MEASURE_CODE, AREA_CODE, PERIOD_START, PERIOD_END, SPAN, FIRST_MONTH, LAST_MONTH]
+    )
+    for column in (VALUE, NUMERATOR, DENOMINATOR, RESPONDENTS):
+        gaps[column] = np.nan
+    combined = pd.concat([finest, gaps], ignore_index=True)
+    return combined.sort_values([MEASURE_CODE, AREA_CODE, SPAN, PERIOD_END], kind="stable").reset_index(drop=True)
+
+
 def _granularity(span: int) -> str:
     return {1: "month", 3: "quarter", 12: "year"}.get(int(span), "quarter")
 
@@ -257,6 +294,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
             min_points=s.get("SPC_MIN_POINTS", 12),
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),
+            conflict=s.get("SPC_CONFLICT_RULE", spc.CONCERN),
         )
         for name in SPC_FLOAT_COLUMNS:
             float_columns[name][start:stop] = chart[name]
@@ -604,7 +642,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
     obs[FIRST_MONTH] = _month_numbers(obs[PERIOD_START])
     obs[LAST_MONTH] = _month_numbers(obs[PERIOD_END])
-    finest = _finest(obs).reset_index(drop=True)
+    finest = with_gaps(_finest(obs).reset_index(drop=True))
     results: dict[str, tuple[str, dict]] = {}
     measures = {m["code"]: m for m in inputs.measures}
     populations = _Populations(

@@ -1,0 +1,58 @@
+"""SPC as the frozen payloads, the chart and the status sentence carry it (issue 19): gaps,
+provisional limits, baselines and cumulative totals. Pure: no database."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from pcc_dashboard.charts import measure_charts
+from reports.payloads import FreezeInputs, build_measure_payloads
+
+FOCUS = "E23000021"
+AREAS = {FOCUS: {"name": "Leicestershire", "kind": "force", "parent": None}}
+ALL_CRIME = dict(code="all_crime", title="All crime", unit="count", direction="down", frequency="monthly",
+                 msg_comparable=False, priorities=[10], definition="d", method="m", caveats="",
+                 under_reported=False, restricted=False)  # fmt: skip
+# The demo's all crime, January 2013 to March 2014 (test_spc worked these by hand).
+DEMO_2013_14 = [6064, 5998, 5972, 6188, 6329, 6471, 6595, 6376, 6336, 6208, 5991, 5784, 5694, 5889, 5813]
+
+
+def monthly_rows(code, values, *, first=dt.date(2013, 1, 1)):
+    rows = []
+    for k, value in enumerate(values):
+        start = pd.Timestamp(first) + pd.DateOffset(months=k)
+        end = start + pd.offsets.MonthEnd(0)
+        if value is not None:
+            rows.append((code, FOCUS, start.date().isoformat(), end.date().isoformat(), float(value)))
+    return rows
+
+
+def payloads(rows, *, measures=(ALL_CRIME,), as_of=dt.date(2014, 3, 31), annotations=(), **settings):
+    frame = pd.DataFrame(rows, columns=["measure_code", "area_code", "period_start", "period_end", "value"])
+    frame = frame.assign(numerator=np.nan, denominator=np.nan, respondents=np.nan, return_id=1)
+    inputs = FreezeInputs(
+        as_of=as_of, observations=frame, measures=list(measures), areas=AREAS,
+        populations=pd.DataFrame(columns=["area_code", "mid_year", "population"]), peer_group="MSG",
+        peer_members=[], annotations=list(annotations), focus_area=FOCUS,
+        settings={"SPC_MIN_POINTS": 12, **settings},
+    )  # fmt: skip
+    results, overview = build_measure_payloads(inputs)
+    return {key: payload for key, (_, payload) in results.items()}, overview
+
+
+def test_missing_month_is_a_gap_in_the_payload_the_chart_and_its_table():
+    values = DEMO_2013_14.copy()
+    values[8] = None  # September 2013 never returned
+    results, _ = payloads(monthly_rows("all_crime", values))
+    points = results["measure:all_crime"]["trend"]["points"]
+    assert [p["period_end"] for p in points][7:10] == ["2013-08-31", "2013-09-30", "2013-10-31"]
+    assert points[8]["value"] is None and points[8]["signal"] is None
+    assert results["series:all_crime:E23000021"]["points"][8]["value"] is None
+    # Mean 6,098 and mean moving range 143.25 (no range spans the gap): limits 5,716.955 to 6,479.045.
+    assert (points[0]["mean"], points[0]["lower_limit"], points[0]["upper_limit"]) == (6098, 5716.955, 6479.045)
+    chart = measure_charts(results["measure:all_crime"], as_of="2014-03-31")[0]
+    assert chart.summary.startswith("14 points from January 2013 to March 2014.")
+    assert "Not returned: September 2013 (a gap in the line; no moving range spans it)." in chart.summary
+    assert chart.table_rows[8][2] is None and chart.table_rows[8][8] == "not returned"
+    assert chart.figure["data"][0]["y"][8] is None  # the line breaks there
