@@ -202,7 +202,10 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         )
     )
     fig.add_trace(_limit_trace(points, "mean", name="Mean", dash="solid", showlegend=True, group="mean"))
-    limits_name = "Process limits (provisional: fewer than 12 points)" if provisional else "Process limits"
+    limits = trend.get("limits") or []
+    latest_limits = limits[-1] if limits else {"min_points": 12, "baseline_points": None}
+    fewer = f"fewer than {latest_limits.get('min_points', 12)} points"
+    limits_name = f"Process limits (provisional: {fewer})" if provisional else "Process limits"
     fig.add_trace(_limit_trace(points, "upper_limit", name=limits_name, dash="dash", showlegend=True, group="lim"))
     fig.add_trace(_limit_trace(points, "lower_limit", name=limits_name, dash="dash", showlegend=False, group="lim"))
     fig.add_trace(_limit_trace(points, "upper_2sigma", name="2-sigma lines", dash="dot", showlegend=True, group="2s"))
@@ -249,7 +252,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             yref="paper",
             showarrow=False,
             xanchor="left",
-            text="Run chart: limits are provisional (fewer than 12 points)",
+            text=f"Run chart: limits are provisional ({fewer})",
             font={"size": 12},
         )
     _layout(fig, x_title="Period ending", y_title=f"{measure.get('title', '')} ({units})")
@@ -257,6 +260,8 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
     present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
     missing = [p for p in points if not _number(p.get("value"))]
     summary = _trend_summary(measure, present, unit=unit, provisional=provisional, missing=missing)
+    if present and limits:
+        summary += " " + limits_sentence(limits)
     header = [
         "Period start",
         "Period end",
@@ -315,6 +320,35 @@ def _period_name(point: dict) -> str:
     first = dt.date.fromisoformat(start)
     year = "" if first.year == int(end[:4]) else f" {first.year}"
     return f"{first:%B}{year} to {_month(end)}"
+
+
+def _months_between(first: str | None, last: str | None) -> str:
+    if not first:
+        return ""
+    return _month(first) if first[:7] == (last or first)[:7] else f"{_month(first)} to {_month(last)}"
+
+
+def limits_sentence(limits: list[dict]) -> str:
+    """Which baseline each set of limits comes from (§5.4), from a payload's `trend.limits`:
+    "Limits from the baseline January 2013 to December 2014 (24 points)." plus, for each
+    recalculation, its date and reason, and "provisional" where a baseline is short."""
+    parts = []
+    for entry in limits:
+        baseline = f"the baseline {_months_between(entry.get('baseline_from'), entry.get('baseline_to'))}"
+        count = entry.get("baseline_points")
+        text = f"{baseline} ({count} point{'s' if count != 1 else ''}"
+        if entry.get("provisional"):
+            text += f"; provisional: fewer than {entry.get('min_points', 12)}"
+        text += ")"
+        reason = entry.get("recalculated")
+        if reason:
+            why = reason.get("label") or "a recorded change"
+            if reason.get("text"):
+                why += f": {reason['text'].rstrip('.')}"
+            parts.append(f"Limits recalculated from {_month(entry['from'])} ({why}), from {text}.")
+        else:
+            parts.append(f"Limits from {text}.")
+    return " ".join(parts)
 
 
 def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool, missing: list) -> str:

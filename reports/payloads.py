@@ -17,6 +17,7 @@ from reports.analysis import msg as msg_analysis
 from reports.analysis import plain, significance, spc, status, survey
 from reports.analysis.columns import (
     AREA_CODE,
+    BASELINE,
     CI_HIGH,
     CI_LOW,
     COUNT,
@@ -25,8 +26,10 @@ from reports.analysis.columns import (
     PERIOD_START,
     POPULATION,
     POPULATION_MID_YEAR,
+    PROVISIONAL,
     RATE_PER_1000,
     RESPONDENTS,
+    SEGMENT,
     VALUE,
 )
 from returns.periods import month_end, period_label
@@ -140,12 +143,48 @@ def _granularity(span: int) -> str:
     return {1: "month", 3: "quarter", 12: "year"}.get(int(span), "quarter")
 
 
-def _recalculate_at(inputs: FreezeInputs, code: str, area: str) -> list[dt.date]:
+def _recalculations(inputs: FreezeInputs, code: str, area: str) -> list[dict]:
+    """The dated, explained changes (annotations with recalculate_limits) on one series, by date."""
     return sorted(
-        a["date"]
-        for a in inputs.annotations
-        if a["measure_code"] == code and a["recalculate_limits"] and a["area_code"] in (None, area)
+        (
+            a
+            for a in inputs.annotations
+            if a["measure_code"] == code and a["recalculate_limits"] and a["area_code"] in (None, area)
+        ),
+        key=lambda a: a["date"],
     )
+
+
+def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int) -> list[dict]:
+    """One entry per set of limits of a series (see PAYLOADS.md, `trend.limits`): where it starts,
+    the baseline period its mean and limits come from, whether they are provisional, and the
+    annotation that started it (None for the first)."""
+    entries = []
+    segments, baseline = chart[SEGMENT], chart[BASELINE]
+    iso = [str(end)[:10] for end in ends]
+    for segment in np.unique(segments).tolist():
+        positions = np.flatnonzero(segments == segment)
+        base = positions[baseline[positions]]
+        start = iso[positions[0]]
+        reason = None
+        if segment:
+            # The latest change dated on or before the segment's first period end started it.
+            started = [a for a in changes if a["date"].isoformat() <= start]
+            if started:
+                reason = {key: started[-1][key] for key in ("label", "text")}
+                reason["date"] = started[-1]["date"].isoformat()
+        entries.append(
+            {
+                "from": start,
+                "baseline_from": iso[base[0]] if len(base) else None,
+                "baseline_to": iso[base[-1]] if len(base) else None,
+                "baseline_points": int(len(base)),
+                "provisional": bool(chart[PROVISIONAL][positions[0]]),
+                "min_points": int(min_points),
+                "recalculated": reason,
+            }
+        )
+    return entries
 
 
 def _month_numbers(values: pd.Series) -> np.ndarray:
@@ -217,6 +256,7 @@ class _Series:
     span: int
     variation: str | None
     points: list[dict]
+    limits: list[dict]
 
 
 def _json_floats(values: np.ndarray) -> list:
@@ -280,18 +320,20 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     provisional = np.zeros(size, dtype=bool)
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1])]) if size else []
     bounds = list(zip(starts, [*starts[1:], size])) if size else []
-    found: dict[tuple[str, str], tuple[int, int, str | None]] = {}
+    found: dict[tuple[str, str], tuple[int, int, str | None, list[dict]]] = {}
+    min_points = s.get("SPC_MIN_POINTS", 12)
     for start, stop in bounds:
         code, area = codes[start], areas[start]
         measure = measures.get(code)
         if measure is None:
             continue
+        changes = _recalculations(inputs, code, area)
         chart = spc.xmr_columns(
             values[start:stop],
             ends[start:stop],
             direction=measure["direction"],
-            recalculate_at=_recalculate_at(inputs, code, area),
-            min_points=s.get("SPC_MIN_POINTS", 12),
+            recalculate_at=[a["date"] for a in changes],
+            min_points=min_points,
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),
             conflict=s.get("SPC_CONFLICT_RULE", spc.CONCERN),
@@ -311,7 +353,8 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         if len(present):
             signal = chart["signal"][present[-1]]
             variation = signal if isinstance(signal, str) else spc.COMMON_CAUSE
-        found[(code, area)] = (start, stop, variation)
+        limits = _limits(chart, ends[start:stop], changes, min_points)
+        found[(code, area)] = (start, stop, variation, limits)
     frame = finest.assign(
         **float_columns,
         signal=pd.Series(signals, index=finest.index, dtype=object),
@@ -322,14 +365,19 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     rows = list(zip(*(columns[k] for k in POINT_KEYS)))
     return {
         key: _Series(
-            start, stop, int(spans[start]), variation, [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]]
+            start,
+            stop,
+            int(spans[start]),
+            variation,
+            [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]],
+            limits,
         )
-        for key, (start, stop, variation) in found.items()
+        for key, (start, stop, variation, limits) in found.items()
     }
 
 
 def _series_payload(series: _Series) -> dict:
-    return {"granularity": _granularity(series.span), "points": series.points}
+    return {"granularity": _granularity(series.span), "points": series.points, "limits": series.limits}
 
 
 def _members_at(inputs: FreezeInputs, day: dt.date) -> list[str]:
@@ -504,7 +552,7 @@ def _csp_block(
     return sorted(items, key=lambda item: item[NAME])
 
 
-def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12) -> dict:
+def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits) -> dict:
     if trend.empty:
         return {
             "tone": status.NEUTRAL,
@@ -534,6 +582,7 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         survey=is_survey,
         respondents=int(latest[RESPONDENTS]) if is_survey else None,
         comparison_label=comparison,
+        limits=limits[-1] if limits else None,
     )
     return {key: result[key] for key in ("tone", "variation", "msg_relative", "sentence")}
 
@@ -704,7 +753,9 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 if block is not None and block["summary"].get("group_size"):
                     results[f"msg:{code}:{quarter_end.isoformat()}:12"] = (code, block)
 
-        measure_status = _status(measure, trend, variation, change, msg_block, rolling_12)
+        measure_status = _status(
+            measure, trend, variation, change, msg_block, rolling_12, focus.limits if focus else None
+        )
         annotations = [
             {"date": a["date"].isoformat(), "label": a["label"], "text": a["text"], "area_code": a["area_code"]}
             for a in inputs.annotations
@@ -717,6 +768,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 "area_code": inputs.focus_area,
                 "granularity": _granularity(span) if not trend.empty else None,
                 "points": [dict(point) for point in focus.points] if focus else [],
+                "limits": focus.limits if focus else [],
             },
             "variation": variation,
             "change": change,

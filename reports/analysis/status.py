@@ -59,9 +59,7 @@ def _trim(text: str) -> str:
     return text.removesuffix(".0")
 
 
-def format_value(
-    value: float | None, unit: str, *, count_noun: str | None = None
-) -> str:
+def format_value(value: float | None, unit: str, *, count_noun: str | None = None) -> str:
     """Format a measure's value for a sentence or a table cell.
 
     Units: "count" → "1,234" (or "1,234 crimes" with count_noun="crimes"); "rate_per_1000"
@@ -97,9 +95,7 @@ def _percent(number: float) -> str:
     return f"{size:.1f}%" if 0 < size < 1 else f"{size:.0f}%"
 
 
-def _rate_change_phrase(
-    change: dict, *, under_reported: bool, comparison: str
-) -> str | None:
+def _rate_change_phrase(change: dict, *, under_reported: bool, comparison: str) -> str | None:
     verdict = change.get("verdict")
     pct = change.get("pct_change")
     if verdict in (None, "insufficient_data"):
@@ -111,17 +107,11 @@ def _rate_change_phrase(
             verb = "rose" if change["change"] > 0 else "fell"
             size = f" {_percent(pct)}" if pct is not None else " from none"
             moved = f"recorded numbers {verb}{size} on {comparison}"
-        tested = (
-            "" if verdict == "no_significant_change" else " (statistically significant)"
-        )
+        tested = "" if verdict == "no_significant_change" else " (statistically significant)"
         return moved + tested
     if pct is None:
         # previous was 0, so there is no percentage; only an increase is possible.
-        size = (
-            "a significant increase"
-            if verdict == "significant_increase"
-            else "an increase"
-        )
+        size = "a significant increase" if verdict == "significant_increase" else "an increase"
         return f"{size} from none {comparison}"
     if verdict == "significant_reduction":
         return f"a significant {_percent(pct)} reduction on {comparison}"
@@ -172,11 +162,7 @@ def _tone(*, variation, change, direction, under_reported) -> str:
     if rose or fell:
         if direction == "neither":
             return NEUTRAL
-        return (
-            IMPROVEMENT
-            if (rose and direction == "up") or (fell and direction == "down")
-            else CONCERN
-        )
+        return IMPROVEMENT if (rose and direction == "up") or (fell and direction == "down") else CONCERN
     if verdict == "no_significant_change":
         return COMMON_CAUSE
     return NEUTRAL
@@ -197,6 +183,7 @@ def measure_status(
     respondents: int | None = None,
     comparison_label: str = "the year before",
     count_noun: str | None = None,
+    limits: dict | None = None,
 ) -> dict:
     """The one status for a measure and period (no targets, R2; R5 for under-reported crime).
 
@@ -205,7 +192,9 @@ def measure_status(
     May 2014"), the latest value in that unit, the SPC variation of the latest point (from
     `spc.latest_variation`), the change dict (from `significance.rate_change` or, when
     survey=True, `survey.two_proportion_test`), the MSG summary dict (from
-    `msg.msg_comparison`) and, for surveys, the respondents (adds a 95% interval).
+    `msg.msg_comparison`) and, for surveys, the respondents (adds a 95% interval). `limits` is
+    the latest set of SPC limits (a `trend.limits` entry of PAYLOADS.md: baseline_points,
+    min_points, provisional); provisional limits are said so in the sentence (§5.4).
 
     Output keys: variation ("improvement", "concern", "neutral", "common_cause" or None;
     never improvement/concern for under-reported measures), msg_relative ("better",
@@ -229,9 +218,7 @@ def measure_status(
         if survey:
             phrase = _survey_change_phrase(change, comparison=comparison_label)
         else:
-            phrase = _rate_change_phrase(
-                change, under_reported=under_reported, comparison=comparison_label
-            )
+            phrase = _rate_change_phrase(change, under_reported=under_reported, comparison=comparison_label)
         if phrase:
             first.append(phrase)
     parts = [", ".join(first)]
@@ -243,7 +230,12 @@ def measure_status(
             else "this crime is under-reported, so recorded numbers reflect reporting as well as offending"
         )
     if variation is not None:
-        parts.append(VARIATION_PHRASES.get(variation, variation))
+        phrase = VARIATION_PHRASES.get(variation, variation)
+        if limits and limits.get("provisional"):
+            phrase += (
+                f" (provisional limits: from {limits['baseline_points']} points, fewer than {limits['min_points']})"
+            )
+        parts.append(phrase)
     if msg:
         phrase = _msg_phrase(msg, direction=direction)
         if phrase:

@@ -56,3 +56,25 @@ def test_missing_month_is_a_gap_in_the_payload_the_chart_and_its_table():
     assert "Not returned: September 2013 (a gap in the line; no moving range spans it)." in chart.summary
     assert chart.table_rows[8][2] is None and chart.table_rows[8][8] == "not returned"
     assert chart.figure["data"][0]["y"][8] is None  # the line breaks there
+
+
+def test_provisional_limits_are_said_in_the_series_the_sentence_and_the_chart():
+    results, overview = payloads(monthly_rows("all_crime", DEMO_2013_14[:8]), as_of=dt.date(2013, 8, 31))
+    payload = results["measure:all_crime"]
+    assert all(p["provisional"] for p in results["series:all_crime:E23000021"]["points"])
+    assert results["series:all_crime:E23000021"]["limits"] == payload["trend"]["limits"] == [
+        {"from": "2013-01-31", "baseline_from": "2013-01-31", "baseline_to": "2013-08-31", "baseline_points": 8,
+         "provisional": True, "min_points": 12, "recalculated": None}
+    ]  # fmt: skip
+    sentence = overview["measures"][0]["status"]["sentence"]
+    assert "common-cause variation (provisional limits: from 8 points, fewer than 12)" in sentence
+    chart = measure_charts(payload, as_of="2013-08-31")[0]
+    assert "Limits from the baseline January 2013 to August 2013 (8 points; provisional: fewer than 12)." in (
+        chart.summary
+    )
+    names = {trace.get("name") for trace in chart.figure["data"]}
+    assert "Process limits (provisional: fewer than 12 points)" in names
+    # Twelve points: firm limits, and no sentence says otherwise.
+    results, overview = payloads(monthly_rows("all_crime", DEMO_2013_14[:12]), as_of=dt.date(2013, 12, 31))
+    assert "provisional" not in overview["measures"][0]["status"]["sentence"]
+    assert not any(p["provisional"] for p in results["measure:all_crime"]["trend"]["points"])

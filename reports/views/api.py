@@ -164,6 +164,7 @@ POINT_KEYS = [
     "upper_limit",
     "lower_limit",
     "signal",
+    "provisional",
 ]
 
 
@@ -189,6 +190,7 @@ def series(request, as_of, code):
         "area": area,
         "granularity": result.get("granularity"),
         "points": points,
+        "limits": result.get("limits") or [],
     }
     rows = [[p[k] for k in POINT_KEYS] for p in points]
     name = f"{code}-{area}-{snapshot.as_of.isoformat()}"
