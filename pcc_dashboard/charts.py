@@ -18,7 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from reports.analysis.status import format_value
+from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
@@ -450,12 +450,10 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         text.append(f"Group average ({used}) {average:.2f} per 1,000.")
     if focus_member:
         rank_word = summary.get("rank_1_is", "lowest")
+        verdict = msg_verdict(summary, under_reported=bool(measure.get("under_reported"))) or "no position"
         text.append(
             f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
-            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate), "
-            f"{(focus_member.get('position') or 'no position').replace('_', ' ')} the band.".replace(
-                " average the band", " at the average"
-            )
+            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate): {verdict}."
         )
     header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
     rows = [
@@ -467,7 +465,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            (m.get("position") or "").replace("_", " "),
+            POSITION_PHRASES.get(m.get("position"), ""),
         ]
         for m in members
     ]

@@ -115,9 +115,7 @@ class Commentary(models.Model):
     measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.CASCADE)
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE)
     text = models.TextField()
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

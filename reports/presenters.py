@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.analysis.status import format_value
+from reports.analysis.status import format_value, msg_verdict
 
 # GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
 TONE_TAGS = {
@@ -24,13 +24,6 @@ VERDICTS = {
 UNDER_REPORTED_VERDICTS = {
     "significant_reduction": "Statistically significant fall in recorded numbers",
     "significant_increase": "Statistically significant rise in recorded numbers (accepted: under-reported crime)",
-}
-MSG_POSITIONS = {
-    "significantly_above": "significantly above the group average (outside the band)",
-    "above": "above the group average (inside the band)",
-    "average": "at the group average",
-    "below": "below the group average (inside the band)",
-    "significantly_below": "significantly below the group average (outside the band)",
 }
 
 
@@ -91,7 +84,7 @@ def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, 
     return rows + [("p-value", p_text or "not available"), ("Verdict", words or "")]
 
 
-def msg_rows(msg: dict | None) -> list[tuple[str, str]]:
+def msg_rows(msg: dict | None, *, under_reported: bool = False) -> list[tuple[str, str]]:
     """Summary-list rows for the frozen Most Similar Group comparison (R3, §5.2)."""
     if not msg:
         return []
@@ -110,6 +103,7 @@ def msg_rows(msg: dict | None) -> list[tuple[str, str]]:
                 f"(1 = {summary.get('rank_1_is', 'lowest')} rate)",
             )
         )
-    if summary.get("focus_position"):
-        rows.append(("Position", MSG_POSITIONS.get(summary["focus_position"], summary["focus_position"])))
+    verdict = msg_verdict(summary, under_reported=under_reported)
+    if verdict:
+        rows.append(("Position", verdict[0].upper() + verdict[1:]))
     return rows

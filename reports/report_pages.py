@@ -7,6 +7,7 @@ from django.conf import settings
 from pcc_dashboard import charts
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
+from reports.analysis.status import msg_verdict
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.payloads import page_window
 from reports.selectors import snapshot_result
@@ -132,6 +133,7 @@ def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority:
         "sentence": (payload.get("status") or {}).get("sentence", ""),
         "significance": significance_sentence(payload.get("change")),
         "msg_summary": (payload.get("msg") or {}).get("summary"),
+        "msg_verdict": msg_verdict((payload.get("msg") or {}).get("summary"), under_reported=measure.under_reported),
         "trend_chart": main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
         "msg_chart": replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
         "context": commentary.get(measure.pk),

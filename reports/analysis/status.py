@@ -31,13 +31,30 @@ VARIATION_PHRASES = {
     NEUTRAL: "special-cause variation",
 }
 
+# The Most Similar Group verdict in words: every view (sentence, chart, table, measure page,
+# Panel report) prints these, from the frozen position and relative, so no two views disagree.
 POSITION_PHRASES = {
-    "significantly_above": "significantly above the group average",
-    "above": "above the group average",
+    "significantly_above": "significantly above the group average (outside the band)",
+    "above": "above the group average but inside the band",
     "average": "at the group average",
-    "below": "below the group average",
-    "significantly_below": "significantly below the group average",
+    "below": "below the group average but inside the band",
+    "significantly_below": "significantly below the group average (outside the band)",
 }
+RELATIVE_PHRASES = {"better": "better than peers", "similar": "similar to peers", "worse": "worse than peers"}
+
+
+def msg_verdict(summary: dict | None, *, under_reported: bool = False) -> str | None:
+    """The one Most Similar Group verdict for a frozen `msg.summary` (§5.2, R3).
+
+    Input: the summary dict (focus_position, focus_relative). Output: e.g. "above the group
+    average but inside the band, so similar to peers"; the position alone for a measure with no
+    good direction or an under-reported one (R5); None when the focus force has no position.
+    """
+    position = POSITION_PHRASES.get((summary or {}).get("focus_position"))
+    if position is None:
+        return None
+    relative = None if under_reported else RELATIVE_PHRASES.get(summary.get("focus_relative"))
+    return f"{position}, so {relative}" if relative else position
 
 
 def ordinal(number: int) -> str:
@@ -136,7 +153,7 @@ def _survey_change_phrase(change: dict, *, comparison: str) -> str | None:
     return f"no significant change on {comparison}"
 
 
-def _msg_phrase(msg: dict, *, direction: str) -> str | None:
+def _msg_phrase(msg: dict, *, direction: str, under_reported: bool) -> str | None:
     rank, size = msg.get("focus_rank"), msg.get("group_size")
     if rank is None or not size:
         return None
@@ -147,8 +164,8 @@ def _msg_phrase(msg: dict, *, direction: str) -> str | None:
         where = f"{word} of {size} in the Most Similar Group"
     else:
         where = f"{ordinal(rank)} {word} of {size} in the Most Similar Group"
-    position = POSITION_PHRASES.get(msg.get("focus_position"))
-    return f"{where}, {position}" if position and size > 1 else where
+    verdict = msg_verdict(msg, under_reported=under_reported)
+    return f"{where}, {verdict}" if verdict and size > 1 else where
 
 
 def _tone(*, variation, change, direction, under_reported) -> str:
@@ -237,7 +254,7 @@ def measure_status(
             )
         parts.append(phrase)
     if msg:
-        phrase = _msg_phrase(msg, direction=direction)
+        phrase = _msg_phrase(msg, direction=direction, under_reported=under_reported)
         if phrase:
             parts.append(phrase)
     return {

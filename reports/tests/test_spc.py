@@ -21,9 +21,7 @@ BASELINE = [10, 12] * 5
 
 def monthly(values, start="2020-01-31"):
     index = pd.date_range(start, periods=len(values), freq="ME")
-    return pd.Series(
-        [np.nan if v is None else v for v in values], index=index, dtype=float
-    )
+    return pd.Series([np.nan if v is None else v for v in values], index=index, dtype=float)
 
 
 def flagged(chart, rule):
@@ -69,9 +67,7 @@ def test_xmr_constant_series_has_no_signals():
 
 def test_xmr_fewer_than_min_points_is_provisional():
     assert spc.xmr(monthly(BASELINE + [11]), direction="up")["provisional"].all()
-    assert not spc.xmr(monthly(BASELINE + [11, 11]), direction="up")[
-        "provisional"
-    ].any()
+    assert not spc.xmr(monthly(BASELINE + [11, 11]), direction="up")["provisional"].any()
 
 
 def test_xmr_run_of_seven_below_mean_flags_shift():
@@ -88,9 +84,7 @@ def test_xmr_run_of_seven_below_mean_flags_shift():
 
 
 def test_xmr_run_of_six_below_mean_is_not_a_shift():
-    chart = spc.xmr(
-        monthly(BASELINE + [10, 9, 10, 9, 10, 9]), direction="down", baseline_points=10
-    )
+    chart = spc.xmr(monthly(BASELINE + [10, 9, 10, 9, 10, 9]), direction="down", baseline_points=10)
     assert flagged(chart, "shift") == []
     assert spc.latest_variation(chart) == "common_cause"
 
@@ -138,9 +132,7 @@ def test_xmr_equal_values_break_a_trend():
 
 def test_xmr_two_of_three_beyond_two_sigma_flags_those_points():
     # 15 > 14.546 (upper 2-sigma) but < 16.32 (UCL); 11.5 is not beyond, so indexes 10 and 12.
-    chart = spc.xmr(
-        monthly(BASELINE + [15, 11.5, 15]), direction="down", baseline_points=10
-    )
+    chart = spc.xmr(monthly(BASELINE + [15, 11.5, 15]), direction="down", baseline_points=10)
     assert flagged(chart, "two_of_three") == [10, 12]
     assert flagged(chart, "beyond_limit") == []
     assert list(chart["signal"].iloc[10:]) == ["concern", None, "concern"]
@@ -240,9 +232,7 @@ def test_xmr_recalculation_at_date_starts_new_limits():
     values = [10, 12] * 6 + [20, 22] * 6
     plain = spc.xmr(monthly(values), direction="down")
     assert "shift" in plain["rules"].iloc[-1]
-    chart = spc.xmr(
-        monthly(values), direction="down", recalculate_at=[dt.date(2021, 1, 15)]
-    )
+    chart = spc.xmr(monthly(values), direction="down", recalculate_at=[dt.date(2021, 1, 15)])
     assert list(chart["segment"]) == [0] * 12 + [1] * 12
     assert set(chart["mean"].iloc[:12]) == {11}
     assert set(chart["mean"].iloc[12:]) == {21}
