@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reports.analysis import msg as msg_analysis
-from reports.analysis import plain, significance, spc, status, survey
+from reports.analysis import plain, round_half_up, significance, spc, status, survey
 from reports.analysis.columns import (
     AREA_CODE,
     BASELINE,
@@ -545,7 +545,7 @@ def _csp_block(
                 "count_12m": count,
                 POPULATION: population,
                 POPULATION_MID_YEAR: mid_year,
-                RATE_PER_1000: plain(rate),
+                RATE_PER_1000: round_half_up(rate, msg_analysis.RATE_DECIMALS),
                 "points": [{PERIOD_END: p[PERIOD_END], VALUE: p[VALUE]} for p in found.points],
             }
         )
@@ -787,7 +787,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 PERIOD_END: last[PERIOD_END],
                 VALUE: plain(float(last[VALUE])),
                 "rolling_12": plain(rolling_12),
-                RATE_PER_1000: plain(rate),
+                RATE_PER_1000: round_half_up(rate, msg_analysis.RATE_DECIMALS),
             }
         overview.append(
             {

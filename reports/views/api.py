@@ -209,10 +209,6 @@ MEMBER_KEYS = [
 ]
 
 
-def _round(value, digits=2):
-    return None if value is None else round(float(value), digits)
-
-
 def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
     months_text = request.GET.get("months", str(settings.MSG_WINDOW_MONTHS))
     if not months_text.isdigit() or not 1 <= int(months_text) <= MAX_MONTHS:
@@ -274,13 +270,8 @@ def msg(request, as_of, code):
     if block is None:
         raise ApiError(404, "No complete Most Similar Group data for this period")
     summary = block.get("summary") or {}
-    members = [
-        {
-            **{k: m.get(k) for k in MEMBER_KEYS},
-            "rate_per_1000": _round(m.get("rate_per_1000")),
-        }
-        for m in block.get("members", [])
-    ]
+    # Rates are served as stored: the freeze rounded them once, from the exact rate (issue 19).
+    members = [{k: m.get(k) for k in MEMBER_KEYS} for m in block.get("members", [])]
     body = {
         "snapshot": _snapshot_block(snapshot),
         "measure": {key: header[key] for key in ("code", "title", "unit", "direction")},
@@ -289,10 +280,10 @@ def msg(request, as_of, code):
         "months": months,
         "group": block.get("group"),
         "average_used": summary.get("average_used"),
-        "mean_of_rates": _round(summary.get("mean_of_rates")),
-        "pooled_rate": _round(summary.get("pooled_rate")),
-        "band_low": _round(summary.get("band_low")),
-        "band_high": _round(summary.get("band_high")),
+        "mean_of_rates": summary.get("mean_of_rates"),
+        "pooled_rate": summary.get("pooled_rate"),
+        "band_low": summary.get("band_low"),
+        "band_high": summary.get("band_high"),
         "members": members,
     }
     rows = [[m[k] for k in MEMBER_KEYS] for m in members]
