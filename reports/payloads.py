@@ -583,6 +583,7 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         respondents=int(latest[RESPONDENTS]) if is_survey else None,
         comparison_label=comparison,
         limits=limits[-1] if limits else None,
+        latest_label=period_label(start, end),
     )
     return {key: result[key] for key in ("tone", "variation", "msg_relative", "sentence")}
 

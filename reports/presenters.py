@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.analysis.status import format_value, msg_verdict
+from reports.analysis.status import format_value, msg_verdict, percent_text
 
 # GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
 TONE_TAGS = {
@@ -50,7 +50,7 @@ def attach_statuses(priorities, overview: dict | None) -> None:
 
 
 def _pct(value) -> str:
-    return "" if value is None else f"{value:+.1f}%"
+    return "" if value is None else percent_text(value, signed=True)
 
 
 def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, str]]:

@@ -185,4 +185,4 @@ def test_measure_status_rank_one_highest_when_up():
 
 def test_measure_status_previous_zero_has_no_percentage():
     change = {"verdict": "no_significant_change", "pct_change": None, "change": 3}
-    assert "an increase from none the year before" in burglary(change=change)["sentence"]
+    assert "an increase from none in the year before" in burglary(change=change)["sentence"]
