@@ -770,8 +770,26 @@ def measure_charts(payload: dict, *, as_of) -> list[Chart]:
     unit = measure.get("unit")
     if unit == "percentage" and any(_number(p.get("respondents")) for p in trend.get("points", [])):
         charts = [fig_survey(measure=measure, trend=trend, as_of=as_of)]
-    elif unit == "pounds":
+    elif unit == "pounds" or measure.get("cumulative"):
+        # A running total is progress against the challenge (no SPC words); SPC judges each
+        # period's own figure, drawn as its own chart when the payload has it (§5.4).
         charts = [fig_savings(measure=measure, trend=trend, as_of=as_of)]
+        # A period whose own figure is not known (the first, or one after a gap) is left out;
+        # a period never returned stays a gap.
+        own = [
+            {**p, "value": p.get("period_value")}
+            for p in trend.get("points", [])
+            if _number(p.get("period_value")) or not _number(p.get("value"))
+        ]
+        if measure.get("cumulative") and any(_number(p["value"]) for p in own):
+            charts.append(
+                fig_trend(
+                    measure={**measure, "title": f"{measure.get('title', '')}, each period's own figure"},
+                    trend={**trend, "points": own},
+                    as_of=as_of,
+                    annotations=payload.get("annotations"),
+                )
+            )
     else:
         charts = [fig_trend(measure=measure, trend=trend, as_of=as_of, annotations=payload.get("annotations"))]
     charts.append(

@@ -103,6 +103,11 @@ class Measure(models.Model):
     )
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
     msg_comparable = models.BooleanField(default=False, verbose_name="MSG comparable")
+    cumulative = models.BooleanField(
+        default=False,
+        help_text="§5.4: the figure is a running total (savings to date): shown as progress; SPC judges each "
+        "period's own figure",
+    )
     caveats = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     priorities = models.ManyToManyField(Priority, related_name="measures", blank=True)

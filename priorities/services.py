@@ -181,6 +181,7 @@ def plan_import(*, data: dict) -> ChangeCount:
             "restricted": bool(item.get("restricted", False)),
             "frequency": _choice(_require(item, "frequency", where), Frequency, where, "frequency"),
             "msg_comparable": bool(item.get("msg_comparable", False)),
+            "cumulative": bool(item.get("cumulative", False)),
             "caveats": str(item.get("caveats", "")).strip(),
             "order": m_index,
         }
@@ -247,6 +248,7 @@ def plan_export() -> dict:
             "restricted": m.restricted,
             "frequency": m.frequency,
             "msg_comparable": m.msg_comparable,
+            **({"cumulative": True} if m.cumulative else {}),
             "caveats": m.caveats,
             "priorities": sorted(p.number for p in m.priorities.all()),
         }

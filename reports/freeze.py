@@ -166,7 +166,7 @@ def _measures() -> list[dict]:
     for code, number in through:
         numbers.setdefault(code, []).append(number)
     fields = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
-              "definition", "method", "caveats"]  # fmt: skip
+              "cumulative", "definition", "method", "caveats"]  # fmt: skip
     return [
         {**row, "priorities": sorted(numbers.get(row["code"], []))}
         for row in Measure.objects.order_by("order", "code").values(*fields)

@@ -40,6 +40,7 @@ DENOMINATOR = "denominator"
 SPAN = "_span"
 FIRST_MONTH = "_first_month"  # months since year 0 of period_start
 LAST_MONTH = "_last_month"
+PERIOD_VALUE = "period_value"  # a cumulative measure's point: the period's own figure (what SPC judges)
 SPC_FLOAT_COLUMNS = ("mean", "upper_limit", "lower_limit", "upper_2sigma", "lower_2sigma")
 POINT_KEYS = [
     PERIOD_START,
@@ -321,6 +322,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1])]) if size else []
     bounds = list(zip(starts, [*starts[1:], size])) if size else []
     found: dict[tuple[str, str], tuple[int, int, str | None, list[dict]]] = {}
+    own: dict[tuple[str, str], list] = {}  # each period's own figure of a cumulative series
     min_points = s.get("SPC_MIN_POINTS", 12)
     for start, stop in bounds:
         code, area = codes[start], areas[start]
@@ -328,8 +330,10 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         if measure is None:
             continue
         changes = _recalculations(inputs, code, area)
+        # §5.4: a running total is progress, not a process; SPC judges each period's own figure.
+        judged = period_values(values[start:stop]) if measure.get("cumulative") else values[start:stop]
         chart = spc.xmr_columns(
-            values[start:stop],
+            judged,
             ends[start:stop],
             direction=measure["direction"],
             recalculate_at=[a["date"] for a in changes],
@@ -348,7 +352,9 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
                 low, high = survey.wilson_interval(values[i], respondents[i])
                 float_columns[CI_LOW][i] = math.nan if low is None else low
                 float_columns[CI_HIGH][i] = math.nan if high is None else high
-        present = np.flatnonzero(~np.isnan(values[start:stop]))
+        if measure.get("cumulative"):
+            own[(code, area)] = _json_floats(judged)
+        present = np.flatnonzero(~np.isnan(judged))
         variation = None
         if len(present):
             signal = chart["signal"][present[-1]]
@@ -363,7 +369,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     )
     columns = _point_columns(frame, POINT_KEYS)
     rows = list(zip(*(columns[k] for k in POINT_KEYS)))
-    return {
+    series = {
         key: _Series(
             start,
             stop,
@@ -374,6 +380,23 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         )
         for key, (start, stop, variation, limits) in found.items()
     }
+    for key, figures in own.items():
+        for point, figure in zip(series[key].points, figures):
+            point[PERIOD_VALUE] = figure
+    return series
+
+
+def period_values(totals: np.ndarray) -> np.ndarray:
+    """Each period's own figure of a running total: its total minus the period before's.
+
+    Input: running totals in period order (NaN = a period never returned). Output: the same
+    length; NaN for the first period and wherever this or the previous period is missing (the
+    difference is not known, and never taken as 0).
+    """
+    own = np.full(len(totals), np.nan)
+    if len(totals) > 1:
+        own[1:] = np.diff(totals)  # NaN either side stays NaN
+    return own
 
 
 def _series_payload(series: _Series) -> dict:
@@ -552,7 +575,7 @@ def _csp_block(
     return sorted(items, key=lambda item: item[NAME])
 
 
-def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits) -> dict:
+def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits, period_value) -> dict:
     if trend.empty:
         return {
             "tone": status.NEUTRAL,
@@ -584,6 +607,8 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         comparison_label=comparison,
         limits=limits[-1] if limits else None,
         latest_label=period_label(start, end),
+        period_value=period_value,
+        cumulative=bool(measure.get("cumulative")),
     )
     return {key: result[key] for key in ("tone", "variation", "msg_relative", "sentence")}
 
@@ -591,7 +616,7 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
 def _measure_header(measure: dict) -> dict:
     keys = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
             "definition", "method", "caveats", "priorities"]  # fmt: skip
-    return {key: measure[key] for key in keys}
+    return {**{key: measure[key] for key in keys}, "cumulative": bool(measure.get("cumulative", False))}
 
 
 def prepare_observations(observations: pd.DataFrame) -> pd.DataFrame:
@@ -754,8 +779,9 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 if block is not None and block["summary"].get("group_size"):
                     results[f"msg:{code}:{quarter_end.isoformat()}:12"] = (code, block)
 
+        own = focus.points[-1].get(PERIOD_VALUE) if focus and focus.points else None
         measure_status = _status(
-            measure, trend, variation, change, msg_block, rolling_12, focus.limits if focus else None
+            measure, trend, variation, change, msg_block, rolling_12, focus.limits if focus else None, own
         )
         annotations = [
             {"date": a["date"].isoformat(), "label": a["label"], "text": a["text"], "area_code": a["area_code"]}

@@ -244,6 +244,8 @@ def measure_status(
     count_noun: str | None = None,
     limits: dict | None = None,
     latest_label: str | None = None,
+    period_value: float | None = None,
+    cumulative: bool = False,
 ) -> dict:
     """The one status for a measure and period (no targets, R2; R5 for under-reported crime).
 
@@ -257,6 +259,9 @@ def measure_status(
     min_points, provisional); provisional limits are said so in the sentence (§5.4).
     `latest_label` names the period whose SPC variation is given ("May 2014"): when it is not the
     headline period (a 12-month total), the sentence says which is which, and why they can differ.
+    `cumulative` (a running total such as savings to date, §5.4): the value is progress, said
+    with no improvement or concern word, and the variation is that of `period_value`, the
+    period's own figure.
 
     Output keys: variation ("improvement", "concern", "neutral", "common_cause" or None;
     never improvement/concern for under-reported measures), msg_relative ("better",
@@ -275,6 +280,8 @@ def measure_status(
         if low is not None:
             value_text += f" (95% interval {_fixed(low, 1)}% to {_fixed(high, 1)}%, {respondents:,} respondents)"
 
+    if cumulative:
+        value_text += " in total so far"
     first = [f"{title}: {period_label}", value_text]
     if change:
         if survey:
@@ -297,7 +304,10 @@ def measure_status(
             phrase += (
                 f" (provisional limits: from {limits['baseline_points']} points, fewer than {limits['min_points']})"
             )
-        if latest_label:
+        if cumulative:
+            own = format_value(period_value, unit)
+            phrase = f"the period's own figure, {own}, on the SPC chart: {phrase}"
+        elif latest_label:
             where = "on the SPC chart" if latest_label == period_label else f"{latest_label} on the SPC chart"
             phrase = f"{where}: {phrase}"
             if latest_label != period_label and _disagree(variation, change, direction):

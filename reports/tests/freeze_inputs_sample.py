@@ -31,7 +31,7 @@ MEASURES = [
     dict(code="ftes", title="First-time entrants", unit="count", direction="down", frequency="quarterly",
          msg_comparable=False, priorities=[2], **MEASURE_FIELDS),
     dict(code="savings", title="Savings", unit="pounds", direction="up", frequency="quarterly",
-         msg_comparable=False, priorities=[18], **MEASURE_FIELDS),
+         msg_comparable=False, priorities=[18], cumulative=True, **MEASURE_FIELDS),
     dict(code="empty", title="Nothing yet", unit="count", direction="down", frequency="monthly",
          msg_comparable=True, priorities=[10], **MEASURE_FIELDS),
 ]  # fmt: skip

@@ -78,3 +78,35 @@ def test_provisional_limits_are_said_in_the_series_the_sentence_and_the_chart():
     results, overview = payloads(monthly_rows("all_crime", DEMO_2013_14[:12]), as_of=dt.date(2013, 12, 31))
     assert "provisional" not in overview["measures"][0]["status"]["sentence"]
     assert not any(p["provisional"] for p in results["measure:all_crime"]["trend"]["points"])
+
+
+SAVINGS = dict(ALL_CRIME, code="savings", title="Revenue savings", unit="pounds", direction="up",
+               frequency="quarterly", cumulative=True)  # fmt: skip
+
+
+def test_cumulative_total_is_progress_and_spc_judges_each_quarter():
+    # Savings to date rise every quarter; each quarter's own figure is 1.1m, 0.9m, 1.2m, 0.9m, 0.9m,
+    # 1.2m, 0.9m (the first quarter's own figure is not known): mean 7.1m / 7 = 1,014,285.71,
+    # moving ranges 0.2, 0.3, 0.3, 0, 0.3, 0.3 (m) → 233,333.33; no rule fires.
+    totals = [1_000_000, 2_100_000, 3_000_000, 4_200_000, 5_100_000, 6_000_000, 7_200_000, 8_100_000]
+    rows = []
+    for k, total in enumerate(totals):
+        start = pd.Timestamp(2013, 4, 1) + pd.DateOffset(months=3 * k)
+        end = start + pd.DateOffset(months=3) - pd.Timedelta(days=1)
+        rows.append(("savings", FOCUS, start.date().isoformat(), end.date().isoformat(), float(total)))
+    results, overview = payloads(rows, measures=(SAVINGS,), as_of=dt.date(2015, 3, 31))
+    payload = results["measure:savings"]
+    points = payload["trend"]["points"]
+    assert [p["period_value"] for p in points] == [None, 1.1e6, 0.9e6, 1.2e6, 0.9e6, 0.9e6, 1.2e6, 0.9e6]
+    assert [p["value"] for p in points] == totals  # the running total is kept as it is
+    assert points[-1]["mean"] == 1_014_285.7143 and points[-1]["upper_limit"] == 1_634_952.381
+    assert payload["variation"] == "common_cause" and payload["status"]["tone"] == "common_cause"
+    assert overview["measures"][0]["status"]["sentence"] == (
+        "Revenue savings: Q4 2014/15 (January to March 2015), £8.1m in total so far; the period's own figure, "
+        "£900,000, on the SPC chart: common-cause variation (provisional limits: from 7 points, fewer than 12)."
+    )
+    progress, own = measure_charts(payload, as_of="2015-03-31")
+    assert progress.id == "savings" and "improvement" not in progress.summary.lower()
+    assert own.id == "trend" and own.title.startswith("Revenue savings, each period's own figure")
+    assert own.summary.startswith("7 points from September 2013 to March 2015. Latest value £900,000")
+    assert "Not returned" not in own.summary
