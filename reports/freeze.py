@@ -216,6 +216,7 @@ def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs
             name: getattr(settings, name)
             for name in (
                 "SPC_MIN_POINTS",
+                "SPC_BASELINE_POINTS",
                 "SPC_RUN_LENGTH",
                 "SPC_TREND_LENGTH",
                 "SPC_CONFLICT_RULE",

@@ -337,6 +337,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
             ends[start:stop],
             direction=measure["direction"],
             recalculate_at=[a["date"] for a in changes],
+            baseline_points=s.get("SPC_BASELINE_POINTS"),
             min_points=min_points,
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),

@@ -110,3 +110,37 @@ def test_cumulative_total_is_progress_and_spc_judges_each_quarter():
     assert own.id == "trend" and own.title.startswith("Revenue savings, each period's own figure")
     assert own.summary.startswith("7 points from September 2013 to March 2015. Latest value £900,000")
     assert "Not returned" not in own.summary
+
+
+def test_limits_come_from_a_fixed_baseline_until_an_explained_recalculation():
+    # 34 months from January 2012: 20 alternating 100/110 (mean 105, mean moving range 10), then
+    # fourteen months of 80 (all crime fell). With a 20-point baseline the limits stay 105 ± 26.6
+    # = 78.4 .. 131.6, so the fall is a shift below the mean; from the explained change in
+    # July 2014 new limits start (4 points: provisional).
+    values = [100, 110] * 10 + [80] * 14
+    change = {"measure_code": "all_crime", "area_code": None, "date": dt.date(2014, 7, 1), "label": "New rules",
+              "text": "Home Office counting rules changed.", "recalculate_limits": True}  # fmt: skip
+    results, _ = payloads(
+        monthly_rows("all_crime", values, first=dt.date(2012, 1, 1)),
+        as_of=dt.date(2014, 10, 31),
+        annotations=[change],
+        SPC_BASELINE_POINTS=20,
+    )
+    trend = results["measure:all_crime"]["trend"]
+    points = trend["points"]
+    assert [p["mean"] for p in points] == [105] * 30 + [80] * 4
+    assert (points[0]["lower_limit"], points[0]["upper_limit"]) == (78.4, 131.6)
+    assert [p["signal"] for p in points[20:26]] == ["improvement"] * 6  # shift below the mean
+    assert trend["limits"] == [
+        {"from": "2012-01-31", "baseline_from": "2012-01-31", "baseline_to": "2013-08-31", "baseline_points": 20,
+         "provisional": False, "min_points": 12, "recalculated": None},
+        {"from": "2014-07-31", "baseline_from": "2014-07-31", "baseline_to": "2014-10-31", "baseline_points": 4,
+         "provisional": True, "min_points": 12,
+         "recalculated": {"date": "2014-07-01", "label": "New rules", "text": "Home Office counting rules changed."}},
+    ]  # fmt: skip
+    chart = measure_charts(results["measure:all_crime"], as_of="2014-10-31")[0]
+    assert chart.summary.endswith(
+        "Limits from the baseline January 2012 to August 2013 (20 points). Limits recalculated from July 2014 "
+        "(New rules: Home Office counting rules changed), from the baseline July 2014 to October 2014 (4 points; "
+        "provisional: fewer than 12)."
+    )
