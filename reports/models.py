@@ -116,7 +116,9 @@ class Commentary(models.Model):
     measure = models.ForeignKey(Measure, null=True, blank=True, on_delete=models.CASCADE)
     theme = models.ForeignKey(Theme, null=True, blank=True, on_delete=models.CASCADE)
     text = models.TextField()
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -159,5 +161,6 @@ class Annotation(models.Model):
         return f"{self.date}: {self.label}"
 
     def clean(self) -> None:
+        # §5.4: limits are recalculated only at a dated, explained change.
         if self.recalculate_limits and not self.text.strip():
             raise ValidationError({"text": "Say what changed on this date, so the chart can explain its new limits"})

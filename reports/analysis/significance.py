@@ -90,7 +90,9 @@ def rate_change(current: int, previous: int, *, alpha: float = 0.05) -> dict:
     return plain(result, digits=12)
 
 
-def _window_total(values: pd.Series, months_index: np.ndarray, *, last: int, months: int, step: int) -> float | None:
+def _window_total(
+    values: pd.Series, months_index: np.ndarray, *, last: int, months: int, step: int
+) -> float | None:
     """Sum of the entries covering months (last − months, last]; None unless complete."""
     wanted = set(range(last - months + 1, last + 1))
     covered: list[int] = []
@@ -107,7 +109,9 @@ def _window_total(values: pd.Series, months_index: np.ndarray, *, last: int, mon
     return total
 
 
-def series_rate_change(series: pd.Series, *, months: int = 12, alpha: float = 0.05) -> dict | None:
+def series_rate_change(
+    series: pd.Series, *, months: int = 12, alpha: float = 0.05
+) -> dict | None:
     """`rate_change` of the latest `months` against the `months` before, from a count series.
 
     Input: counts indexed by period end date, monthly or quarterly (the step is the
@@ -127,7 +131,9 @@ def series_rate_change(series: pd.Series, *, months: int = 12, alpha: float = 0.
     last = int(months_index[-1])
     values = pd.to_numeric(data, errors="coerce")
     current = _window_total(values, months_index, last=last, months=months, step=step)
-    previous = _window_total(values, months_index, last=last - months, months=months, step=step)
+    previous = _window_total(
+        values, months_index, last=last - months, months=months, step=step
+    )
     if current is None or previous is None:
         return None
     result = rate_change(round(current), round(previous), alpha=alpha)

@@ -26,7 +26,9 @@ def _usable(pct, respondents) -> bool:
     return respondents > 0
 
 
-def wilson_interval(pct: float, respondents: int, *, z: float = Z_95) -> tuple[float | None, float | None]:
+def wilson_interval(
+    pct: float, respondents: int, *, z: float = Z_95
+) -> tuple[float | None, float | None]:
     """Wilson score interval of a survey percentage.
 
     Input: pct (0–100) and the number of respondents. Output: (low, high) in percent;
@@ -43,7 +45,9 @@ def wilson_interval(pct: float, respondents: int, *, z: float = Z_95) -> tuple[f
     return max(centre - half, 0.0) * 100, min(centre + half, 1.0) * 100
 
 
-def two_proportion_test(pct1: float, n1: int, pct2: float, n2: int, *, alpha: float = 0.05) -> dict:
+def two_proportion_test(
+    pct1: float, n1: int, pct2: float, n2: int, *, alpha: float = 0.05
+) -> dict:
     """Pooled two-proportion z test of a change from survey 1 (earlier) to survey 2 (later).
 
     Input: percentages (0–100) and respondents of each survey. Output keys: test, pct1, n1,
@@ -93,7 +97,10 @@ def survey_frame(frame: pd.DataFrame, *, z: float = Z_95) -> pd.DataFrame:
     plus ci_low and ci_high (percent; NaN where respondents are missing or zero).
     """
     result = frame.copy()
-    bounds = [wilson_interval(pct, n, z=z) for pct, n in zip(result[VALUE], result[RESPONDENTS])]
+    bounds = [
+        wilson_interval(pct, n, z=z)
+        for pct, n in zip(result[VALUE], result[RESPONDENTS])
+    ]
     result[CI_LOW] = [math.nan if low is None else low for low, _ in bounds]
     result[CI_HIGH] = [math.nan if high is None else high for _, high in bounds]
     return result

@@ -106,13 +106,7 @@ def sample_inputs(seed: int = 8) -> FreezeInputs:
         peer_members=members,
         annotations=annotations,
         focus_area=FOCUS,
-        settings={
-            "SPC_MIN_POINTS": 12,
-            "SPC_BASELINE_POINTS": 20,
-            "SPC_RUN_LENGTH": 7,
-            "SPC_TREND_LENGTH": 7,
-            "MSG_BAND_SD": 1.0,
-            "MSG_AVERAGE": "mean",
-            "POPULATION_PUBLICATION_LAG_MONTHS": 12,
-        },  # fmt: skip
+        settings={"SPC_MIN_POINTS": 12, "SPC_BASELINE_POINTS": 20, "SPC_RUN_LENGTH": 7, "SPC_TREND_LENGTH": 7,
+                  "MSG_BAND_SD": 1.0,
+                  "MSG_AVERAGE": "mean", "POPULATION_PUBLICATION_LAG_MONTHS": 12},  # fmt: skip
     )

@@ -59,7 +59,9 @@ END = dt.date(2018, 3, 31)  # window April 2017 – March 2018
 
 
 def test_window_counts_monthly_complete():
-    frame = pd.DataFrame(months_of("A", "2016-04", 24, 10))  # two years; 12 in the window
+    frame = pd.DataFrame(
+        months_of("A", "2016-04", 24, 10)
+    )  # two years; 12 in the window
     row = msg.window_counts(frame, period_end=END).iloc[0]
     assert (row["area_code"], row["count"], row["periods_covered"]) == ("A", 120, 12)
     assert bool(row["complete"]) is True
@@ -124,7 +126,9 @@ def test_choose_population_uses_published_mid_year():
     assert chosen.loc["A", "population"] == 100
     # nothing published for B yet: earliest available
     assert chosen.loc["B", "population_mid_year"] == 2019
-    later = msg.choose_population(pops, period_end=dt.date(2018, 6, 30)).set_index("area_code")
+    later = msg.choose_population(pops, period_end=dt.date(2018, 6, 30)).set_index(
+        "area_code"
+    )
     assert later.loc["A", "population_mid_year"] == 2017
 
 
@@ -147,7 +151,9 @@ THREE = members(
 def test_msg_comparison_hand_worked_down():
     # mean of rates (2+3+4)/3 = 3.0; pooled 800/250,000 × 1,000 = 3.2; sd of 2,3,4 = 1.0;
     # band 3.0 ± 0.5 × 1.0 = 2.5..3.5.
-    frame, summary = msg.msg_comparison(THREE, focus_area="A", direction="down", band_sd=0.5)
+    frame, summary = msg.msg_comparison(
+        THREE, focus_area="A", direction="down", band_sd=0.5
+    )
     by_area = frame.set_index("area_code")
     assert list(by_area["rate_per_1000"]) == pytest.approx([2.0, 3.0, 4.0])
     assert list(by_area["rank"]) == [1, 2, 3]
@@ -169,21 +175,27 @@ def test_msg_comparison_hand_worked_down():
 
 
 def test_msg_comparison_up_ranks_highest_first():
-    frame, summary = msg.msg_comparison(THREE, focus_area="A", direction="up", band_sd=0.5)
+    frame, summary = msg.msg_comparison(
+        THREE, focus_area="A", direction="up", band_sd=0.5
+    )
     assert list(frame.set_index("area_code").loc[["A", "B", "C"], "rank"]) == [3, 2, 1]
     assert summary["focus_relative"] == "worse"
     assert summary["rank_1_is"] == "highest"
 
 
 def test_msg_comparison_neither_direction():
-    _, summary = msg.msg_comparison(THREE, focus_area="C", direction="neither", band_sd=0.5)
+    _, summary = msg.msg_comparison(
+        THREE, focus_area="C", direction="neither", band_sd=0.5
+    )
     assert summary["focus_rank"] == 3
     assert summary["focus_relative"] == "neither"
 
 
 def test_msg_comparison_pooled_average():
     # pooled 3.2, band 3.2 ± 0.5 = 2.7..3.7: Beta at 3.0 is below but inside.
-    _frame, summary = msg.msg_comparison(THREE, focus_area="B", direction="down", average="pooled", band_sd=0.5)
+    _frame, summary = msg.msg_comparison(
+        THREE, focus_area="B", direction="down", average="pooled", band_sd=0.5
+    )
     assert summary["average"] == pytest.approx(3.2)
     assert summary["focus_position"] == "below"
     assert summary["focus_relative"] == "similar"
@@ -221,7 +233,11 @@ def test_msg_comparison_missing_population_is_excluded():
     )
     frame, summary = msg.msg_comparison(rows, focus_area="A", direction="down")
     beta = frame.set_index("area_code").loc["B"]
-    assert math.isnan(beta["rate_per_1000"]) and pd.isna(beta["rank"]) and beta["position"] is None
+    assert (
+        math.isnan(beta["rate_per_1000"])
+        and pd.isna(beta["rank"])
+        and beta["position"] is None
+    )
     assert summary["excluded"] == ["B"]
     assert summary["group_size"] == 2
     assert summary["mean_of_rates"] == pytest.approx(3.0)  # (2 + 4) / 2
@@ -243,13 +259,23 @@ def test_msg_comparison_real_home_office_2017_18():
             code = code_of.get(row["Force Name"])
             if code and row["Offence Group"] != "Fraud offences":
                 key = (code, int(row["Financial Quarter"]))
-                quarter_counts[key] = quarter_counts.get(key, 0) + int(row["Number of Offences"].strip())
+                quarter_counts[key] = quarter_counts.get(key, 0) + int(
+                    row["Number of Offences"].strip()
+                )
     with POPULATIONS_FILE.open(newline="") as handle:
-        populations = [row for row in csv.DictReader(handle) if row["area_code"] in MSG_CODES]
+        populations = [
+            row for row in csv.DictReader(handle) if row["area_code"] in MSG_CODES
+        ]
 
     # Independent plain-Python answer: totals, mid-2016 rates, mean, Leicestershire's rank.
-    totals = {code: sum(quarter_counts[(code, q)] for q in (1, 2, 3, 4)) for code in MSG_CODES}
-    mid_2016 = {r["area_code"]: int(r["population"]) for r in populations if r["mid_year"] == "2016"}
+    totals = {
+        code: sum(quarter_counts[(code, q)] for q in (1, 2, 3, 4)) for code in MSG_CODES
+    }
+    mid_2016 = {
+        r["area_code"]: int(r["population"])
+        for r in populations
+        if r["mid_year"] == "2016"
+    }
     rates = {code: totals[code] / mid_2016[code] * 1000 for code in MSG_CODES}
     expected_mean = sum(rates.values()) / len(rates)
     expected_rank = 1 + sum(1 for r in rates.values() if r < rates["E23000021"])

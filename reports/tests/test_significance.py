@@ -45,7 +45,11 @@ def test_rate_change_equal_counts_has_p_value_one():
 def test_rate_change_both_zero_is_insufficient_data():
     result = significance.rate_change(0, 0)
     assert result["verdict"] == "insufficient_data"
-    assert result["p_value"] is None and result["pct_change"] is None and result["ratio"] is None
+    assert (
+        result["p_value"] is None
+        and result["pct_change"] is None
+        and result["ratio"] is None
+    )
 
 
 def test_rate_change_previous_zero_has_no_percentage():
@@ -83,7 +87,9 @@ def test_change_record_is_rounded_and_json_ready():
 
 
 def monthly(values, start="2019-04-30"):
-    return pd.Series(values, index=pd.date_range(start, periods=len(values), freq="ME"), dtype=float)
+    return pd.Series(
+        values, index=pd.date_range(start, periods=len(values), freq="ME"), dtype=float
+    )
 
 
 def test_series_rate_change_monthly_sums_two_windows():
@@ -118,4 +124,7 @@ def test_series_rate_change_missing_month_is_none():
 
 
 def test_series_rate_change_zero_counts():
-    assert significance.series_rate_change(monthly([0] * 24))["verdict"] == "insufficient_data"
+    assert (
+        significance.series_rate_change(monthly([0] * 24))["verdict"]
+        == "insufficient_data"
+    )

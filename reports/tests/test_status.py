@@ -97,7 +97,9 @@ def test_measure_status_normal_measure_sentence():
 
 
 def test_measure_status_missing_pieces_are_left_out():
-    result = burglary(unit="count", latest_value=1234, variation=None, change=None, msg=None)
+    result = burglary(
+        unit="count", latest_value=1234, variation=None, change=None, msg=None
+    )
     assert result["sentence"] == "Burglary dwelling: 12 months to May 2014, 1,234."
     assert result["variation"] is None and result["msg_relative"] is None
     assert result["tone"] == "neutral"
@@ -105,7 +107,10 @@ def test_measure_status_missing_pieces_are_left_out():
 
 def test_measure_status_tone_follows_special_cause():
     assert burglary(variation="concern")["tone"] == "concern"
-    assert "special-cause variation of concern" in burglary(variation="concern")["sentence"]
+    assert (
+        "special-cause variation of concern"
+        in burglary(variation="concern")["sentence"]
+    )
 
 
 def test_measure_status_tone_from_change_when_no_spc():
@@ -114,7 +119,10 @@ def test_measure_status_tone_from_change_when_no_spc():
     no_change = {"verdict": "no_significant_change", "pct_change": -3.0, "change": -3}
     result = burglary(variation=None, change=no_change)
     assert result["tone"] == "common_cause"
-    assert "a 3% reduction on the year before, not a significant change" in result["sentence"]
+    assert (
+        "a 3% reduction on the year before, not a significant change"
+        in result["sentence"]
+    )
 
 
 def test_measure_status_under_reported_is_never_judged():
@@ -179,10 +187,15 @@ def test_measure_status_rank_one_highest_when_up():
         "rank_1_is": "highest",
     }
     result = burglary(direction="up", msg=msg, change=None)
-    assert "highest of 8 in the Most Similar Group, significantly above the group average" in (result["sentence"])
+    assert (
+        "highest of 8 in the Most Similar Group, significantly above the group average"
+        in (result["sentence"])
+    )
     assert result["msg_relative"] == "better"
 
 
 def test_measure_status_previous_zero_has_no_percentage():
     change = {"verdict": "no_significant_change", "pct_change": None, "change": 3}
-    assert "an increase from none in the year before" in burglary(change=change)["sentence"]
+    assert (
+        "an increase from none in the year before" in burglary(change=change)["sentence"]
+    )

@@ -83,7 +83,9 @@ def test_survey_frame_adds_intervals():
     )
     result = survey.survey_frame(frame)
     assert result["ci_low"].iloc[0] == pytest.approx(40.3831, abs=1e-3)
-    assert math.isnan(result["ci_low"].iloc[1]) and math.isnan(result["ci_high"].iloc[1])
+    assert math.isnan(result["ci_low"].iloc[1]) and math.isnan(
+        result["ci_high"].iloc[1]
+    )
     records = survey.survey_records(result)
     assert records[1]["ci_low"] is None and records[0]["period_end"] == "2014-03-31"
     json.dumps(records, allow_nan=False)
