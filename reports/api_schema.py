@@ -98,6 +98,14 @@ POINT = {
         "period_start": {"type": "string", "format": "date"},
         "period_end": {"type": "string", "format": "date"},
         "value": {**NUMBER, "description": "null: the period was never returned (a gap)."},
+        "period_value": {
+            **NUMBER,
+            "description": (
+                "For a cumulative measure (a running total such as savings to date): the period's own "
+                "figure, which the mean, limits and signal describe; null otherwise, for the first "
+                "period and beside a gap."
+            ),
+        },
         "numerator": NUMBER,
         "denominator": NUMBER,
         "respondents": {"type": ["integer", "null"]},

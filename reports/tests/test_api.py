@@ -81,6 +81,7 @@ def test_series_default_area_is_focus_force(client, published):
         "period_start",
         "period_end",
         "value",
+        "period_value",
         "numerator",
         "denominator",
         "respondents",

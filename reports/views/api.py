@@ -157,6 +157,7 @@ POINT_KEYS = [
     "period_start",
     "period_end",
     "value",
+    "period_value",
     "numerator",
     "denominator",
     "respondents",
