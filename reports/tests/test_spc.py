@@ -351,16 +351,21 @@ values_strategy = st.lists(
     head=values_strategy,
     tail=st.lists(st.one_of(st.none(), st.integers(0, 14), st.sampled_from(LINES)), max_size=20),
     constant=st.one_of(st.none(), st.integers(0, 5)),
+    constant_in_tail=st.booleans(),
     run_length=st.integers(2, 8),
     trend_length=st.integers(2, 8),
     direction=st.sampled_from(["up", "down", "neither"]),
     conflict=st.sampled_from(["improvement", "concern"]),
 )
-def test_xmr_signals_match_the_published_rules(head, tail, constant, run_length, trend_length, direction, conflict):
+def test_xmr_signals_match_the_published_rules(
+    head, tail, constant, constant_in_tail, run_length, trend_length, direction, conflict
+):
     """Random series with gaps, ties, constant runs and points exactly on the mean, a limit or a
     2-sigma line: the limits come from the head (a fixed baseline), and the tail's named points
     sit exactly on that baseline's lines."""
-    if constant is not None:
+    if constant is not None and constant_in_tail:
+        tail = tail + [constant] * 8
+    elif constant is not None:
         head = head + [constant] * 8
     present_in_head = sum(v is not None for v in head)
     baseline_points = present_in_head or None
