@@ -10,6 +10,8 @@
   var bar = form.querySelector("progress");
   var status = form.querySelector("[data-upload-status]");
   var button = form.querySelector("button[type=submit]");
+  // GOV.UK Frontend, beside this file (static files keep their names: see STORAGES in settings.py).
+  var frontend = new URL("../govuk/govuk-frontend.min.js", document.currentScript.src).href;
 
   function show(percent, text) {
     bar.value = percent;
@@ -35,6 +37,12 @@
       document.open();
       document.write(xhr.responseText);
       document.close();
+      // The written page's own module script (init.mjs) does not run again in this window, so start
+      // its GOV.UK components here: the error summary takes focus, the navigation collapses on a
+      // narrow screen, details and buttons work (WCAG 2.4.3, 1.4.10).
+      import(frontend).then(function (govuk) {
+        govuk.initAll();
+      });
     });
     xhr.addEventListener("error", function () {
       button.disabled = false;
