@@ -36,6 +36,8 @@ LIMIT_COLOUR = "#505a5f"
 FORCE_COLOUR = "#1d70b8"
 PEER_COLOUR = "#b1b4b6"
 BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
+# The band's fill is faint (1.25:1), so its edge carries it: #505a5f is 7:1 on white (WCAG 1.4.11).
+BAND_EDGE = {"color": "#505a5f", "width": 1.5, "dash": "dot"}
 # Outcome types have no order of merit (R10): one hue in steps, with patterns, never red/green.
 OUTCOME_SHADES = ["#0b0c0c", "#383f43", "#505a5f", "#6f777b", "#8e9599", "#b1b4b6", "#cfd2d3"]
 OUTCOME_PATTERNS = ["", "/", ".", "x", "\\", "-", "|", "+"]
@@ -45,6 +47,14 @@ FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", A
 # the data is in the table and the CSV beside every chart instead.
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
+# Below the x-axis title, measured from the bottom of the whole chart: a legend that wraps onto more
+# lines at 320 CSS px pushes the bottom margin instead of overlapping the axis (WCAG 1.4.10).
+LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"}
+# Small-multiple titles wrap at word breaks to this many characters, so two columns at 320 CSS px
+# show "North West / Leicestershire" whole.
+SMALL_TITLE_CHARACTERS = 14
+# Legend entries wrap to this many characters: with its symbol an entry then fits a 290 px chart.
+LEGEND_CHARACTERS = 32
 
 
 
@@ -125,7 +135,7 @@ def _layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 420, **
         "height": height,
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.2, "x": 0},
+        "legend": LEGEND_BELOW,
         "hovermode": "closest",
     }
     fig.update_layout(**{**settings, **extra})
@@ -234,7 +244,10 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             text=f"Run chart: limits are provisional ({fewer})",
             font={"size": 12},
         )
-    _layout(fig, x_title="Period ending", y_title=f"{measure.get('title', '')} ({units})")
+    # The axis names the units only: the measure's full title is in the caption (Chart.title), and
+    # a long title would run past the chart.
+    _layout(fig, x_title="Period ending", y_title=units.capitalize())
+    _wrap_legend(fig)
 
     present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
     missing = [p for p in points if not _number(p.get("value"))]
@@ -367,7 +380,8 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         key=lambda m: m["rate_per_1000"],
     )
     is_focus = [m.get("area_code") == focus for m in members]
-    labels = [f"{m.get('name')} (this force)" if f else m.get("name") for m, f in zip(members, is_focus)]
+    # "(this force)" on its own line keeps the force's label narrow enough for 320 CSS px.
+    labels = [f"{m.get('name')}<br>(this force)" if f else m.get("name") for m, f in zip(members, is_focus)]
     fig = go.Figure(
         go.Bar(
             x=[m["rate_per_1000"] for m in members],
@@ -381,6 +395,8 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             },
             text=[f"{m['rate_per_1000']:.2f}" for m in members],
             textposition="outside",
+            # The top value's label runs past the plot area; drawn in the right margin, not cut.
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.2f} per 1,000<extra></extra>",
         )
     )
@@ -396,7 +412,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             y0=0,
             y1=1,
             fillcolor=BAND_COLOUR,
-            line={"width": 0},
+            line=BAND_EDGE,
             layer="below",
             showlegend=True,
             name=f"Band: average ± {summary.get('band_sd', 1):g} standard deviation",
@@ -416,12 +432,14 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         )
     _layout(
         fig,
-        x_title="Rate per 1,000 population",
+        x_title="Rate per 1,000<br>population",
         y_title="",
         height=120 + 40 * len(members),
-        margin={"l": 190, "r": 40, "t": 30, "b": 60},
+        # Left grows to fit the force names (automargin below); right holds the top value's label.
+        margin={"l": 10, "r": 60, "t": 30, "b": 60},
     )
-    fig.update_yaxes(automargin=True)
+    fig.update_yaxes(automargin=True, tickfont={"size": 12})
+    _wrap_legend(fig)
     period = f"12 months to {_month(msg.get('period_end'))}" if msg.get("period_end") else ""
     focus_member = next((m for m, f in zip(members, is_focus) if f), None)
     text = [f"{msg.get('group', 'Most Similar Group')}, {period}: {len(members)} forces."]
@@ -461,7 +479,29 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
     )
 
 
-def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 3) -> Chart | None:
+def _wrapped(text: str, width: int = SMALL_TITLE_CHARACTERS) -> str:
+    """`text` broken at spaces into lines of at most `width` characters (a longer word stays whole),
+    joined with plotly's <br>."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
+def _wrap_legend(fig: go.Figure) -> None:
+    """Wrap every trace's and shape's legend name to LEGEND_CHARACTERS (plotly <br> line breaks)."""
+    for trace in fig.data:
+        if trace.name:
+            trace.name = _wrapped(trace.name, LEGEND_CHARACTERS)
+    for shape in fig.layout.shapes:
+        if shape.name:
+            shape.name = _wrapped(shape.name, LEGEND_CHARACTERS)
+
+
+def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 2) -> Chart | None:
     """Small multiples: one small line per Community Safety Partnership area (own y scale each)."""
     areas = [a for a in csp or [] if a.get("points")]
     if not areas:
@@ -471,7 +511,7 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 3) -> Chart | Non
     fig = make_subplots(
         rows=rows_needed,
         cols=columns,
-        subplot_titles=[a.get("name", "") for a in areas],
+        subplot_titles=[_wrapped(a.get("name", "")) for a in areas],
         shared_xaxes=True,
         vertical_spacing=0.12,
         horizontal_spacing=0.08,
@@ -491,7 +531,9 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 3) -> Chart | Non
             row=i // columns + 1,
             col=i % columns + 1,
         )
-    _layout(fig, x_title="", y_title="", height=60 + 200 * rows_needed)
+    # Room above the first row for two-line titles.
+    _layout(fig, x_title="", y_title="", height=80 + 200 * rows_needed, margin={"l": 70, "r": 20, "t": 60, "b": 60})
+    fig.update_annotations(font={"size": 14})
     fig.update_xaxes(title_text="", tickformat="%b %Y", nticks=4)
     fig.update_yaxes(title_text="", rangemode="tozero")
     fig.update_layout(yaxis_title_text=units.capitalize())

@@ -116,7 +116,7 @@ def test_fig_msg_sorted_force_highlighted_by_colour_pattern_and_label(crime):
     _assert_plain(chart.figure)
     bar = chart.figure["data"][0]
     assert bar["x"] == sorted(bar["x"])
-    force = bar["y"].index("Leicestershire (this force)")
+    force = bar["y"].index("Leicestershire<br>(this force)")
     assert bar["marker"]["pattern"]["shape"][force] == "/"
     assert len(set(bar["marker"]["color"])) == 2
     assert [row[6] for row in chart.table_rows] == bar["x"]
@@ -200,3 +200,67 @@ def test_figure_data_converts_numpy():
 
     data = figure_data(go.Figure(go.Scatter(x=np.arange(3), y=np.array([1.5, 2.5, 3.5]))))
     assert data["data"][0]["y"] == [1.5, 2.5, 3.5]
+
+
+# --- Layout at 320 CSS px and contrast (WCAG 1.4.10 reflow, 1.4.11 non-text contrast) -----------
+
+
+def _contrast(hex_colour: str, against: str = "#ffffff") -> float:
+    """WCAG 2.x contrast ratio of two sRGB colours (relative luminance, (L1 + 0.05) / (L2 + 0.05))."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted([luminance(hex_colour), luminance(against)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_hand_worked_values():
+    assert _contrast("#000000") == pytest.approx(21.0)
+    assert _contrast("#767676") == pytest.approx(4.54, abs=0.01)  # the usual 4.5:1 grey
+
+
+def test_fig_trend_long_title_stays_in_caption_not_on_axis(crime):
+    long_title = "Number of first-time entrants to the youth justice system aged 10 to 17"
+    measure = {**crime["measure"], "title": long_title}
+    chart = fig_trend(measure=measure, trend=crime["trend"], as_of=AS_OF)
+    assert chart.figure["layout"]["yaxis"]["title"]["text"] == "Number per month"
+    assert long_title in chart.title
+
+
+def test_fig_msg_top_value_label_not_clipped_and_band_has_visible_edge(crime):
+    chart = fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF)
+    bar = chart.figure["data"][0]
+    layout = chart.figure["layout"]
+    # "77.09" sits past the longest bar: drawn outside the plot area, in a right margin wide enough.
+    assert bar["textposition"] == "outside" and bar["cliponaxis"] is False
+    assert layout["margin"]["r"] >= 60
+    band = next(s for s in layout["shapes"] if s["type"] == "rect")
+    assert band["line"]["width"] >= 1 and _contrast(band["line"]["color"]) >= 3
+
+
+def test_msg_and_trend_legends_sit_below_the_axis_and_wrap(crime):
+    charts = [
+        fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF),
+        fig_trend(measure=crime["measure"], trend={"points": trend_points([1.0, 2.0, 3.0], end=AS_OF, direction="down")}, as_of=AS_OF),
+    ]
+    for chart in charts:
+        legend = chart.figure["layout"]["legend"]
+        # Measured from the chart's bottom edge, so a legend that wraps pushes the margin, not the axis.
+        assert (legend["yref"], legend["y"], legend["yanchor"]) == ("container", 0, "bottom")
+        names = [t.get("name") or "" for t in chart.figure["data"]] + [
+            s.get("name") or "" for s in chart.figure["layout"].get("shapes", [])
+        ]
+        assert names and all(len(line) <= 32 for name in names for line in name.split("<br>")), names
+
+
+def test_fig_csp_long_area_names_wrap_in_two_columns(crime):
+    csp = [{**crime["csp"][0], "name": "North West Leicestershire"}, *crime["csp"][1:]]
+    chart = fig_csp(measure=crime["measure"], csp=csp, as_of=AS_OF)
+    titles = [a["text"] for a in chart.figure["layout"]["annotations"]]
+    assert titles[0] == "North West<br>Leicestershire"
+    assert all(len(line) <= 14 for title in titles for line in title.split("<br>"))
+    assert {t["xaxis"] for t in chart.figure["data"]} == {"x", "x2", "x3", "x4", "x5"}
+    assert chart.figure["layout"]["xaxis3"]["domain"] == chart.figure["layout"]["xaxis"]["domain"]  # 2 columns
