@@ -6,7 +6,8 @@ from django.db.models import Max, Min
 from django.http import Http404
 
 from pcc_dashboard.roles import can
-from priorities.selectors import measures_visible_to
+from priorities.models import Priority
+from priorities.selectors import may_see_restricted, measures_visible_to
 from reports.models import Annotation, Board, Commentary, Meeting, Snapshot, SnapshotResult
 from returns.models import Observation, Return, ReturnStatus
 from returns.periods import month_end, previous_month_end
@@ -121,11 +122,22 @@ def meeting_previous(meeting: Meeting) -> Meeting | None:
     return Meeting.objects.filter(board_id=meeting.board_id, date__lt=meeting.date).order_by("-date").first()
 
 
-def overview_visible_to(user, snapshot: Snapshot) -> list[dict]:
-    """The overview statuses of a snapshot, without the measures this user may not see (R6)."""
-    visible = set(measures_visible_to(user).values_list("code", flat=True))
+def overview_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
+    """The overview statuses of a snapshot, without the measures this user (or the audience) may not see (R6)."""
+    visible = set(measures_visible_to(user, audience=audience).values_list("code", flat=True))
     overview = snapshot_result(snapshot, "overview") or {}
     return [item for item in overview.get("measures", []) if item["code"] in visible]
+
+
+def narratives_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
+    """The snapshot's CSP narratives ({submitter, area_code, period_start, period_end, priority_number,
+    text}), without those on restricted priorities unless the reader (and audience) is entitled (R6).
+    Restriction is read as it is now, so a priority restricted after a freeze is withheld in old snapshots."""
+    items = (snapshot_result(snapshot, "narratives") or {}).get("items", [])
+    if may_see_restricted(user, audience=audience):
+        return items
+    restricted = set(Priority.objects.filter(restricted=True).values_list("number", flat=True))
+    return [item for item in items if item.get("priority_number") not in restricted]
 
 
 def commentary_for(snapshot: Snapshot, measure_code: str | None = None, theme_number: int | None = None):

@@ -50,15 +50,16 @@ def snapshot_freeze_check(*, as_of: dt.date) -> None:
 def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None = None) -> Snapshot:
     """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
 
-    One transaction: an INSERT … SELECT copies every current accepted observation whose period
-    ends on or before as_of; the payloads are computed from those stored rows; the Snapshot row,
-    written last because frozen rows cannot be updated, carries the digest of it all.
-    frozen_at defaults to now (the demo passes the day it would have been frozen).
+    One transaction reading one consistent state (freeze.one_consistent_state): an INSERT … SELECT
+    copies every current accepted observation whose period ends on or before as_of; the payloads
+    are computed from those stored rows; the Snapshot row, written last because frozen rows cannot
+    be updated, carries the digest of it all. frozen_at defaults to now (the demo passes the day it
+    would have been frozen). Raises SnapshotError with a sentence for the user.
     """
     snapshot_freeze_check(as_of=as_of)
+    frozen_by = user if getattr(user, "is_authenticated", False) else None
     try:
-        with transaction.atomic():
-            freeze.lock_month(as_of)
+        with freeze.one_consistent_state(as_of):
             if Snapshot.objects.filter(as_of=as_of).exists():
                 raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.")
             snapshot_id = freeze.reserve_snapshot_id()
@@ -66,19 +67,20 @@ def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None 
             observations = freeze.observations_frame(snapshot_id)
             results = freeze.results_build(as_of=as_of, observations=observations)
             freeze.results_store(snapshot_id=snapshot_id, results=results)
+            fields = {
+                "as_of": as_of,
+                "frozen_at": frozen_at or timezone.now(),
+                "frozen_by_id": frozen_by.pk if frozen_by else None,
+                "frozen_by_name": _actor_name(user)[:150],
+            }
             digest = freeze.content_digest(
                 observations,
                 [(key, payload) for key, (_, payload) in results.items()],
                 texts=getattr(results, "texts", None),
+                metadata=freeze.snapshot_metadata(**fields, count=len(observations)),
             )
             snapshot = Snapshot.objects.create(
-                id=snapshot_id,
-                as_of=as_of,
-                frozen_at=frozen_at or timezone.now(),
-                frozen_by=user if getattr(user, "is_authenticated", False) else None,
-                frozen_by_name=_actor_name(user)[:150],
-                digest=digest,
-                observation_count=len(observations),
+                id=snapshot_id, digest=digest, observation_count=len(observations), **fields
             )
     except IntegrityError as exc:
         # The unique as_of constraint is the safety net when two freezes race.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -15,7 +15,6 @@ from priorities.models import Frequency, Measure, MeasureKind, Priority
 from returns.models import (
     AuditEvent,
     DataSetItem,
-    Observation,
     OutcomeAudit,
     PeriodKind,
     Return,
@@ -35,7 +34,6 @@ from returns.periods import (
 
 PERIOD_FREQUENCY = {PeriodKind.MONTH: Frequency.MONTHLY, PeriodKind.QUARTER: Frequency.QUARTERLY}
 TRACKER_PERIODS = 5  # the current period and the last four (issue 3)
-DIFF_ROWS_SHOWN = 500
 AUDIT_PAGE_SIZE = 50
 
 
@@ -122,6 +120,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         period_start=start,
         period_end=end,
         expected={(m, a, start, end) for m, a, f in items if f == frequency} or None,
+        frequencies={(m, a): frozenset(f for mm, aa, f in items if (mm, aa) == (m, a)) for m, a, _ in items},
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
     )
@@ -148,77 +147,11 @@ def return_history(*, submitter: Submitter, start: date, end: date) -> list[Retu
     )
 
 
-@dataclass
-class DiffRow:
-    measure: str
-    area: str
-    period_start: date
-    period_end: date
-    before: float | None
-    after: float | None
-    state: str  # new | changed | unchanged | removed
-
-
-@dataclass
-class ReturnDiff:
-    """A submitted version against the current accepted data for the same submitter and period."""
-
-    current: Return | None
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    rows: list[DiffRow] = field(default_factory=list)
-    shown_limit: int = DIFF_ROWS_SHOWN
-
-    @property
-    def truncated(self) -> bool:
-        return self.new + self.changed + self.removed > len(self.rows)
-
-
-_DIFF_FIELDS = ("measure__code", "area__code", "period_start", "period_end", "value")
-
-
 def return_narratives(ret: Return) -> list[dict]:
     """What the return says about the work on each priority, with the priority's title (2 queries)."""
     narratives = list(ret.narratives.values_list("priority_number", "text"))
     titles = dict(Priority.objects.filter(number__in=[n for n, _ in narratives]).values_list("number", "title"))
     return [{"number": n, "title": titles.get(n, ""), "text": text} for n, text in narratives]
-
-
-def return_diff(ret: Return) -> ReturnDiff:
-    """new / changed (before → after) / unchanged / removed, by measure, area and period (3 queries)."""
-    same_period = Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id).exclude(pk=ret.pk)
-    if ret.is_current:
-        # Accepted and current: compare with the accepted version it replaced, if any.
-        current = (
-            same_period.filter(status=ReturnStatus.SUPERSEDED, version__lt=ret.version, decided_at__isnull=False)
-            .order_by("-version")
-            .first()
-        )
-    else:
-        current = same_period.filter(is_current=True).first()
-    after = {row[:4]: row[4] for row in Observation.objects.filter(source_return=ret).values_list(*_DIFF_FIELDS)}
-    before = (
-        {row[:4]: row[4] for row in Observation.objects.filter(source_return=current).values_list(*_DIFF_FIELDS)}
-        if current
-        else {}
-    )
-    diff = ReturnDiff(current=current)
-    for key in sorted(after.keys() | before.keys(), key=lambda k: (k[0], k[1], k[2], k[3])):
-        old, new = before.get(key), after.get(key)
-        if key not in before:
-            state = "new"
-        elif key not in after:
-            state = "removed"
-        elif old == new:
-            state = "unchanged"
-        else:
-            state = "changed"
-        setattr(diff, state, getattr(diff, state) + 1)
-        if state != "unchanged" and len(diff.rows) < DIFF_ROWS_SHOWN:
-            diff.rows.append(DiffRow(*key, before=old, after=new, state=state))
-    return diff
 
 
 def working_date(*, today: date | None = None) -> date:

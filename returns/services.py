@@ -1,10 +1,12 @@
 """Writes for returns: submitters and data sets, versioned submission, acceptance, rejection, audit."""
 
 import hashlib
+import re
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pcc_dashboard.copystream import CopyStream
+from pcc_dashboard.private_files import private_dir, private_file
 from priorities.models import Area, AreaKind, Measure, OutcomeType
 from priorities.services import ChangeCount, _upsert
 from returns.models import (
@@ -160,13 +163,36 @@ def audit_record(
     )
 
 
-def _store_file(raw: bytes) -> str:
+def _store_file(raw: bytes, name: str) -> None:
     """Keep the original file under a generated name, outside anything served (ASVS 5.3.2)."""
+    directory = private_dir(Path(settings.RETURN_FILES_DIR))
+    private_file(directory / name, raw)  # owner-only (issue 13, item 13)
+
+
+_STORED_NAME_RE = re.compile(r"[0-9a-f]{32}\.bin")
+
+
+def return_files_orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete stored originals that no return names, last written more than older_than ago.
+
+    Such a file is left only when a process is killed between writing it and committing its
+    return (return_submit). The age keeps the file of an upload still in its transaction.
+    Returns the names deleted. Only files named as return_submit names them are considered.
+    """
     directory = Path(settings.RETURN_FILES_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.bin"
-    (directory / name).write_bytes(raw)
-    return name
+    if not directory.is_dir():
+        return []
+    cutoff = time.time() - older_than.total_seconds()
+    candidates = [p for p in directory.iterdir() if _STORED_NAME_RE.fullmatch(p.name) and p.stat().st_mtime <= cutoff]
+    named = set(
+        Return.objects.filter(stored_name__in=[p.name for p in candidates]).values_list("stored_name", flat=True)
+    )
+    removed = []
+    for path in candidates:
+        if path.name not in named:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return sorted(removed)
 
 
 def _ids(model, codes: Iterable[str], field: str = "code") -> dict[str, int]:
@@ -303,8 +329,13 @@ def return_submit(
     summary: dict | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Return:
-    """Store a validated return as version N+1, all or nothing (one transaction, bulk inserts)."""
-    stored_name = _store_file(raw)
+    """Store a validated return as version N+1, all or nothing (one transaction, bulk inserts).
+
+    The original file is written last, inside the transaction, so a process killed while the
+    rows go in leaves neither record nor file; one killed in the moment between writing the file
+    and the commit leaves a file no record names, which return_files_orphans_remove deletes.
+    """
+    stored_name = f"{uuid.uuid4().hex}.bin"
     try:
         with transaction.atomic():
             # The row lock serialises concurrent submissions so versions stay dense (QUALITY §4.2).
@@ -349,6 +380,7 @@ def return_submit(
                 source_return=ret,
                 details={"sha256": ret.sha256, "rows": len(rows), "warnings": len(warnings or [])},
             )
+            _store_file(raw, stored_name)
     except BaseException:
         (Path(settings.RETURN_FILES_DIR) / stored_name).unlink(missing_ok=True)
         raise

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can, require
 from priorities.models import Area, Measure
-from returns import selectors, services
+from returns import preview, selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
 from returns.models import Return, ReturnStatus, Submitter
@@ -146,7 +146,7 @@ def _named(diff):
 def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     context = {
         "ret": ret,
-        "diff": _named(selectors.return_diff(ret)),
+        "diff": _named(preview.return_diff(ret)),
         "narratives": selectors.return_narratives(ret),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),

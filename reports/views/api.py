@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import path
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 
 from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can
@@ -39,12 +39,24 @@ class ApiError(Exception):
         self.message = message
 
 
-def api_view(view):
-    """GET and HEAD only; every failure becomes JSON {"error": message} with its status."""
+def method_not_allowed() -> JsonResponse:
+    response = JsonResponse({"error": "Only GET and HEAD are allowed: the API is read-only"}, status=405)
+    response["Allow"] = "GET, HEAD"
+    return response
 
-    @require_safe
+
+def api_view(view):
+    """GET and HEAD only; every failure becomes JSON {"error": message} with its status.
+
+    CSRF-exempt because it never changes anything: any other method answers a JSON 405 (issue 13,
+    item 14), where the CSRF check would have sent an HTML page first.
+    """
+
+    @csrf_exempt
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed()
         try:
             fmt = request.GET.get("format", "json")
             if fmt not in ("json", "csv"):
@@ -371,7 +383,7 @@ def outcomes(request, as_of):
     return _answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
 
 
-@require_safe
+@api_view
 def schema(request):
     return JsonResponse(api_schema_dict())
 

@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pcc_dashboard.roles import PANEL, PDG, can, require
+from pcc_dashboard.roles import PDG, can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
 from reports.presenters import status_tag
@@ -46,10 +46,8 @@ def meeting_detail(request, pk):
     context["panel_report"] = meeting.board.is_panel and can(request.user, "view_panel_report")
     context["outcomes"] = meeting.board.audience_role == PDG and can(request.user, "view_outcomes")
     if snapshot is not None:
-        statuses = overview_visible_to(request.user, snapshot)
-        if meeting.board.audience_role == PANEL:
-            # The pack is the board's view: the Panel never sees restricted measures (R6).
-            statuses = [item for item in statuses if not item.get("restricted")]
+        # The pack is made for the board's audience (R6): the Panel's never holds restricted measures.
+        statuses = overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
         for item in statuses:
             item["url"] = _measure_url(as_of.isoformat(), item["code"])
             item["tag"] = status_tag(item, under_reported=bool(item.get("under_reported")))

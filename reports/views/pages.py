@@ -13,7 +13,7 @@ from reports.models import Commentary, Snapshot
 from reports.payloads import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
 from reports.report_pages import measure_payloads
-from reports.selectors import snapshot_get, snapshot_result, snapshots_visible_to
+from reports.selectors import narratives_visible_to, snapshot_get, snapshot_result, snapshots_visible_to
 
 
 def _label(snapshot) -> str:
@@ -58,8 +58,7 @@ def priority_detail(request, snapshot, number):
     priority = get_object_or_404(Priority.objects.select_related("theme"), number=number)
     priority.visible_measures = list(measures_visible_to(request.user).filter(priorities=priority))
     attach_statuses([priority], snapshot_result(snapshot, "overview"))
-    items = (snapshot_result(snapshot, "narratives") or {}).get("items", [])
-    narratives = [] if priority.restricted else [i for i in items if i.get("priority_number") == number]
+    narratives = [i for i in narratives_visible_to(request.user, snapshot) if i.get("priority_number") == number]
     return Page(
         "reports/pages/priority.html",
         {"priority": priority, "narratives": narratives},

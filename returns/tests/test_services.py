@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from returns import selectors
+from returns import preview, selectors
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.periods import add_months, month_bounds
 from returns.services import (
@@ -18,6 +18,7 @@ from returns.services import (
     outcome_audit_create,
     period_for,
     return_accept,
+    return_files_orphans_remove,
     return_reject,
     return_submit,
     return_upload,
@@ -151,12 +152,12 @@ def test_return_diff_new_changed_unchanged(force):
     period = period_for(start=START, end=END)
     rows = pd.concat([_rows(12), _rows(5, measure="burglary_dwelling")], ignore_index=True)
     v2 = return_submit(submitter=force, period=period, rows=rows, raw=b"v2", original_name="r.csv")
-    diff = selectors.return_diff(v2)
+    diff = preview.return_diff(v2)
     assert (diff.new, diff.changed, diff.unchanged, diff.removed) == (1, 1, 0, 0)
     changed = next(r for r in diff.rows if r.state == "changed")
-    assert (changed.before, changed.after) == (10.0, 12.0)
+    assert [(c.figure, c.before, c.after) for c in changed.changes] == [("value", 10.0, 12.0)]
     v3 = return_submit(submitter=force, period=period, rows=_rows(10), raw=b"v3", original_name="r.csv")
-    diff3 = selectors.return_diff(v3)
+    diff3 = preview.return_diff(v3)
     assert (diff3.new, diff3.changed, diff3.unchanged) == (0, 0, 1)
 
 
@@ -262,3 +263,24 @@ def test_return_submit_stores_each_value_exactly(force, value):
     """The bulk path writes numbers as text (COPY on PostgreSQL): what is read back is the same float."""
     ret = _submit(force, value)
     assert list(ret.observations.values_list("value", flat=True)) == [value]
+
+
+def test_orphan_cleanup_deletes_only_unnamed_stored_files(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    kept = _submit(force)
+    orphan = tmp_path / ("0" * 32 + ".bin")
+    orphan.write_bytes(b"left by a killed upload")
+    (tmp_path / "notes.txt").write_text("not ours")
+    assert return_files_orphans_remove(older_than=timedelta(hours=1)) == []  # too young
+    assert return_files_orphans_remove(older_than=timedelta(0)) == [orphan.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([kept.stored_name, "notes.txt"])
+
+
+def test_failed_submit_writes_no_file(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    bad = pd.concat([_rows(), _rows()], ignore_index=True)  # the same row twice breaks a unique constraint
+    with pytest.raises(IntegrityError):
+        return_submit(
+            submitter=force, period=period_for(start=START, end=END), rows=bad, raw=b"x", original_name="r.csv"
+        )
+    assert list(tmp_path.iterdir()) == []

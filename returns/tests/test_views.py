@@ -88,7 +88,7 @@ HOSTILE = [
     ("missing_column.csv", "required column"),
     ("negative.csv", "must not be negative"),
     ("non_numeric.csv", "not a number"),
-    ("bad_dates.csv", "not a date in the form YYYY-MM-DD"),
+    ("bad_dates.csv", "not a date; write dates as 2014-03-31 (YYYY-MM-DD) or 31/03/2014 (DD/MM/YYYY, day first)"),
     ("nul_bytes.csv", "contains a NUL byte"),
     ("truncated.csv", "the file may have been cut short"),
     ("not_really.xlsx", "is not an Excel workbook"),
@@ -282,9 +282,9 @@ def test_template_rejects_non_period(client_for, q1):
 def _valid_v2() -> bytes:
     text = (UPLOADS / "valid.csv").read_text()
     text = text.replace(
-        "burglary_dwelling,E07000129,2014-04-01,2014-06-30,41", "burglary_dwelling,E07000129,2014-04-01,2014-06-30,44"
+        "burglary_dwelling,E07000129,2014-04-01,2014-04-30,41", "burglary_dwelling,E07000129,2014-04-01,2014-04-30,44"
     )
-    return (text + "burglary_dwelling,E23000021,2014-04-01,2014-06-30,300,,,,\n").encode()
+    return (text + "burglary_dwelling,E23000021,2014-04-01,2014-04-30,300,,,,\n").encode()
 
 
 def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, django_assert_max_num_queries):
