@@ -94,7 +94,8 @@ RETURN_STATES = {
     "accepted": "Accepted",
     "rejected": "Rejected",
     "superseded": "Superseded by a later version",
-    "not_started": "Not started",
+    "not_due": "Not yet due",
+    "awaiting_decision": "Awaiting decision",
     "missing": "Missing",
     "late": "Late",
 }
