@@ -359,3 +359,16 @@ def test_csv_comment_that_could_run_as_formula_warned(coordinator):
     assert ret.summary["formula_like_cells"] == 1
     page = coordinator.get(reverse("return_detail", args=[ret.pk])).content.decode()
     assert "1 comment that could run as formula." in page
+
+
+def test_hundred_thousand_column_csv_gives_a_short_page(coordinator):
+    header = ",".join([*HEADER, *(f"x{i}" for i in range(100_000 - len(HEADER)))])
+    raw = (header + "\r\n" + ",".join(str(v) for v in APRIL[:5]) + ",,,,\r\n").encode()
+    response = _post(coordinator, "wide.csv", raw)
+    assert len(response.content) < 60_000
+    event = AuditEvent.objects.get(action="upload_failed")
+    assert [p["message"] for p in event.details["problems"]] == [
+        "wide.csv: row 1 has 100,000 columns; the limit is 100 (the template has 9); delete the columns after "
+        "the template's last column"
+    ]
+    assert Return.objects.count() == 0
