@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pcc_dashboard import vocabulary
 from reports.analysis.status import format_value
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
@@ -25,26 +26,10 @@ from reports.analysis.status import format_value
 # marker symbol so colour is never the only cue.
 IMPROVEMENT, CONCERN, NEUTRAL, COMMON_CAUSE = "improvement", "concern", "neutral", "common_cause"
 SIGNAL_STYLE = {
-    COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": "Common cause variation"},
-    IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": "Special cause: improvement"},
-    CONCERN: {"colour": "#b14b00", "symbol": "square", "label": "Special cause: concern"},
-    NEUTRAL: {
-        "colour": "#6f2c91",
-        "symbol": "diamond",
-        "label": "Special cause: neither improvement nor concern",
-    },
-}
-SIGNAL_WORDS = {
-    COMMON_CAUSE: "common cause",
-    IMPROVEMENT: "special cause, improvement",
-    CONCERN: "special cause, concern",
-    NEUTRAL: "special cause, no good direction",
-}
-VARIATION_TEXT = {
-    COMMON_CAUSE: "common cause variation",
-    IMPROVEMENT: "special cause variation showing improvement",
-    CONCERN: "special cause variation of concern",
-    NEUTRAL: "special cause variation (the measure has no good direction)",
+    COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": vocabulary.VARIATION[COMMON_CAUSE]},
+    IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": vocabulary.VARIATION[IMPROVEMENT]},
+    CONCERN: {"colour": "#b14b00", "symbol": "square", "label": vocabulary.VARIATION[CONCERN]},
+    NEUTRAL: {"colour": "#6f2c91", "symbol": "diamond", "label": vocabulary.VARIATION[NEUTRAL]},
 }
 LINE_COLOUR = "#0b0c0c"
 LIMIT_COLOUR = "#505a5f"
@@ -61,12 +46,6 @@ FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", A
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
 
-UNIT_AXIS = {
-    "count": "Number",
-    "rate_per_1000": "Rate per 1,000 population",
-    "percentage": "Percentage (%)",
-    "pounds": "Pounds (£)",
-}
 
 
 @dataclass
@@ -158,7 +137,7 @@ def _units(measure: dict) -> str:
     unit = measure.get("unit", "count")
     if unit == "count":
         return "number per month" if measure.get("frequency") == "monthly" else "number per quarter"
-    return UNIT_AXIS.get(unit, unit).lower().replace("(%)", "").strip()
+    return vocabulary.label("unit", unit).lower().replace("(%)", "").strip()
 
 
 def _signal_of(point: dict, *, under_reported: bool) -> str:
@@ -279,8 +258,8 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             p.get("upper_limit"),
             p.get("lower_2sigma"),
             p.get("upper_2sigma"),
-            SIGNAL_WORDS[s],
-            (p.get("rules") or "").replace(",", ", "),
+            vocabulary.label("variation", s),
+            vocabulary.rules_label(p.get("rules")),
             "yes" if p.get("provisional") else "no",
         ]
         for p, s in zip(points, signals)
@@ -313,7 +292,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
         f"{len(present)} points from {_month(present[0][0]['period_end'])} to {_month(last['period_end'])}.",
-        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {VARIATION_TEXT[last_signal]}.",
+        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {vocabulary.label('variation_phrase', last_signal)}.",
     ]
     if _number(last.get("mean")):
         limits = ""
@@ -321,7 +300,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
-    special = [f"{n} {SIGNAL_WORDS[s].removeprefix('special cause, ')}" for s, n in counts.items() if n]
+    special = [f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n]
     if special:
         parts.append(f"Points showing special cause variation: {', '.join(special)}.")
     else:
@@ -405,9 +384,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         text.append(
             f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
             f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate), "
-            f"{(focus_member.get('position') or 'no position').replace('_', ' ')} the band.".replace(
-                " average the band", " at the average"
-            )
+            f"{vocabulary.label('msg_position', focus_member.get('position'), default='with no position')}."
         )
     header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
     rows = [
@@ -419,7 +396,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            (m.get("position") or "").replace("_", " "),
+            vocabulary.label("msg_position", m.get("position")),
         ]
         for m in members
     ]

@@ -21,7 +21,9 @@ MEASURE_REF = {
         "code": {"type": "string"},
         "title": {"type": "string"},
         "unit": {"type": "string"},
+        "unit_label": {"type": "string", "description": "The unit in words"},
         "direction": {"type": "string", "enum": ["up", "down", "neither"]},
+        "direction_label": {"type": "string", "description": "Which way is better, in words"},
     },
 }
 
@@ -100,6 +102,9 @@ POINT = {
         "upper_limit": NUMBER,
         "lower_limit": NUMBER,
         "signal": {"type": ["string", "null"]},
+        "signal_label": {"type": ["string", "null"], "description": "The SPC variation in words"},
+        "rules": {"type": ["string", "null"], "description": "The SPC rules that fired, comma-separated codes"},
+        "rules_label": {"type": ["string", "null"], "description": "The SPC rules that fired, in words"},
     },
 }
 MEMBER = {
@@ -113,6 +118,7 @@ MEMBER = {
         "rate_per_1000": NUMBER,
         "rank": {"type": ["integer", "null"]},
         "position": {"type": ["string", "null"]},
+        "position_label": {"type": ["string", "null"], "description": "The position against the group, in words"},
     },
 }
 

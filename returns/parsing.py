@@ -90,11 +90,16 @@ _NARRATIVE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 @dataclass(frozen=True)
 class MeasureRule:
-    """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds."""
+    """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds.
+
+    needs_respondents: a survey measure (the plan's kind "survey", R7); needs_ratio: a rate or
+    percentage worked out from a numerator and a denominator (the plan's kind "ratio").
+    """
 
     code: str
     unit: str
     needs_respondents: bool
+    needs_ratio: bool = False
 
 
 @dataclass
@@ -938,6 +943,10 @@ class _RowChecker:
             frequencies = ctx.frequencies.get((measure, area))
             if frequencies and not period_fits(frequencies, ps, pe):
                 p.add(r, "period_end", pe_raw, self._period_message(measure, frequencies, ps))
+        if rule is not None and rule.needs_ratio:
+            for column, number, text in (("numerator", numerator, num_raw), ("denominator", denominator, den_raw)):
+                if number is None and not text.strip():
+                    p.add(r, column, text, f"{column} required: {rule.code} is worked out from a numerator and a denominator")
         respondents = self._respondents(r, resp_raw, rule)
         if len(comment) > MAX_COMMENT_CHARS:
             p.add(
@@ -1072,7 +1081,7 @@ class _RowChecker:
         return self._number(r, column, text)
 
     def _respondents(self, r: int, text: str, rule: MeasureRule | None) -> int | None:
-        needed = rule is not None and (rule.needs_respondents or rule.unit == "percentage")
+        needed = rule is not None and rule.needs_respondents
         if not text.strip():
             if needed:
                 self.p.add(

@@ -268,11 +268,13 @@ class _FastState:
             ok &= ~both | (num < den) | same
             # Whether a ratio's value agrees with them is _RowChecker._consistent's rule: those rows go there.
             ok &= ~(both & np.isin(units, list(RATIO_SCALES)))
+        ratio = np.asarray([r is not None and r.needs_ratio for r in rules], dtype=bool)[m_codes]
+        ok &= ~ratio | both
 
         resp_text = _stripped(raw["respondents"], joined["respondents"])
         resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)
         needed = np.asarray(
-            [r is not None and (r.needs_respondents or r.unit == "percentage") for r in rules], dtype=bool
+            [r is not None and r.needs_respondents for r in rules], dtype=bool
         )[m_codes]
         resp_whole = _flags(_WHOLE_RE.fullmatch, resp_text) & resp_there
         ok &= np.where(resp_there, resp_whole, ~needed)

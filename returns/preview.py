@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from returns.models import Observation, Return
+from returns.models import Observation, Return, ReturnStatus
 from returns.periods import period_label
 
 DIFF_ROWS_SHOWN = 500
@@ -106,11 +106,16 @@ def return_diff(ret: Return) -> ReturnDiff:
     measure and area is a jump: the same period's current accepted figure when there is one,
     else the latest accepted figure of the same length before this period.
     """
-    current = (
-        Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True)
-        .exclude(pk=ret.pk)
-        .first()
-    )
+    same_period = Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id).exclude(pk=ret.pk)
+    if ret.is_current:
+        # Accepted and current: compare with the accepted version it replaced, if any.
+        current = (
+            same_period.filter(status=ReturnStatus.SUPERSEDED, version__lt=ret.version, decided_at__isnull=False)
+            .order_by("-version")
+            .first()
+        )
+    else:
+        current = same_period.filter(is_current=True).first()
     after = _figures(ret)
     before = _figures(current) if current else {}
     earlier = _previous_accepted(ret, set(after) - set(before))

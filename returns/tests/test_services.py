@@ -192,33 +192,45 @@ def test_tracker_states_including_late(force):
         raw=b"c",
         original_name="c.csv",
     )
-    cells = selectors.tracker(today=today)["cells"]
+    cells = selectors.tracker(as_at=today)["cells"]
     assert _tracker_state(cells, FORCE_SUBMITTER, accepted_month[0]).state == "accepted"
     late = _tracker_state(cells, FORCE_SUBMITTER, late_month[0])
-    assert late.state == "late" and late.latest == late_submitted
-    assert _tracker_state(cells, FORCE_SUBMITTER, submitted_month[0]).state == "submitted"
-    before_due = selectors.tracker(today=late_month[1] + timedelta(days=1))["cells"]
-    assert _tracker_state(before_due, FORCE_SUBMITTER, late_month[0]).state == "submitted"
+    assert (late.state, late.late, late.latest) == ("awaiting_decision", True, late_submitted)
+    on_time = _tracker_state(cells, FORCE_SUBMITTER, submitted_month[0])
+    assert (on_time.state, on_time.late) == ("awaiting_decision", False)
+    missing = _tracker_state(cells, FORCE_SUBMITTER, month_bounds(add_months(today, -1))[0])
+    assert (missing.state, missing.late) == ("missing", True)
+    # As at the day after a month ended, a month with nothing received is not yet due, not missing.
+    missing_month = month_bounds(add_months(today, -1))
+    before_due = selectors.tracker(as_at=missing_month[1] + timedelta(days=1))["cells"]
+    assert _tracker_state(before_due, FORCE_SUBMITTER, missing_month[0]).state == "not_due"
+    # The state filter and its groupings.
+    late_only = selectors.tracker(as_at=today, submitter_code=FORCE_SUBMITTER, state="late")["cells"]
+    assert all(c.late for c in late_only) and late in late_only
+    submitted = selectors.tracker(as_at=today, submitter_code=FORCE_SUBMITTER, state="submitted")["cells"]
+    assert {c.state for c in submitted} == {"accepted", "awaiting_decision"}
     # CSPs report quarterly only: never a monthly row for them.
     assert not any(c.submitter.code.startswith("csp-") and c.kind == "month" for c in cells)
     assert not any(c.submitter.code == "public-data" for c in cells)
 
 
-def test_tracker_not_started_and_rejected(force):
-    today = date(2014, 5, 10)
-    cells = selectors.tracker(today=today)["cells"]
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "not_started"
+def test_tracker_not_due_and_rejected(force):
+    today = timezone.localdate()
+    this_month = month_bounds(today)[0]
+    cells = selectors.tracker(as_at=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, this_month).state == "not_due"
     ret = return_submit(
         submitter=force,
-        period=period_for(start=date(2014, 5, 1), end=date(2014, 5, 31)),
+        period=period_for(start=this_month, end=month_bounds(today)[1]),
         rows=_rows(1).iloc[0:0],
         raw=b"r",
         original_name="r.csv",
     )
     return_reject(ret=ret, reason="no")
-    cells = selectors.tracker(today=today)["cells"]
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "rejected"
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 1, 1)).state == "late"
+    cells = selectors.tracker(as_at=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, this_month).state == "rejected"
+    earlier = _tracker_state(cells, FORCE_SUBMITTER, month_bounds(add_months(today, -4))[0])
+    assert (earlier.state, earlier.late) == ("missing", True)
 
 
 def test_outcome_audit_create_validates(plan):
