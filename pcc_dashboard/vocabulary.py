@@ -62,6 +62,14 @@ VERDICTS = {
     "no_significant_change": "No statistically significant change",
     "insufficient_data": "Not enough data to test",
 }
+# The same verdicts inside a sentence ("Latest 12 months against the 12 before: …").
+VERDICT_PHRASES = {
+    "significant_reduction": "a statistically significant reduction",
+    "significant_increase": "a statistically significant increase",
+    "significant_decrease": "a statistically significant decrease",
+    "no_significant_change": "no statistically significant change",
+    "insufficient_data": "too few figures to test for a significant change",
+}
 # R5: for under-reported crime a change is in recording, and a rise is accepted.
 UNDER_REPORTED_VERDICTS = {
     "significant_reduction": "Statistically significant fall in recorded numbers",
@@ -116,6 +124,7 @@ KINDS = {
     "msg_position": MSG_POSITIONS,
     "msg_relative": MSG_RELATIVE,
     "verdict": VERDICTS,
+    "verdict_phrase": VERDICT_PHRASES,
     "audit": AUDIT_EVENTS,
     "return_state": RETURN_STATES,
     "return_source": RETURN_SOURCES,
