@@ -223,9 +223,9 @@ def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
     except _Stop:
         pass
     except FileRefused as exc:
-        parser.file_problem(str(exc))
+        parser.ended(str(exc))
     except Exception as exc:  # noqa: BLE001 - the contract is "problems, never a 500"
-        parser.file_problem(
+        parser.ended(
             f"the file could not be read ({type(exc).__name__}); check it is a CSV or .xlsx "
             "saved from the return template"
         )
@@ -356,8 +356,12 @@ class _Parser:
     def file_problem(self, message: str) -> None:
         self.add(None, None, "", message)
 
-    def stop(self, message: str) -> None:
+    def ended(self, message: str) -> None:
+        """The file-level problem that ended reading (outside the problem limit, which it may follow)."""
         self.problems.append(Problem(self.name, None, None, "", message))
+
+    def stop(self, message: str) -> None:
+        self.ended(message)
         raise _Stop
 
     def result(self) -> ParseResult:
