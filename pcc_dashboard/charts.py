@@ -292,6 +292,11 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         for p, s in zip(points, signals)
     ]
     area = trend.get("area_name") or ""
+    notes = ["Under-reported: a rise in recording is accepted; no variation is called improvement or concern."]
+    notes = notes if under_reported else []
+    changed = _changed_since_baseline(present, limits)
+    if changed:
+        notes.append(changed)
     return Chart(
         id="trend",
         title=f"{measure.get('title', '')}: trend with process limits ({units}){', ' + area if area else ''}. "
@@ -302,9 +307,25 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         table_header=header,
         table_rows=rows,
         csv_name=f"{measure.get('code', 'measure')}-trend-{_iso(as_of)}",
-        notes=["Under-reported: a rise in recording is accepted; no variation is called improvement or concern."]
-        if under_reported
-        else [],
+        notes=notes,
+    )
+
+
+def _changed_since_baseline(present: list, limits: list[dict]) -> str | None:
+    """A note when most points since the latest baseline are special cause: the process has
+    probably changed, and Making Data Count practice is to recalculate at a dated, explained change."""
+    if not limits or not limits[-1].get("baseline_to"):
+        return None
+    latest = limits[-1]
+    after = [s for p, s in present if p["period_end"] > latest["baseline_to"]]
+    special = sum(1 for s in after if s != COMMON_CAUSE)
+    if len(after) < 6 or special * 2 <= len(after):
+        return None
+    baseline = _months_between(latest["baseline_from"], latest["baseline_to"])
+    return (
+        f"{special} of the {len(after)} points since the baseline ({baseline}) show special cause variation: "
+        "the process has probably changed. The limits stay on that baseline until the co-ordinator "
+        "recalculates them at a dated, explained change (an annotation)."
     )
 
 

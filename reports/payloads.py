@@ -592,7 +592,8 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         label, value, comparison = f"12 months to {end:%B %Y}", rolling_12, "the previous 12 months"
     else:
         label, value = period_label(start, end), float(latest[VALUE])
-        comparison = "the same period a year before" if is_survey else "the previous 12 months"
+        # Percentages are compared with the same period a year before (_survey_change).
+        comparison = "the same period a year before" if measure["unit"] == "percentage" else "the previous 12 months"
     result = status.measure_status(
         title=measure["title"],
         unit=measure["unit"],

@@ -284,7 +284,9 @@ def measure_status(
         value_text += " in total so far"
     first = [f"{title}: {period_label}", value_text]
     if change:
-        if survey:
+        # A percentage compared by a two-proportion test (a survey, or a rate with numerator and
+        # denominator) has a difference in points, not a count change.
+        if survey or change.get("test") == "two_proportion_z":
             phrase = _survey_change_phrase(change, comparison=comparison_label)
         else:
             phrase = _rate_change_phrase(change, under_reported=under_reported, comparison=comparison_label)

@@ -144,3 +144,18 @@ def test_limits_come_from_a_fixed_baseline_until_an_explained_recalculation():
         "(New rules: Home Office counting rules changed), from the baseline July 2014 to October 2014 (4 points; "
         "provisional: fewer than 12)."
     )
+
+
+def test_chart_says_when_most_points_since_the_baseline_are_special_cause():
+    values = [100, 110] * 10 + [80] * 14  # as above, with no recalculation yet
+    results, _ = payloads(
+        monthly_rows("all_crime", values, first=dt.date(2012, 1, 1)),
+        as_of=dt.date(2014, 10, 31),
+        SPC_BASELINE_POINTS=20,
+    )
+    chart = measure_charts(results["measure:all_crime"], as_of="2014-10-31")[0]
+    assert chart.notes == [
+        "14 of the 14 points since the baseline (January 2012 to August 2013) show special cause variation: the "
+        "process has probably changed. The limits stay on that baseline until the co-ordinator recalculates them "
+        "at a dated, explained change (an annotation)."
+    ]

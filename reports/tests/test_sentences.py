@@ -116,6 +116,15 @@ CASES = [
           msg=None, survey=True, comparison_label="the same period a year before"),
      "Victim satisfaction: Q1 2014/15 (April to June 2014), 80.3%, a significant rise of 4.3 percentage points on "
      "the same period a year before; on the SPC chart: special-cause variation showing improvement."),
+    # A rate with numerator and denominator (no respondents): the test is of proportions, so the
+    # change is in percentage points against the same period a year before, not "no change".
+    (dict(title="Adult proven re-offending rate", unit="percentage", direction="down", under_reported=False,
+          period_label="Q3 2014/15 (October to December 2014)",
+          latest_label="Q3 2014/15 (October to December 2014)", latest_value=27.5, variation="common_cause",
+          change={"test": "two_proportion_z", "diff": -1.25, "verdict": "no_significant_change"}, msg=None,
+          comparison_label="the same period a year before"),
+     "Adult proven re-offending rate: Q3 2014/15 (October to December 2014), 27.5%, no significant change on the "
+     "same period a year before; on the SPC chart: common-cause variation."),
 ]  # fmt: skip
 
 
