@@ -162,11 +162,14 @@ def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int)
     annotation that started it (None for the first)."""
     entries = []
     segments, baseline = chart[SEGMENT], chart[BASELINE]
-    iso = [str(end)[:10] for end in ends]
+
+    def iso(i: int) -> str:
+        return str(ends[i])[:10]
+
     for segment in np.unique(segments).tolist():
         positions = np.flatnonzero(segments == segment)
         base = positions[baseline[positions]]
-        start = iso[positions[0]]
+        start = iso(positions[0])
         reason = None
         if segment:
             # The latest change dated on or before the segment's first period end started it.
@@ -177,8 +180,8 @@ def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int)
         entries.append(
             {
                 "from": start,
-                "baseline_from": iso[base[0]] if len(base) else None,
-                "baseline_to": iso[base[-1]] if len(base) else None,
+                "baseline_from": iso(base[0]) if len(base) else None,
+                "baseline_to": iso(base[-1]) if len(base) else None,
                 "baseline_points": int(len(base)),
                 "provisional": bool(chart[PROVISIONAL][positions[0]]),
                 "min_points": int(min_points),
