@@ -314,7 +314,7 @@ def measure_status(
             phrase = f"{where}: {phrase}"
             if latest_label != period_label and _disagree(variation, change, direction):
                 phrase += (
-                    f" (the SPC chart judges {latest_label} against the months before it; the 12-month "
+                    f" (the SPC chart judges {latest_label} against its own history; the 12-month "
                     "total is compared with the previous 12 months, so the two can point different ways)"
                 )
         parts.append(phrase)

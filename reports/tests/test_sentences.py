@@ -28,7 +28,7 @@ HATE = {**BURGLARY, "title": "Hate crime", "direction": "neither", "under_report
 LEAD = "Burglary dwelling: 12 months to May 2014"
 COMMON = "May 2014 on the SPC chart: common-cause variation."
 WHY = (
-    "(the SPC chart judges May 2014 against the months before it; the 12-month total is compared with the "
+    "(the SPC chart judges May 2014 against its own history; the 12-month total is compared with the "
     "previous 12 months, so the two can point different ways)"
 )
 
