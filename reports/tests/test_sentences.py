@@ -165,3 +165,51 @@ def test_significance_words_beside_the_chart():
     )
     rows = dict(significance_rows(counts, measure={"unit": "count"}))
     assert (rows["Percentage change"], rows["95% interval of the change"]) == ("−8%", "−16% to +0.5%")
+
+
+def point(end, value, **extra):
+    return {"period_start": end[:8] + "01", "period_end": end, "value": value, **extra}
+
+
+def test_chart_summaries_read_right():
+    from pcc_dashboard.charts import fig_msg, fig_savings, fig_survey, fig_trend
+
+    lines = {"mean": 6098, "lower_limit": 5716.955, "upper_limit": 6479.045, "provisional": False}
+    trend = {
+        "points": [point("2013-08-31", 6376, **lines), point("2013-09-30", None, **lines),
+                   point("2013-10-31", 6208, **lines, signal="improvement")],
+        "limits": [{"from": "2013-01-31", "baseline_from": "2013-01-31", "baseline_to": "2014-03-31",
+                    "baseline_points": 14, "provisional": False, "min_points": 12, "recalculated": None}],
+    }  # fmt: skip
+    chart = fig_trend(
+        measure={"title": "All crime", "unit": "count", "direction": "down"}, trend=trend, as_of="2014-03-31"
+    )
+    assert chart.summary == (
+        "2 points from August 2013 to October 2013. Latest value 6,208 in October 2013: special cause variation "
+        "showing improvement. Mean 6,098, process limits 5,717.0 to 6,479.0. Not returned: September 2013 (a gap in "
+        "the line; no moving range spans it). Points showing special cause variation: 1 improvement. Limits from "
+        "the baseline January 2013 to March 2014 (14 points)."
+    )
+    members = [
+        {"area_code": "A", "name": "Alpha", "rate_per_1000": 3.5, "rank": 1, "position": "below"},
+        {"area_code": "B", "name": "Beta", "rate_per_1000": 3.5, "rank": 1, "position": "below"},
+        {"area_code": "C", "name": "Gamma", "rate_per_1000": 9.0, "rank": 3, "position": "significantly_above"},
+    ]
+    summary = {"focus_area": "A", "average": 5.33, "average_used": "mean", "focus_rank": 1, "focus_rank_shared": 2,
+               "focus_position": "below", "focus_relative": "similar", "rank_1_is": "lowest"}  # fmt: skip
+    msg = {"group": "MSG", "period_end": "2014-05-31", "members": members, "summary": summary}
+    chart = fig_msg(measure={"title": "Burglary", "direction": "down"}, msg=msg, as_of="2014-05-31")
+    assert chart.summary == (
+        "MSG, 12 months to May 2014: 3 forces. Group average (mean of members' rates) 5.33 per 1,000. Alpha 3.50 "
+        "per 1,000, ranked joint 1 of 3 (1 = lowest rate): below the group average but inside the band, so similar "
+        "to peers."
+    )
+    survey = {"points": [point("2014-06-30", 80.25, respondents=400, ci_low=76.25, ci_high=83.75)]}
+    chart = fig_survey(measure={"title": "Victim satisfaction"}, trend=survey, as_of="2014-06-30")
+    assert chart.summary == (
+        "1 survey period, June 2014. Latest 80.3% in June 2014 (95% confidence interval 76.3% to "
+        "83.8%, 400 respondents)."
+    )
+    savings = {"points": [point("2015-03-31", 9_100_000)]}
+    chart = fig_savings(measure={"title": "Revenue savings"}, trend=savings, as_of="2015-03-31")
+    assert chart.summary == "£9.1m of revenue savings delivered by March 2015, 46% of the £20m challenge."
