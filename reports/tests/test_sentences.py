@@ -8,6 +8,7 @@ dicts are written by hand (percentages worked by hand), not made by the product'
 
 import pytest
 
+from pcc_dashboard.charts import fig_msg, fig_savings, fig_survey, fig_trend
 from reports.analysis.status import measure_status, percent_text, with_article
 from reports.presenters import significance_rows
 from reports.report_pages import significance_sentence
@@ -172,8 +173,6 @@ def point(end, value, **extra):
 
 
 def test_chart_summaries_read_right():
-    from pcc_dashboard.charts import fig_msg, fig_savings, fig_survey, fig_trend
-
     lines = {"mean": 6098, "lower_limit": 5716.955, "upper_limit": 6479.045, "provisional": False}
     trend = {
         "points": [point("2013-08-31", 6376, **lines), point("2013-09-30", None, **lines),
