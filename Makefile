@@ -30,9 +30,9 @@ install: $(VENV)/.installed node_modules/.installed static/vendor/app.css
 
 install-dev: install $(VENV)/.installed-dev
 
-.env:
-	@echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')" > .env
-	@echo "Wrote .env with a new random SECRET_KEY."
+.env:  # owner-only: it holds the secret key
+	@umask 077; echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(64))')" > .env
+	@echo "Wrote .env with a new random SECRET_KEY (readable by you only)."
 
 setup: install .env
 	$(MANAGE) migrate --noinput -v0

@@ -35,22 +35,20 @@ def _plan_models():
 def plan(db):
     """Reference data, the Leicestershire plan, and the submitters with their agreed data sets.
 
-    Loaded through the real services once per session, then restored in bulk from memory for each
+    Loaded through the real set-up commands once per session, then restored in bulk from memory for each
     later test (the services issue over a thousand queries, which is slow on PostgreSQL).
     """
     global _PLAN_ROWS
+    from django.core.management import call_command
     from django.core.management.color import no_style
     from django.db import connection
-
-    from priorities.services import plan_import, plan_load_file, reference_import
-    from returns.services import submitters_ensure
 
     models = _plan_models()
     if _PLAN_ROWS is None or models[0].objects.exists():
         if not models[0].objects.exists():
-            reference_import()
-            plan_import(data=plan_load_file(PLAN_FILE))
-            submitters_ensure()
+            # The same commands, in the same order, as `make setup` (Makefile).
+            call_command("import_reference", verbosity=0)
+            call_command("import_plan", str(PLAN_FILE), verbosity=0)
         _PLAN_ROWS = [(model, list(model.objects.all())) for model in models]
         return
     for model, rows in _PLAN_ROWS:

@@ -59,11 +59,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     from priorities.services import plan_import, plan_load_file, reference_import
     from returns.models import Observation, Submitter
-    from returns.services import FORCE_SUBMITTER, return_upload, submitters_ensure
+    from returns.services import FORCE_SUBMITTER, return_upload
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))
-    submitters_ensure()
     raw = generate(rows)
     submitter = Submitter.objects.get(code=FORCE_SUBMITTER)
     began, cpu_began = time.perf_counter(), time.process_time()

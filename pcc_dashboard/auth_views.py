@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from pcc_dashboard.authenticator import setup_confirm, setup_device
 from pcc_dashboard.forms import gds_helper
 from pcc_dashboard.middleware import SessionTimeoutMiddleware
 
@@ -82,30 +83,45 @@ def _qr_data_uri(device: TOTPDevice) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _verified(request, device: TOTPDevice, form: TokenForm):
+    """Check the code; on success mark the session verified and send the person on (None otherwise)."""
+    if not device.verify_token(form.cleaned_data["token"].strip()):
+        form.add_error("token", "The security code is not right. Check your app and try again.")
+        return None
+    otp_login(request, device)
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = "home"
+    return redirect(target)
+
+
 @login_required
 def two_factor(request):
-    """Set up (first time) or check a TOTP code; the session is then verified for this sign-in."""
-    user = request.user
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    setting_up = device is None
-    if setting_up:
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=False
-        )
+    """Check a TOTP code; the session is then verified for this sign-in. With no authenticator set
+    up, say how to get a set-up link: signing in with the password never enrols one (item 14)."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None:
+        return render(request, "registration/two_factor.html", {"no_device": True})
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
-            if setting_up:
-                device.confirmed = True
-                device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            target = request.GET.get("next", "")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-                target = "home"
-            return redirect(target)
-        form.add_error("token", "The security code is not right. Check your app and try again.")
-    context = {"form": form, "setting_up": setting_up}
-    if setting_up:
-        context["qr"] = _qr_data_uri(device)
-        context["secret"] = base64.b32encode(device.bin_key).decode()
+        response = _verified(request, device, form)
+        if response is not None:
+            return response
+    return render(request, "registration/two_factor.html", {"form": form})
+
+
+@login_required
+def two_factor_setup(request, token):
+    """Set up the authenticator from a one-time link a staff administrator issued (see authenticator.py)."""
+    device = setup_device(user=request.user, token=token)
+    if device is None:
+        return render(request, "registration/two_factor.html", {"link_invalid": True}, status=404)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        response = _verified(request, device, form)
+        if response is not None:
+            setup_confirm(device)
+            return response
+    context = {"form": form, "setting_up": True, "qr": _qr_data_uri(device)}
+    context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "registration/two_factor.html", context)

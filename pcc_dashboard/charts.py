@@ -18,6 +18,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from pcc_dashboard import vocabulary
 from reports.analysis import round_half_up
 from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
 
@@ -26,26 +27,10 @@ from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
 # marker symbol so colour is never the only cue.
 IMPROVEMENT, CONCERN, NEUTRAL, COMMON_CAUSE = "improvement", "concern", "neutral", "common_cause"
 SIGNAL_STYLE = {
-    COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": "Common cause variation"},
-    IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": "Special cause: improvement"},
-    CONCERN: {"colour": "#b14b00", "symbol": "square", "label": "Special cause: concern"},
-    NEUTRAL: {
-        "colour": "#6f2c91",
-        "symbol": "diamond",
-        "label": "Special cause: neither improvement nor concern",
-    },
-}
-SIGNAL_WORDS = {
-    COMMON_CAUSE: "common cause",
-    IMPROVEMENT: "special cause, improvement",
-    CONCERN: "special cause, concern",
-    NEUTRAL: "special cause, no good direction",
-}
-VARIATION_TEXT = {
-    COMMON_CAUSE: "common cause variation",
-    IMPROVEMENT: "special cause variation showing improvement",
-    CONCERN: "special cause variation of concern",
-    NEUTRAL: "special cause variation (the measure has no good direction)",
+    COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": vocabulary.VARIATION[COMMON_CAUSE]},
+    IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": vocabulary.VARIATION[IMPROVEMENT]},
+    CONCERN: {"colour": "#b14b00", "symbol": "square", "label": vocabulary.VARIATION[CONCERN]},
+    NEUTRAL: {"colour": "#6f2c91", "symbol": "diamond", "label": vocabulary.VARIATION[NEUTRAL]},
 }
 LINE_COLOUR = "#0b0c0c"
 LIMIT_COLOUR = "#505a5f"
@@ -62,12 +47,6 @@ FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", A
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
 SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
 
-UNIT_AXIS = {
-    "count": "Number",
-    "rate_per_1000": "Rate per 1,000 population",
-    "percentage": "Percentage (%)",
-    "pounds": "Pounds (£)",
-}
 
 
 @dataclass
@@ -159,7 +138,7 @@ def _units(measure: dict) -> str:
     unit = measure.get("unit", "count")
     if unit == "count":
         return "number per month" if measure.get("frequency") == "monthly" else "number per quarter"
-    return UNIT_AXIS.get(unit, unit).lower().replace("(%)", "").strip()
+    return vocabulary.label("unit", unit).lower().replace("(%)", "").strip()
 
 
 def _signal_of(point: dict, *, under_reported: bool) -> str:
@@ -286,8 +265,8 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             p.get("upper_limit"),
             p.get("lower_2sigma"),
             p.get("upper_2sigma"),
-            SIGNAL_WORDS[s] if _number(p.get("value")) else "not returned",
-            (p.get("rules") or "").replace(",", ", "),
+            vocabulary.label("variation", s) if _number(p.get("value")) else "not returned",
+            vocabulary.rules_label(p.get("rules")),
             "yes" if p.get("provisional") else "no",
         ]
         for p, s in zip(points, signals)
@@ -387,7 +366,8 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
         f"{_count_span(len(present), 'point', present[0][0]['period_end'], last['period_end'])}.",
-        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {VARIATION_TEXT[last_signal]}.",
+        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: "
+        f"{vocabulary.label('variation_phrase', last_signal)}.",
     ]
     if _number(last.get("mean")):
         limits = ""
@@ -398,7 +378,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
         names = ", ".join(_period_name(p) for p in missing)
         parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
-    special = [f"{n} {SIGNAL_WORDS[s].removeprefix('special cause, ')}" for s, n in counts.items() if n]
+    special = [f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n]
     if special:
         parts.append(f"Points showing special cause variation: {', '.join(special)}.")
     else:

@@ -1,5 +1,6 @@
-"""Security headers, session timeouts, two-factor enforcement, and cached snapshot pages answered early."""
+"""Security headers, session timeouts, two-factor enforcement, write conflicts, and cached snapshot pages answered early."""
 
+import logging
 import secrets
 import time
 
@@ -10,15 +11,16 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.messages.storage.session import SessionStorage
 from django.contrib.sessions.backends.cached_db import KEY_PREFIX as CACHED_DB_PREFIX
 from django.core.cache import cache
+from django.db import OperationalError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from pcc_dashboard.roles import WRITER_ROLES, user_roles
+from pcc_dashboard.roles import second_factor_required
 
 # Scripts only from this site (plotly's strict bundle needs no eval). Plotly and GOV.UK Frontend
 # set inline style attributes, which CSP level 2 cannot allow by hash, so styles allow them.
@@ -41,6 +43,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # The service only reads (GET, HEAD) and submits forms (POST); TRACE and friends are refused for
 # every view, so a view without @require_GET cannot answer them (QUALITY.md: schemathesis ST204).
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+API_PREFIX = "/api/"  # answers in JSON, errors included
 
 
 class SecurityHeadersMiddleware:
@@ -48,7 +51,11 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method not in ALLOWED_METHODS:
+        if request.method not in ALLOWED_METHODS and request.path.startswith(API_PREFIX):
+            from reports.views.api import method_not_allowed  # reports imports this module
+
+            response = method_not_allowed()
+        elif request.method not in ALLOWED_METHODS:
             response = HttpResponseNotAllowed(ALLOWED_METHODS)
         else:
             response = self.get_response(request)
@@ -96,6 +103,43 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+logger = logging.getLogger(__name__)
+# PostgreSQL: serialization failure, deadlock, lock not available.
+CONFLICT_SQLSTATES = {"40001", "40P01", "55P03"}
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """True for a write that met another one: SQLite still locked after its busy timeout, or a
+    PostgreSQL serialization failure, deadlock or lock timeout."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if getattr(exc.__cause__, "pgcode", None) in CONFLICT_SQLSTATES:
+        return True
+    return "database is locked" in str(exc) or "database table is locked" in str(exc)
+
+
+class WriteConflictMiddleware:
+    """A write that meets another answers 503 with what to do, never a 500 (issue 13, item 7).
+
+    The request's transaction has already rolled back, so nothing was half-saved; the page is
+    static (no database query), like the 500 page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_write_conflict(exception):
+            return None
+        logger.warning("write conflict on %s %s: %s", request.method, request.path, exception)
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = "60"
+        return response
+
+
 class TwoFactorRequiredMiddleware:
     """When PCC_REQUIRE_2FA is on, writers and staff must pass a TOTP check before anything else."""
 
@@ -104,8 +148,9 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         if settings.PCC_REQUIRE_2FA and self._needs_second_factor(request):
-            allowed = {reverse("two_factor"), reverse("logout")}
-            if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
+            # The code check, the set-up link beneath it, sign-out and static files stay reachable.
+            allowed = request.path.startswith((reverse("two_factor"), settings.STATIC_URL))
+            if not allowed and request.path != reverse("logout"):
                 return redirect(f"{reverse('two_factor')}?next={request.get_full_path()}")
         return self.get_response(request)
 
@@ -114,7 +159,7 @@ class TwoFactorRequiredMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return False
-        return user.is_staff or bool(user_roles(user) & WRITER_ROLES)
+        return second_factor_required(user)
 
 
 # --- Cached snapshot pages for signed-in readers, without loading the user (issue 8, item 5) ------
@@ -201,7 +246,7 @@ def page_pass_record(request, *, signature: str) -> None:
         "tokens": early[1],
         "signature": signature,
         "name": user.get_username(),
-        "second_factor": user.is_staff or bool(user_roles(user) & WRITER_ROLES),
+        "second_factor": second_factor_required(user),
     }
     if session.get(PASS_KEY) != page_pass:
         session[PASS_KEY] = page_pass

@@ -39,7 +39,13 @@ _ACTIONS: dict[str, set[str]] = {
     "publish_snapshot": {COORDINATOR},
     "write_commentary": {COORDINATOR},
     "manage_meetings": {COORDINATOR},
+    "edit_plan": {COORDINATOR},
 }
+
+
+def role_can(role: str, action: str) -> bool:
+    """True when members of `role` may do `action`: what a paper made for that audience may hold."""
+    return role in _ACTIONS[action]
 
 
 def user_roles(user) -> frozenset[str]:
@@ -51,6 +57,12 @@ def user_roles(user) -> frozenset[str]:
         cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
         user._pcc_roles = cached
     return cached
+
+
+def second_factor_required(user) -> bool:
+    """Two-factor sign-in applies (when PCC_REQUIRE_2FA is on) to writers, staff, and superusers,
+    who may do everything whether or not they are staff (issue 13, item 10)."""
+    return bool(user.is_staff or user.is_superuser or user_roles(user) & WRITER_ROLES)
 
 
 def user_submitter(user):

@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pcc_dashboard.private_files import private_file
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -92,6 +94,7 @@ MIDDLEWARE = [
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
     "pcc_dashboard.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pcc_dashboard.middleware.WriteConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -111,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pcc_dashboard.context_processors.service",
             ],
+            "builtins": ["pcc_dashboard.template_words"],
         },
     },
 ]
@@ -124,8 +128,18 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    # Wait for a writer rather than fail at once: imports and freezes hold the write lock.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    _sqlite_file = str(DATABASES["default"]["NAME"])
+    if _sqlite_file and _sqlite_file != ":memory:" and not _sqlite_file.startswith("file:"):
+        # Created owner-only before SQLite opens it (its -wal and -shm files take the same mode).
+        private_file(Path(_sqlite_file))
+    # Concurrent use (issue 13, item 7): every transaction takes the write lock when it begins
+    # (IMMEDIATE), so two writers queue instead of one failing when both read first; a writer waits
+    # up to 30 s for another (busy timeout); WAL lets readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=30,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -182,6 +196,12 @@ LOGOUT_REDIRECT_URL = "home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind the reverse proxy the connection comes from the proxy: the client's address is the one the
+# proxy appends to X-Forwarded-For, read only when proxies are trusted (pcc_dashboard/proxy.py).
+TRUSTED_PROXY_COUNT = int(
+    os.environ.get("TRUSTED_PROXY_COUNT", "").strip() or (1 if PRODUCTION and env_bool("BEHIND_TLS_PROXY", True) else 0)
+)
+AXES_CLIENT_IP_CALLABLE = "pcc_dashboard.proxy.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False

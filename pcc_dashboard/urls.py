@@ -15,5 +15,6 @@ urlpatterns = [
     path("accounts/sign-in/", auth_views.SignInView.as_view(), name="login"),
     path("accounts/sign-out/", auth_views.SignOutView.as_view(), name="logout"),
     path("accounts/two-factor/", auth_views.two_factor, name="two_factor"),
+    path("accounts/two-factor/set-up/<str:token>/", auth_views.two_factor_setup, name="two_factor_setup"),
     path("admin/", admin.site.urls),
 ]

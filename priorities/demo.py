@@ -12,7 +12,7 @@ import math
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +20,12 @@ import pandas as pd
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils import timezone
 
 from pcc_dashboard import roles
 from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeType, PeerGroupMember, Population
-from returns.models import Return, Submitter, SubmitterMembership
-from returns.periods import add_months, financial_quarter, month_end
+from returns.models import AuditEvent, Return, Submitter, SubmitterMembership
+from returns.periods import add_months, add_working_days, due_date, financial_quarter, month_end
 from returns.services import FORCE_SUBMITTER, PUBLIC_SUBMITTER, period_for, return_accept, return_reject, return_submit
 
 SEED = 2014
@@ -122,9 +123,38 @@ def _rows(records: list[tuple]) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), None)
 
 
+def _at(day: date, hour: int) -> datetime:
+    """A plausible office time on a demo day (local time zone)."""
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _stamp(ret: Return, *, uploaded: date, decided: date | None = None) -> None:
+    """Date a demo return as if it had arrived (and been decided) on those days, audit trail too."""
+    Return.objects.filter(pk=ret.pk).update(uploaded_at=_at(uploaded, 9))
+    AuditEvent.objects.filter(source_return=ret, action__in=["upload", "import_return"]).update(at=_at(uploaded, 9))
+    if decided is not None:
+        Return.objects.filter(pk=ret.pk).update(decided_at=_at(decided, 14))
+        AuditEvent.objects.filter(source_return=ret, action__in=["accept", "reject"]).update(at=_at(decided, 14))
+
+
+def _due(end: date) -> date:
+    return due_date(end, settings.RETURN_DUE_WORKING_DAYS)
+
+
 def _submit(
-    submitter, start: date, end: date, records: list[tuple], *, accept=True, narrative=None, outcomes=None, user=None
+    submitter,
+    start: date,
+    end: date,
+    records: list[tuple],
+    *,
+    accept=True,
+    narrative=None,
+    outcomes=None,
+    user=None,
+    decider=None,
+    arrived: int = -3,
 ):
+    """Submit (and accept) a demo return, dated `arrived` working days from its due date."""
     rows = _rows(records)
     raw = rows.to_csv(index=False).encode()
     period = period_for(start=start, end=end)
@@ -140,8 +170,18 @@ def _submit(
         outcomes=outcomes,
     )
     if accept:
-        return_accept(ret=ret, user=user, reason="Demo data")
+        return_accept(ret=ret, user=decider, reason="Checked against the force's own figures")
+    uploaded = add_working_days(_due(end), arrived) if arrived >= 0 else _working_days_before(_due(end), -arrived)
+    _stamp(ret, uploaded=uploaded, decided=add_working_days(uploaded, 1) if accept else None)
     return ret
+
+
+def _working_days_before(day: date, days: int) -> date:
+    while days > 0:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
 
 
 class DemoBuilder:
@@ -155,6 +195,9 @@ class DemoBuilder:
             for m in PeerGroupMember.objects.filter(group__name=settings.PCC_PEER_GROUP).select_related("area")
             if m.area_id != self.focus.pk
         ]
+        self.coordinator = User.objects.get_or_create(
+            username="coordinator", defaults={"first_name": "Demo", "last_name": "Coordinator"}
+        )[0]
         self.force = Submitter.objects.get(code=FORCE_SUBMITTER)
         self.public = Submitter.objects.get(code=PUBLIC_SUBMITTER)
         self.csp_submitters = {s.area_id: s for s in Submitter.objects.filter(kind="csp")}
@@ -205,7 +248,7 @@ class DemoBuilder:
             if code == "all_crime" and month >= date(2013, 4, 1):
                 outcomes.extend(self.outcomes(month, total))
         frame = pd.DataFrame(outcomes, columns=["area_code", "month", "crime_group", "scheme", "outcome_code", "count"])
-        return _submit(self.force, month, end, records, outcomes=frame)
+        return _submit(self.force, month, end, records, outcomes=frame, decider=self.coordinator, arrived=-5)
 
     def outcomes(self, month: date, total_crimes: int) -> list[tuple]:
         codes = [
@@ -281,7 +324,7 @@ class DemoBuilder:
                     None,
                 )
             )
-        made.append(_submit(self.force, start, end, records))
+        made.append(_submit(self.force, start, end, records, decider=self.coordinator, arrived=-2))
         made.extend(self.csp_quarter(start, end, narrative_from=narrative_from))
         made.append(self.public_quarter(start, end))
         return made
@@ -292,7 +335,7 @@ class DemoBuilder:
         for index, area in enumerate(self.csps):
             submitter = self.csp_submitters[area.pk]
             if last_quarter and index == 0:
-                continue  # one partnership has not returned yet: the tracker shows it late
+                continue  # one partnership has not returned yet: the tracker shows it missing
             cohort = int(self.rng.integers(150, 600))
             youth_cohort = int(self.rng.integers(20, 80))
             adult = int(self.rng.binomial(cohort, 0.26))
@@ -327,12 +370,19 @@ class DemoBuilder:
                     10: f"{area.name}: joint patrols in the town centre on Friday and Saturday nights continued.",
                     16: f"{area.name}: domestic abuse awareness sessions held with local employers and schools.",
                 }
-            accept = not (last_quarter and index in (1, 2))
-            ret = _submit(submitter, start, end, records, narrative=narrative, accept=accept)
+            # The last quarter is partly in: one awaiting a decision, one rejected, one arrived late.
+            accept = not (last_quarter and index in (1, 2, 3))
+            arrived = 4 if last_quarter and index == 3 else -(1 + index % 4)
+            ret = _submit(
+                submitter, start, end, records, narrative=narrative, accept=accept, decider=self.coordinator, arrived=arrived
+            )
             if last_quarter and index == 2:
                 return_reject(
-                    ret=ret, reason="Cohort size does not match the probation data; please check and resubmit."
+                    ret=ret,
+                    user=self.coordinator,
+                    reason="Cohort size does not match the probation data; please check and resubmit.",
                 )
+                _stamp(ret, uploaded=_working_days_before(_due(end), 3), decided=_working_days_before(_due(end), 1))
             made.append(ret)
         return made
 
@@ -354,7 +404,7 @@ class DemoBuilder:
                 months = [add_months(start, i) for i in range(3)]
                 value = sum(self.monthly_count(code, m, population, MSG_FACTORS.get(area.code, 1.0)) for m in months)
                 records.append((code, area.code, start, end, value, None, None, None))
-        return _submit(self.public, start, end, records)
+        return _submit(self.public, start, end, records, decider=self.coordinator, arrived=-1)
 
     def correction(self) -> Return | None:
         """A corrected May 2014 force return, accepted after the June 2014 freeze (R11)."""
@@ -390,19 +440,27 @@ class DemoBuilder:
         fix = (rows["measure_code"] == "burglary_dwelling") & (rows["area_code"] == self.focus.code)
         rows.loc[fix, "value"] = rows.loc[fix, "value"] + 23
         records = list(rows.itertuples(index=False, name=None))
-        return _submit(self.force, date(2014, 5, 1), date(2014, 5, 31), records)
+        # Sent after the June 2014 month end was frozen (R11: it reaches later snapshots only).
+        return _submit(
+            self.force, date(2014, 5, 1), date(2014, 5, 31), records, decider=self.coordinator, arrived=30
+        )
 
 
-def _freeze(as_of: date):
+def _freeze(as_of: date, user=None):
+    """Freeze as the co-ordinator would: the working day after the month's returns were due."""
     from reports.services import snapshot_freeze
 
-    return snapshot_freeze(as_of=as_of, user=None)
+    return snapshot_freeze(as_of=as_of, user=user, frozen_at=_at(add_working_days(_due(as_of), 1), 10))
 
 
-def _publish(snapshot):
+def _publish(snapshot, user=None):
+    """Publish as the co-ordinator would: the working day after the freeze."""
+    from reports.models import SnapshotPublication
     from reports.services import snapshot_publish
 
-    snapshot_publish(snapshot=snapshot, user=None)
+    publication = snapshot_publish(snapshot=snapshot, user=user)
+    published_at = _at(add_working_days(timezone.localdate(snapshot.frozen_at), 1), 11)
+    SnapshotPublication.objects.filter(pk=publication.pk).update(published_at=published_at)
 
 
 def demo_users() -> list[tuple[str, str, str]]:
@@ -477,13 +535,13 @@ def demo_seed(*, to_month: date, progress=None) -> DemoResult:
                     q_start, q_end = financial_quarter(month)
                     builder.quarter(q_start, q_end, narrative_from=date(2014, 1, 1))
             if end >= FIRST_FREEZE:
-                frozen.append(_freeze(end))
+                frozen.append(_freeze(end, builder.coordinator))
                 say(f"Froze the snapshot as at {end:%-d %B %Y}.")
                 if end == date(2014, 6, 30):
                     builder.correction()
                     say("Accepted a corrected May 2014 return after the June freeze.")
         for snapshot in frozen[:-1]:
-            _publish(snapshot)
+            _publish(snapshot, builder.coordinator)
     try:
         from django.core.management import call_command
 

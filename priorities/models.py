@@ -83,6 +83,14 @@ class Direction(models.TextChoices):
     NEITHER = "neither", "No good direction"
 
 
+class MeasureKind(models.TextChoices):
+    """What a measure's figure is made of; decides which columns a return must fill."""
+
+    VALUE = "value", "A single figure (a count, an amount or a published rate)"
+    SURVEY = "survey", "A survey percentage (the number of respondents is required)"
+    RATIO = "ratio", "A rate or percentage worked out from a numerator and a denominator"
+
+
 class Frequency(models.TextChoices):
     MONTHLY = "monthly", "Monthly"
     QUARTERLY = "quarterly", "Quarterly"
@@ -101,7 +109,18 @@ class Measure(models.Model):
     restricted = models.BooleanField(
         default=False, help_text="R6: never shown on public pages, public exports or the public API"
     )
+    kind = models.CharField(
+        max_length=10,
+        choices=MeasureKind.choices,
+        default=MeasureKind.VALUE,
+        help_text="survey: respondents required; ratio: numerator and denominator required",
+    )
     frequency = models.CharField(max_length=10, choices=Frequency.choices)
+    reported_by = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The agreed data set (R8) as in the plan file: who reports it, for which areas, how often",
+    )
     msg_comparable = models.BooleanField(default=False, verbose_name="MSG comparable")
     cumulative = models.BooleanField(
         default=False,

@@ -2,14 +2,22 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from pcc_dashboard.roles import can
+from pcc_dashboard.roles import can, role_can
 from priorities.models import Measure, Plan, Priority, Theme
 
 
-def measures_visible_to(user) -> QuerySet[Measure]:
-    """R6: restricted measures, and measures serving only restricted priorities, need entitlement."""
+def may_see_restricted(user, *, audience: str | None = None) -> bool:
+    """R6: the reader is entitled to restricted content (figures, narratives, context, annotations,
+    caveats), and so is the audience (a role) of the paper being made, when there is one: a paper
+    made for the Panel holds only what the Panel may see, whoever downloads it."""
+    return can(user, "view_restricted") and (audience is None or role_can(audience, "view_restricted"))
+
+
+def measures_visible_to(user, *, audience: str | None = None) -> QuerySet[Measure]:
+    """R6: restricted measures, and measures serving only restricted priorities, need entitlement
+    (the reader's and, for a paper made for an audience, the audience's: see may_see_restricted)."""
     measures = Measure.objects.all()
-    if can(user, "view_restricted"):
+    if may_see_restricted(user, audience=audience):
         return measures
     return measures.filter(restricted=False).exclude(priorities__restricted=True).distinct()
 

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ from priorities.models import (
     Direction,
     Frequency,
     Measure,
+    MeasureKind,
     OutcomeScheme,
     OutcomeType,
     PeerGroup,
@@ -83,6 +85,51 @@ def _choice(value, choices, where: str, key: str) -> str:
         allowed = ", ".join(choices.values)
         raise PlanFileError(f"{where}: '{key}' is {value!r}; use one of {allowed}")
     return value
+
+
+# Who reports a measure and for which areas (R8), as the plan file names them.
+REPORTERS = ("force", "csp", "public")
+AREA_SCOPES = ("force", "csp_areas", "own", "all_forces")
+# Which area scopes make sense for which reporter ("own" is the reporter's own area).
+REPORTER_SCOPES = {
+    "force": ("force", "csp_areas", "own"),
+    "csp": ("own",),
+    "public": ("force", "csp_areas", "all_forces"),
+}
+
+
+def _reported_by(raw, *, where: str, frequency: str) -> list[dict]:
+    """Check a measure's `reported_by` list from the plan file and return it in canonical form.
+
+    Input: a list of mappings {submitter: force | csp | public, areas: [scope, ...],
+    frequency: monthly | quarterly (default: the measure's)}. Output: the same list with every key
+    present. Raises PlanFileError naming the place in the file.
+    """
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise PlanFileError(f"{where}: 'reported_by' must be a list of {{submitter, areas, frequency}}")
+    items = []
+    for index, entry in enumerate(raw, start=1):
+        place = f"{where}.reported_by[{index}]"
+        reporter = _choice(_require(entry, "submitter", place), _Values(REPORTERS), place, "submitter")
+        areas = entry.get("areas") or ["own"]
+        if not isinstance(areas, list):
+            areas = [areas]
+        for scope in areas:
+            if scope not in REPORTER_SCOPES[reporter]:
+                allowed = ", ".join(REPORTER_SCOPES[reporter])
+                raise PlanFileError(f"{place}: areas has {scope!r}; a {reporter} reports for {allowed}")
+        item_frequency = _choice(entry.get("frequency", frequency), Frequency, place, "frequency")
+        items.append({"submitter": reporter, "areas": list(areas), "frequency": item_frequency})
+    return items
+
+
+@dataclass(frozen=True)
+class _Values:
+    """A fixed list of allowed words, shaped like a Django choices class for _choice."""
+
+    values: tuple
 
 
 def plan_load_file(path: Path) -> dict:
@@ -171,15 +218,24 @@ def plan_import(*, data: dict) -> ChangeCount:
         direction = _choice(_require(item, "direction", where), Direction, where, "direction")
         if under_reported and direction != Direction.NEITHER:
             raise PlanFileError(f"{where}: an under-reported measure must have direction 'neither'")
+        unit = _choice(_require(item, "unit", where), Unit, where, "unit")
+        kind = _choice(item.get("kind", MeasureKind.VALUE), MeasureKind, where, "kind")
+        if kind == MeasureKind.SURVEY and unit != Unit.PERCENTAGE:
+            raise PlanFileError(f"{where}: a survey measure's unit must be 'percentage'")
+        if kind == MeasureKind.RATIO and unit not in (Unit.PERCENTAGE, Unit.RATE):
+            raise PlanFileError(f"{where}: a ratio measure's unit must be 'percentage' or 'rate_per_1000'")
+        frequency = _choice(_require(item, "frequency", where), Frequency, where, "frequency")
         values = {
             "title": str(_require(item, "title", where)).strip(),
             "definition": str(_require(item, "definition", where)).strip(),
             "method": str(item.get("method", "")).strip(),
-            "unit": _choice(_require(item, "unit", where), Unit, where, "unit"),
+            "unit": unit,
+            "kind": kind,
             "direction": direction,
             "under_reported": under_reported,
             "restricted": bool(item.get("restricted", False)),
-            "frequency": _choice(_require(item, "frequency", where), Frequency, where, "frequency"),
+            "frequency": frequency,
+            "reported_by": _reported_by(item.get("reported_by"), where=where, frequency=frequency),
             "msg_comparable": bool(item.get("msg_comparable", False)),
             "cumulative": bool(item.get("cumulative", False)),
             "caveats": str(item.get("caveats", "")).strip(),
@@ -199,7 +255,23 @@ def plan_import(*, data: dict) -> ChangeCount:
             if values and measure.pk and f"created measure {code}" not in count.details:
                 count.updated += 1
                 count.details.append(f"updated measure {code}: priorities")
+    _derive_data_sets(count)
     return count
+
+
+def _derive_data_sets(count: ChangeCount) -> None:
+    """(Re)derive the submitters and agreed data sets from the plan and reference data now loaded.
+
+    Called at the end of both plan_import and reference_import, so set-up gives the same result in
+    either order and on every re-run (R8).
+    """
+    from returns.services import data_sets_derive  # returns builds on priorities, not the reverse
+
+    derived = data_sets_derive()
+    count.created += derived.created
+    count.updated += derived.updated
+    count.unchanged += derived.unchanged
+    count.details.extend(derived.details)
 
 
 def plan_export() -> dict:
@@ -243,10 +315,12 @@ def plan_export() -> dict:
             "definition": m.definition,
             "method": m.method,
             "unit": m.unit,
+            "kind": m.kind,
             "direction": m.direction,
             "under_reported": m.under_reported,
             "restricted": m.restricted,
             "frequency": m.frequency,
+            "reported_by": m.reported_by,
             "msg_comparable": m.msg_comparable,
             **({"cumulative": True} if m.cumulative else {}),
             "caveats": m.caveats,
@@ -261,17 +335,102 @@ def plan_dump_yaml(data: dict) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _read_csv(name: str) -> list[dict]:
-    with open(REFERENCE_DIR / name, encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+class PopulationFileError(ValueError):
+    """A reference or population file that cannot be loaded; the message names file, row, column and fix."""
+
+
+def _read_csv(name: str, directory: Path | None = None) -> list[dict]:
+    path = (directory or REFERENCE_DIR) / name
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PopulationFileError(f"{name}: cannot read the reference file ({exc})") from exc
+
+
+# A population is digits, optionally grouped in thousands with commas: never read out of words.
+_WHOLE_NUMBER_RE = re.compile(r"\d{1,3}(,\d{3})+|\d+")
+
+
+def population_cell(text: str | None, *, file_name: str, row: int, column: str) -> int | None:
+    """One population cell: a positive whole number, or None when blank (unknown, never 0).
+
+    Anything else (a note such as 'approximately 37700 in mid-2014', a decimal, a negative) raises
+    PopulationFileError naming file, row, column and the fix. Rule: issue 12, reference data is never
+    parsed out of free text.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    if not _WHOLE_NUMBER_RE.fullmatch(text) or int(text.replace(",", "")) <= 0:
+        raise PopulationFileError(
+            f"{file_name}, row {row}, column {column}: {text!r} is not a population; write the figure as a "
+            "positive whole number (digits only, e.g. 37700), or leave the cell blank if it is not known"
+        )
+    return int(text.replace(",", ""))
+
+
+def csp_area_codes(areas: set[str], directory: Path | None = None) -> dict[str, str]:
+    """CSP code (E22/W14) → the product's CSP area code, for CSPs whose only district is a product area.
+
+    The product keys a CSP area by its district (LAD) code where one district makes one CSP, as in
+    Leicestershire; reference/lad_csp_pfa_lookup_2024.csv (ONS) says which districts make each CSP.
+    """
+    districts: dict[str, set[str]] = {}
+    for row in _read_csv("lad_csp_pfa_lookup_2024.csv", directory):
+        districts.setdefault(row["csp_code"], set()).add(row["lad_code"])
+    return {csp: next(iter(lads)) for csp, lads in districts.items() if len(lads) == 1 and lads <= areas}
+
+
+def _reference_populations(directory: Path | None, count: ChangeCount) -> None:
+    """Force populations mid-2002 to mid-2018 and CSP populations mid-2014 and mid-2019 (README, 'Populations')."""
+    rows: dict[tuple[str, int], tuple[int, str]] = {}
+
+    def add(code: str, mid_year: int, population: int, where: str) -> None:
+        earlier = rows.get((code, mid_year))
+        if earlier is not None and earlier[0] != population:
+            raise PopulationFileError(
+                f"{where}: {code} mid-{mid_year} is {population:,} here but {earlier[0]:,} in {earlier[1]}; "
+                "keep one figure for each area and mid-year"
+            )
+        rows[(code, mid_year)] = (population, where)
+
+    for name in ("pfa_population_mid2002_to_mid2016.csv", "police_force_area_populations.csv"):
+        path = (directory or REFERENCE_DIR) / name
+        for code, mid_year, population, line in populations_parse(path.read_bytes(), file_name=name, numbered=True):
+            add(code, mid_year, population, f"{name}, row {line}")
+    for line, row in enumerate(_read_csv("community_safety_partnerships.csv", directory), start=2):
+        population = population_cell(
+            row["population_mid_2014"], file_name="community_safety_partnerships.csv", row=line,
+            column="population_mid_2014",
+        )
+        if population is not None:  # blank: not known (the note is a remark, never a figure)
+            add(row["area_code"], 2014, population, f"community_safety_partnerships.csv, row {line}")
+    areas = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
+    product_csps = csp_area_codes(areas, directory)
+    name = "csp_population_mid2019.csv"
+    for code, mid_year, population, line in populations_parse(
+        ((directory or REFERENCE_DIR) / name).read_bytes(), file_name=name, numbered=True, blank_is_unknown=True
+    ):
+        if code in product_csps:
+            add(product_csps[code], mid_year, population, f"{name}, row {line}")
+    populations_import(
+        rows=[(code, year, population) for (code, year), (population, _) in sorted(rows.items())],
+        source="ONS mid-year estimate",
+        count=count,
+    )
 
 
 @transaction.atomic
-def reference_import() -> ChangeCount:
-    """Load force and CSP areas, populations, the MSG and outcome types from fixtures/reference."""
+def reference_import(*, directory: Path | None = None) -> ChangeCount:
+    """Load force and CSP areas, populations, the MSG and outcome types from fixtures/reference.
+
+    directory: another folder laid out like fixtures/reference (tests). Raises PopulationFileError
+    (file, row, column, fix) for a cell that is not a number; nothing is written then.
+    """
     count = ChangeCount()
     forces = {}
-    for row in _read_csv("police_force_areas.csv"):
+    for row in _read_csv("police_force_areas.csv", directory):
         forces[row["area_code"]] = _upsert(
             Area,
             lookup={"code": row["area_code"]},
@@ -279,35 +438,18 @@ def reference_import() -> ChangeCount:
             count=count,
             label=row["area_code"],
         )
-    for row in _read_csv("community_safety_partnerships.csv"):
+    for row in _read_csv("community_safety_partnerships.csv", directory):
         parent = forces[row["force_area_code"]]
-        area = _upsert(
+        _upsert(
             Area,
             lookup={"code": row["area_code"]},
             values={"name": row["name"], "kind": AreaKind.CSP, "region": parent.region, "parent": parent},
             count=count,
             label=row["area_code"],
         )
-        population, source = row["population_mid_2014"], "ONS mid-2014 estimate"
-        if not population:
-            # Leicester and Rutland: the reference gives an approximate figure in the note.
-            digits = "".join(ch for ch in row["population_note"] if ch.isdigit())
-            population, source = digits[:6] if digits else "", "approximate (unverified)"
-        if population:
-            _upsert(
-                Population,
-                lookup={"area": area, "mid_year": 2014},
-                values={"population": int(population), "source": source},
-                count=count,
-                label=f"population {row['area_code']} 2014",
-            )
-    population_rows = [
-        (row["area_code"], int(row["mid_year"]), int(row["population"]))
-        for row in _read_csv("police_force_area_populations.csv")
-    ]
-    populations_import(rows=population_rows, source="ONS mid-year estimate", count=count)
+    _reference_populations(directory, count)
     groups: dict[str, PeerGroup] = {}
-    for row in _read_csv("most_similar_group.csv"):
+    for row in _read_csv("most_similar_group.csv", directory):
         group = groups.get(row["group"])
         if group is None:
             group = _upsert(
@@ -325,7 +467,7 @@ def reference_import() -> ChangeCount:
             count=count,
             label=f"{row['member_name']} in {group.name}",
         )
-    for order, row in enumerate(_read_csv("crime_outcome_types.csv"), start=1):
+    for order, row in enumerate(_read_csv("crime_outcome_types.csv", directory), start=1):
         _upsert(
             OutcomeType,
             lookup={"scheme": OutcomeScheme.HOME_OFFICE, "code": row["code"]},
@@ -338,7 +480,7 @@ def reference_import() -> ChangeCount:
             count=count,
             label=f"outcome {row['code']}",
         )
-    for order, row in enumerate(_read_csv("police_uk_outcome_categories.csv"), start=1):
+    for order, row in enumerate(_read_csv("police_uk_outcome_categories.csv", directory), start=1):
         _upsert(
             OutcomeType,
             lookup={"scheme": OutcomeScheme.POLICE_UK, "code": row["code"]},
@@ -346,43 +488,58 @@ def reference_import() -> ChangeCount:
             count=count,
             label=f"police.uk outcome {row['code']}",
         )
+    _derive_data_sets(count)
     return count
 
 
-class PopulationFileError(ValueError):
-    pass
+def populations_parse(
+    raw: bytes, *, file_name: str, numbered: bool = False, blank_is_unknown: bool = False
+) -> list[tuple]:
+    """Rows of `area_code, mid_year, population` → [(area_code, mid_year, population)], or with
+    numbered=True [(area_code, mid_year, population, row number)] (header = row 1).
 
-
-def populations_parse(raw: bytes, *, file_name: str) -> list[tuple[str, int, int]]:
-    """Rows of `area_code, mid_year, population`; every problem named by file, row and column."""
+    A blank population is refused unless blank_is_unknown (then the row is skipped: unknown, never
+    0); other columns, such as a note, are never read. Raises PopulationFileError listing every
+    problem by file, row and column with its fix: a population or year that is not a number, or
+    the same area and mid-year twice (both rows named).
+    """
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise PopulationFileError(f"{file_name}: not UTF-8 text ({exc})") from exc
+        raise PopulationFileError(f"{file_name}: not UTF-8 text ({exc}); save it as CSV UTF-8") from exc
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = {"area_code", "mid_year", "population"} - set(reader.fieldnames or [])
     if missing:
         raise PopulationFileError(f"{file_name}, row 1: missing column(s) {', '.join(sorted(missing))}")
-    rows, problems = [], []
+    rows, problems, first_row = [], [], {}
     for line, row in enumerate(reader, start=2):
         code = (row["area_code"] or "").strip()
         try:
-            mid_year = int(row["mid_year"].strip())
+            mid_year = int((row["mid_year"] or "").strip())
             if not 1990 <= mid_year <= 2100:
                 raise ValueError
-        except (ValueError, AttributeError):
-            problems.append(f"{file_name}, row {line}, column mid_year: {row['mid_year']!r} is not a year")
+        except ValueError:
+            problems.append(f"{file_name}, row {line}, column mid_year: {row['mid_year']!r} is not a year like 2019")
             continue
         try:
-            population = int((row["population"] or "").replace(",", "").strip())
-            if population <= 0:
-                raise ValueError
-        except ValueError:
+            population = population_cell(row["population"], file_name=file_name, row=line, column="population")
+        except PopulationFileError as exc:
+            problems.append(str(exc))
+            continue
+        if population is None:
+            if not blank_is_unknown:
+                problems.append(
+                    f"{file_name}, row {line}, column population: blank; give the figure, or leave the row out"
+                )
+            continue
+        if (code, mid_year) in first_row:
             problems.append(
-                f"{file_name}, row {line}, column population: {row['population']!r} is not a positive whole number"
+                f"{file_name}, rows {first_row[(code, mid_year)]} and {line}: {code} mid-{mid_year} appears twice; "
+                "keep one row for each area and mid-year"
             )
             continue
-        rows.append((code, mid_year, population))
+        first_row[(code, mid_year)] = line
+        rows.append((code, mid_year, population, line) if numbered else (code, mid_year, population))
     if problems:
         raise PopulationFileError("\n".join(problems))
     return rows

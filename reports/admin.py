@@ -1,7 +1,10 @@
 """Admin for boards, meetings, commentary and annotations (snapshots are read-only)."""
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
+from pcc_dashboard.authenticator import setup_link_issue
 from reports import models
 
 
@@ -51,3 +54,23 @@ class AnnotationAdmin(admin.ModelAdmin):
     list_display = ["date", "measure", "area", "label", "recalculate_limits"]
     list_filter = ["measure"]
     search_fields = ["label", "text"]
+
+
+# Staff administrators issue authenticator set-up links from the user list (issue 13, item 14).
+_User = get_user_model()
+
+
+@admin.action(description="Issue a one-time authenticator set-up link")
+def issue_authenticator_link(modeladmin, request, queryset):
+    for user in queryset.filter(is_active=True):
+        link = request.build_absolute_uri(setup_link_issue(user=user))
+        modeladmin.message_user(request, f"Set-up link for {user.get_username()} (works once, for 3 days): {link}")
+
+
+if admin.site.is_registered(_User):
+    admin.site.unregister(_User)
+
+
+@admin.register(_User)
+class PccUserAdmin(UserAdmin):
+    actions = [*UserAdmin.actions, issue_authenticator_link]

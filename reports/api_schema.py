@@ -21,7 +21,9 @@ MEASURE_REF = {
         "code": {"type": "string"},
         "title": {"type": "string"},
         "unit": {"type": "string"},
+        "unit_label": {"type": "string", "description": "The unit in words"},
         "direction": {"type": "string", "enum": ["up", "down", "neither"]},
+        "direction_label": {"type": "string", "description": "Which way is better, in words"},
     },
 }
 
@@ -117,6 +119,9 @@ POINT = {
             "enum": ["improvement", "concern", "neutral", None],
             "description": "Special cause variation at this point; null: common cause (or a gap).",
         },
+        "signal_label": {"type": ["string", "null"], "description": "The SPC variation in words"},
+        "rules": {"type": ["string", "null"], "description": "The SPC rules that fired, comma-separated codes"},
+        "rules_label": {"type": ["string", "null"], "description": "The SPC rules that fired, in words"},
         "provisional": {
             "type": "boolean",
             "description": (
@@ -162,6 +167,7 @@ MEMBER = {
         "rate_per_1000": NUMBER,
         "rank": {"type": ["integer", "null"]},
         "position": {"type": ["string", "null"]},
+        "position_label": {"type": ["string", "null"], "description": "The position against the group, in words"},
     },
 }
 

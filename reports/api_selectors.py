@@ -3,10 +3,7 @@
 from datetime import date
 
 import pandas as pd
-from django.conf import settings
-from django.db.models import Q
 
-from priorities.models import PeerGroup, PeerGroupMember, Population
 from reports.analysis import frame_records, plain
 from reports.analysis.columns import (
     AREA_CODE,
@@ -19,7 +16,7 @@ from reports.analysis.columns import (
     VALUE,
 )
 from reports.analysis.msg import choose_population, msg_comparison, window_counts
-from reports.models import Snapshot, SnapshotObservation
+from reports.models import Snapshot, SnapshotObservation, SnapshotResult
 from returns.periods import add_months
 
 MEMBER_KEYS = (
@@ -37,21 +34,27 @@ MEMBER_KEYS = (
 def msg_from_observations(
     *, snapshot: Snapshot, measure_code: str, direction: str, period_end: date, months: int
 ) -> dict | None:
-    """The `msg` block of PAYLOADS.md computed from the snapshot's frozen observations.
+    """The `msg` block of PAYLOADS.md computed from what the snapshot froze (issue 13, item 5).
 
-    Reading the snapshot, not live data: counts come from SnapshotObservation rows only.
-    None when the peer group is unknown or no member has a count in the window.
+    Counts come from its SnapshotObservation rows; the peer group, its members and their names,
+    the populations and the settings from its `reference` payload, never from live tables, so the
+    same snapshot always gives the same answer. None when the snapshot froze no reference data
+    (frozen before it was kept), the group had no members then, or no member has a complete window.
     """
-    group = PeerGroup.objects.filter(name=settings.PCC_PEER_GROUP).first()
-    if group is None:
+    reference = SnapshotResult.objects.filter(snapshot=snapshot, key="reference").values_list("payload", flat=True)
+    reference = reference.first()
+    if reference is None:
         return None
-    members = list(
-        PeerGroupMember.objects.filter(group=group, valid_from__lte=period_end)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=period_end))
-        .select_related("area")
-        .order_by("area__name")
+    day = period_end.isoformat()
+    members = sorted(
+        (
+            m
+            for m in reference["peer_members"]
+            if m["valid_from"] <= day and (m["valid_to"] is None or m["valid_to"] >= day)
+        ),
+        key=lambda m: m["name"],
     )
-    codes = [m.area.code for m in members]
+    codes = [m["area_code"] for m in members]
     observed = pd.DataFrame(
         SnapshotObservation.objects.filter(
             snapshot=snapshot, measure_code=measure_code, area_code__in=codes
@@ -65,21 +68,23 @@ def msg_from_observations(
     if counts.empty:
         return None
     populations = pd.DataFrame(
-        Population.objects.filter(area__code__in=codes).values_list("area__code", MID_YEAR, POPULATION),
-        columns=[AREA_CODE, MID_YEAR, POPULATION],
+        [row for row in reference["populations"] if row[0] in set(codes)], columns=[AREA_CODE, MID_YEAR, POPULATION]
     )
-    chosen = choose_population(populations, period_end=period_end)
-    names = pd.DataFrame({AREA_CODE: codes, NAME: [m.area.name for m in members]})
+    settings = reference.get("settings") or {}
+    chosen = choose_population(
+        populations, period_end=period_end, publication_lag_months=settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
+    )
+    names = pd.DataFrame({AREA_CODE: codes, NAME: [m["name"] for m in members]})
     frame = names.merge(counts[[AREA_CODE, COUNT]], on=AREA_CODE, how="left").merge(chosen, on=AREA_CODE, how="left")
     compared, summary = msg_comparison(
         frame,
-        focus_area=settings.PCC_FOCUS_FORCE,
+        focus_area=reference["focus_area"],
         direction=direction,
-        average=settings.MSG_AVERAGE,
-        band_sd=settings.MSG_BAND_SD,
+        average=settings.get("MSG_AVERAGE", "mean"),
+        band_sd=settings.get("MSG_BAND_SD", 1.0),
     )
     return {
-        "group": group.name,
+        "group": reference["peer_group"],
         "period_start": add_months(period_end, -(months - 1)).isoformat(),
         "period_end": period_end.isoformat(),
         "months": months,

@@ -73,6 +73,12 @@ def visibility_class(user) -> str:
     return PUBLIC
 
 
+def page_links(user) -> dict[str, bool]:
+    """Which of a snapshot page's own links this reader gets: snapshots, comparisons and annotations (signed-in
+    roles) and the context forms (the co-ordinator). Part of the cache key, like the visibility class."""
+    return {"may_see_unpublished": can(user, "view_unpublished"), "may_write_context": can(user, "write_commentary")}
+
+
 def freshness_generation() -> str:
     """A token for "restricted flags, commentary, snapshots and publications as they are now".
 
@@ -274,7 +280,8 @@ def snapshot_page(view):
         generation = freshness_generation()
         snapshots = visible_snapshots(request.user, generation)
         snapshot = snapshot_lookup(request.user, as_of, snapshots)
-        visibility = visibility_class(request.user)
+        links = page_links(request.user)
+        visibility = "|".join([visibility_class(request.user), *(name for name, shown in links.items() if shown)])
         key = page_cache_key(
             view=view_name, kwargs=kwargs, snapshot=snapshot, visibility=visibility, freshness=generation
         )
@@ -285,7 +292,7 @@ def snapshot_page(view):
                 return page
             # Rendered without the request: no CSRF token, no user, nothing personal in the fragment.
             html = render_to_string(
-                page.template, {**page.context, "snapshot": snapshot, "as_of": snapshot.as_of.isoformat()}
+                page.template, {**page.context, **links, "snapshot": snapshot, "as_of": snapshot.as_of.isoformat()}
             )
             fragment = {"title": page.title, "html": html, "has_charts": page.has_charts}
             cache.set(key, fragment)

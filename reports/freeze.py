@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import contextmanager
 
 import pandas as pd
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from pcc_dashboard.copystream import CopyStream
 from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population
@@ -77,11 +78,38 @@ def _tables() -> dict[str, str]:
     }
 
 
-def lock_month(as_of: dt.date) -> None:
-    """PostgreSQL: serialise freezes of the same month so the second sees the first's row."""
-    if connection.vendor == "postgresql":
+_MONTH_LOCK = 7411
+
+
+@contextmanager
+def one_consistent_state(as_of: dt.date):
+    """A transaction in which every table a freeze reads shows one state (issue 13, item 4).
+
+    PostgreSQL: REPEATABLE READ, so the observations, narratives, outcomes, audits, annotations
+    and populations all come from the same committed state, whatever acceptance commits meanwhile.
+    A session advisory lock, taken before the transaction's snapshot, serialises freezes of the
+    same month, so the second sees the first's Snapshot row. Inside a caller's transaction (tests)
+    the caller's isolation applies and a transaction-level lock is used instead.
+    SQLite: every transaction starts with BEGIN IMMEDIATE (settings: transaction_mode), so no
+    other writer commits while the freeze runs.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MONTH_LOCK, as_of.toordinal()])
+            yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_MONTH_LOCK, as_of.toordinal()])
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7411, as_of.toordinal()])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_MONTH_LOCK, as_of.toordinal()])
 
 
 def reserve_snapshot_id() -> int:
@@ -136,12 +164,30 @@ class Results(dict):
     texts: dict[str, str]
 
 
+def snapshot_metadata(*, as_of: dt.date, frozen_at: dt.datetime, frozen_by_id, frozen_by_name: str, count: int) -> dict:
+    """The Snapshot row's own fields, as the digest covers them (who froze it and when, issue 13 item 9)."""
+    return {
+        "as_of": as_of.isoformat(),
+        "frozen_at": frozen_at.astimezone(dt.UTC).isoformat(),
+        "frozen_by_id": frozen_by_id,
+        "frozen_by_name": frozen_by_name,
+        "observation_count": count,
+    }
+
+
 def content_digest(
-    observations: pd.DataFrame, results: list[tuple[str, object]], *, texts: dict[str, str] | None = None
+    observations: pd.DataFrame,
+    results: list[tuple[str, object]],
+    *,
+    texts: dict[str, str] | None = None,
+    metadata: dict | None = None,
 ) -> str:
-    """SHA-256 of sorted observation lines, then each result as key TAB canonical JSON, by key.
+    """SHA-256 of the snapshot's metadata (canonical JSON), sorted observation lines, then each
+    result as key TAB canonical JSON, by key. The results hold every payload (narratives, outcomes
+    and audits, annotations inside measure payloads, the frozen reference data and populations).
 
     `texts` (key → canonical JSON, as results_build already made them) saves serialising twice.
+    metadata=None gives the digest of snapshots frozen before the metadata was covered.
     """
     frame = observations.sort_values(SORT_COLUMNS, kind="stable")
     parts = [
@@ -150,6 +196,8 @@ def content_digest(
     parts += [_number_texts(frame[column]) for column in FLOAT_COLUMNS]
     parts.append([str(v) for v in frame["return_id"].tolist()])
     digest = hashlib.sha256()
+    if metadata is not None:
+        digest.update(f"--snapshot--\n{canonical_json(metadata)}\n".encode())
     if len(frame):
         digest.update(("\n".join(map("|".join, zip(*parts))) + "\n").encode())
     digest.update(b"--results--\n")
@@ -165,8 +213,8 @@ def _measures() -> list[dict]:
     numbers: dict[str, list[int]] = {}
     for code, number in through:
         numbers.setdefault(code, []).append(number)
-    fields = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
-              "cumulative", "definition", "method", "caveats"]  # fmt: skip
+    fields = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
+              "msg_comparable", "cumulative", "definition", "method", "caveats"]  # fmt: skip
     return [
         {**row, "priorities": sorted(numbers.get(row["code"], []))}
         for row in Measure.objects.order_by("order", "code").values(*fields)
@@ -290,6 +338,30 @@ def narratives_payload(as_of: dt.date) -> dict:
     }
 
 
+def reference_payload(inputs: FreezeInputs) -> dict:
+    """`reference`: what a frozen snapshot computes later answers from (issue 13, item 5): the peer
+    group and its dated members with names, the focus area, every population estimate and the
+    settings the statistics used, as they stood at the freeze."""
+    return {
+        "peer_group": inputs.peer_group,
+        "focus_area": inputs.focus_area,
+        "peer_members": [
+            {
+                "area_code": m["area_code"],
+                "name": inputs.areas.get(m["area_code"], {}).get("name", m["area_code"]),
+                "valid_from": m["valid_from"].isoformat(),
+                "valid_to": m["valid_to"].isoformat() if m["valid_to"] else None,
+            }
+            for m in sorted(inputs.peer_members, key=lambda m: (m["area_code"], m["valid_from"]))
+        ],
+        "populations": sorted(
+            [str(a), int(y), int(p)]
+            for a, y, p in inputs.populations[["area_code", "mid_year", "population"]].itertuples(index=False)
+        ),
+        "settings": inputs.settings,
+    }
+
+
 def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> Results:
     """Every payload of PAYLOADS.md, keyed, each with the measure code it belongs to ("" if none).
 
@@ -298,8 +370,10 @@ def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> Results:
     text encodes (tuples as lists, keys as strings), so the digest recomputed from the stored rows
     is the same text.
     """
-    results, overview = build_measure_payloads(freeze_inputs(as_of=as_of, observations=observations))
+    inputs = freeze_inputs(as_of=as_of, observations=observations)
+    results, overview = build_measure_payloads(inputs)
     results["overview"] = ("", overview)
+    results["reference"] = ("", reference_payload(inputs))
     results["outcomes"] = ("", outcomes_payload(as_of))
     results["narratives"] = ("", narratives_payload(as_of))
     built = Results(results)
@@ -361,9 +435,23 @@ def results_store(*, snapshot_id: int, results: Results) -> None:
 
 
 def stored_digest(snapshot: Snapshot) -> tuple[str, int]:
-    """Recompute a snapshot's digest and observation count from its stored rows."""
+    """Recompute a snapshot's digest and observation count from its stored rows and its own fields.
+
+    A snapshot frozen before the digest covered its fields (no `reference` result) is checked
+    against the older digest, which matches only a snapshot actually frozen that way.
+    """
     observations = observations_frame(snapshot.pk)
     results = list(
         SnapshotResult.objects.filter(snapshot=snapshot).values_list("key", "payload").iterator(chunk_size=500)
     )
-    return content_digest(observations, results), len(observations)
+    metadata = snapshot_metadata(
+        as_of=snapshot.as_of,
+        frozen_at=snapshot.frozen_at,
+        frozen_by_id=snapshot.frozen_by_id,
+        frozen_by_name=snapshot.frozen_by_name,
+        count=snapshot.observation_count,
+    )
+    digest = content_digest(observations, results, metadata=metadata)
+    if digest != snapshot.digest and not any(key == "reference" for key, _ in results):
+        digest = content_digest(observations, results)
+    return digest, len(observations)

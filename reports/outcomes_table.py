@@ -124,14 +124,14 @@ def outcome_groups(view: OutcomeView) -> list[str]:
 
 
 CSV_HEADER = [
-    "month",
-    "crime_group",
-    "outcome_code",
-    "outcome_name",
-    "outcome_group",
-    "count",
-    "total_crimes",
-    "share_of_crimes_pct",
+    "Month",
+    "Crime group",
+    "Outcome number",
+    "Outcome",
+    "Outcome group",
+    "Crimes with this outcome",
+    "Crimes recorded in the group",
+    "Share of crimes (%)",
 ]
 
 

@@ -594,7 +594,7 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
     latest = trend.iloc[-1]
     end = dt.date.fromisoformat(latest[PERIOD_END])
     start = dt.date.fromisoformat(latest[PERIOD_START])
-    is_survey = measure["unit"] == "percentage" and pd.notna(latest[RESPONDENTS])
+    is_survey = measure["kind"] == "survey" and pd.notna(latest[RESPONDENTS])
     if rolling_12 is not None:
         label, value, comparison = f"12 months to {end:%B %Y}", rolling_12, "the previous 12 months"
     else:
@@ -623,8 +623,8 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
 
 
 def _measure_header(measure: dict) -> dict:
-    keys = ["code", "title", "unit", "direction", "under_reported", "restricted", "frequency", "msg_comparable",
-            "definition", "method", "caveats", "priorities"]  # fmt: skip
+    keys = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
+            "msg_comparable", "definition", "method", "caveats", "priorities"]  # fmt: skip
     return {**{key: measure[key] for key in keys}, "cumulative": bool(measure.get("cumulative", False))}
 
 
@@ -770,7 +770,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 chosen = populations.at(latest_end).get(inputs.focus_area)
                 if chosen is not None:
                     rate = rolling_12 / float(chosen[0]) * 1000
-        elif measure["unit"] == "percentage":
+        elif measure["kind"] == "survey":
             change = _survey_change(trend)
 
         msg_block = None

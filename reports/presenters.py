@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
+from pcc_dashboard import vocabulary
 from reports.analysis.status import format_value, msg_verdict, percent_text
 
 # GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
-TONE_TAGS = {
-    "improvement": ("Improvement", "govuk-tag--blue"),
-    "concern": ("Concern", "govuk-tag--orange"),
-    "neutral": ("Special cause variation", "govuk-tag--purple"),
-    "common_cause": ("Common cause variation", "govuk-tag--grey"),
+TONE_CSS = {
+    "improvement": "govuk-tag--blue",
+    "concern": "govuk-tag--orange",
+    "neutral": "govuk-tag--purple",
+    "common_cause": "govuk-tag--grey",
 }
 UNDER_REPORTED_TAG = ("Trend and context only", "govuk-tag--purple")
 NO_FIGURES_TAG = ("No figures in this snapshot", "govuk-tag--grey")
-
-VERDICTS = {
-    "significant_reduction": "Statistically significant reduction",
-    "significant_increase": "Statistically significant increase",
-    "significant_decrease": "Statistically significant decrease",
-    "no_significant_change": "No statistically significant change",
-    "insufficient_data": "Not enough data to test",
-}
-UNDER_REPORTED_VERDICTS = {
-    "significant_reduction": "Statistically significant fall in recorded numbers",
-    "significant_increase": "Statistically significant rise in recorded numbers (accepted: under-reported crime)",
-}
 
 
 def status_tag(entry: dict | None, *, under_reported: bool) -> dict:
@@ -34,7 +23,8 @@ def status_tag(entry: dict | None, *, under_reported: bool) -> dict:
     elif under_reported:
         word, css = UNDER_REPORTED_TAG
     else:
-        word, css = TONE_TAGS.get((entry.get("status") or {}).get("tone"), NO_FIGURES_TAG)
+        tone = (entry.get("status") or {}).get("tone")
+        word, css = (vocabulary.label("variation_tag", tone), TONE_CSS[tone]) if tone in TONE_CSS else NO_FIGURES_TAG
     return {"word": word, "css": css}
 
 
@@ -59,7 +49,9 @@ def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, 
         return []
     under_reported = bool(measure.get("under_reported"))
     verdict = change.get("verdict")
-    words = (UNDER_REPORTED_VERDICTS.get(verdict) if under_reported else None) or VERDICTS.get(verdict, verdict)
+    words = (vocabulary.UNDER_REPORTED_VERDICTS.get(verdict) if under_reported else None) or vocabulary.label(
+        "verdict", verdict
+    )
     p_value = change.get("p_value")
     p_text = "" if p_value is None else ("less than 0.001" if p_value < 0.001 else f"{p_value:.3f}")
     if change.get("test") == "two_proportion_z":

@@ -4,13 +4,13 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from pcc_dashboard import charts
+from pcc_dashboard import charts, vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.analysis.status import format_value, msg_verdict, percent_text
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.payloads import page_window
-from reports.selectors import snapshot_result
+from reports.selectors import narratives_visible_to
 from returns.periods import previous_month_end
 
 
@@ -78,20 +78,28 @@ def panel_snapshot(meeting: Meeting) -> Snapshot | None:
 
 
 def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) -> dict:
-    """Everything the thematic report shows, read from the meeting's frozen snapshot."""
-    visible = measures_visible_to(user).order_by("order", "code")
+    """Everything the thematic report shows, read from the meeting's frozen snapshot.
+
+    The report is made for the board's audience (the Panel), whoever reads or downloads it: no
+    restricted measure, nor its context, caveats, annotations, nor narratives on restricted
+    priorities (R6), even in the co-ordinator's copy.
+    """
+    audience = meeting.board.audience_role
+    visible = measures_visible_to(user, audience=audience).order_by("order", "code")
     priorities = list(Priority.objects.filter(theme=theme).order_by("number").prefetch_related("measures"))
     visible_codes = set(visible.values_list("code", flat=True))
     # Only the theme's measures, and only their bounded recent payloads: the report's cost does
     # not grow with the number of other measures or the length of their history.
     shown_codes = {m.code for p in priorities for m in p.measures.all() if m.code in visible_codes}
     payloads = measure_payloads(snapshot, sorted(shown_codes), recent=True)
-    commentary = {c.measure_id: c.text for c in Commentary.objects.filter(snapshot=snapshot, measure__isnull=False)}
+    commentary = dict(
+        Commentary.objects.filter(snapshot=snapshot, measure__code__in=shown_codes).values_list("measure_id", "text")
+    )
     theme_context = Commentary.objects.filter(snapshot=snapshot, theme=theme).values_list("text", flat=True).first()
     numbers = {p.number for p in priorities}
     narratives = [
         item
-        for item in (snapshot_result(snapshot, "narratives") or {}).get("items", [])
+        for item in narratives_visible_to(user, snapshot, audience=audience)
         if item.get("priority_number") in numbers
     ]
     sections, caveats, titles = [], [], []
@@ -140,24 +148,13 @@ def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority:
     }
 
 
-VERDICTS = {
-    "significant_reduction": "a statistically significant reduction",
-    "significant_increase": "a statistically significant increase",
-    "significant_decrease": "a statistically significant decrease",
-    "no_significant_change": "no statistically significant change",
-    "insufficient_data": "too few figures to test for a significant change",
-}
-
-
 def significance_sentence(change: dict | None) -> str:
     """R4/§5.3: the latest 12 months against the 12 before, in words, with the test's numbers."""
     if not change:
         return "No test of change is available for this measure in this snapshot."
-    verdict = VERDICTS.get(change.get("verdict"), "no test result")
+    verdict = vocabulary.label("verdict_phrase", change.get("verdict"), default="no test result")
     survey = change.get("test") == "two_proportion_z"
-    compared = (
-        "Latest survey against the same period a year before" if survey else ("Latest 12 months against the 12 before")
-    )
+    compared = "Latest survey against the same period a year before" if survey else "Latest 12 months against the 12 before"
     parts = [f"{compared}: {verdict}"]
     if change.get("pct_change") is not None:
         text = percent_text(change["pct_change"], signed=True)

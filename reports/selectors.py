@@ -2,14 +2,15 @@
 
 from datetime import date
 
-from django.db.models import Min
+from django.db.models import Max, Min
 from django.http import Http404
 
 from pcc_dashboard.roles import can
-from priorities.selectors import measures_visible_to
+from priorities.models import Priority
+from priorities.selectors import may_see_restricted, measures_visible_to
 from reports.models import Annotation, Board, Commentary, Meeting, Snapshot, SnapshotResult
-from returns.models import Observation
-from returns.periods import previous_month_end
+from returns.models import Observation, Return, ReturnStatus
+from returns.periods import month_end, previous_month_end
 
 
 def snapshots_visible_to(user):
@@ -60,17 +61,49 @@ def meeting_snapshot_date(meeting_date: date) -> date:
     return previous_month_end(meeting_date)
 
 
-def months_not_frozen(*, today: date, fallback_months: int = 24) -> list[date]:
-    """Month ends that have passed and have no snapshot yet, newest first, back to the earliest
-    accepted figure (or `fallback_months` when there is none): the freeze form's choices."""
+def months_not_frozen(*, today: date) -> list[date]:
+    """The month ends the freeze form offers, newest first: passed (before `today`), not frozen yet,
+    and within the accepted data (from the month of its earliest period end to the month of its
+    latest, or to the month before the working date if that is later). No accepted data gives an
+    empty list: there is nothing to freeze."""
     frozen = set(Snapshot.objects.values_list("as_of", flat=True))
-    earliest = Observation.objects.filter(source_return__is_current=True).aggregate(first=Min("period_end"))["first"]
-    months, day = [], previous_month_end(today)
-    while (earliest is not None and day >= earliest) or (earliest is None and len(months) < fallback_months):
+    span = Observation.objects.filter(source_return__is_current=True, source_return__status="accepted").aggregate(
+        first=Min("period_end"), last=Max("period_end")
+    )
+    if span["first"] is None:
+        return []
+    # Up to the month of the latest data. In a demo or an archived copy (its working date is not
+    # today) also the month before the working date, whose meetings are coming up (R11).
+    from returns.selectors import working_date
+
+    latest = month_end(span["last"])
+    working = working_date(today=today)
+    if working < today:
+        latest = max(latest, previous_month_end(working))
+    earliest, day = month_end(span["first"]), min(latest, previous_month_end(today))
+    months = []
+    while day >= earliest:
         if day not in frozen:
             months.append(day)
         day = previous_month_end(day)
     return months
+
+
+def freeze_preview(as_of: date) -> dict:
+    """What freezing `as_of` would take in, for the confirmation page (3 queries).
+
+    accepted: current accepted returns holding figures for periods ending on or before `as_of`
+    (the freeze copies those figures); accepted_this_month: those with figures for periods ending
+    in `as_of`'s month; waiting: returns awaiting a decision with such figures, left out.
+    """
+    before = {"observations__period_end__lte": as_of}
+    accepted = Return.objects.filter(is_current=True, status=ReturnStatus.ACCEPTED)
+    month = {"observations__period_end__gt": previous_month_end(as_of), **before}
+    return {
+        "accepted": accepted.filter(**before).distinct().count(),
+        "accepted_this_month": accepted.filter(**month).distinct().count(),
+        "waiting": Return.objects.filter(status=ReturnStatus.SUBMITTED, **before).distinct().count(),
+    }
 
 
 def boards_with_meetings(*, today: date) -> list[dict]:
@@ -92,11 +125,22 @@ def meeting_previous(meeting: Meeting) -> Meeting | None:
     return Meeting.objects.filter(board_id=meeting.board_id, date__lt=meeting.date).order_by("-date").first()
 
 
-def overview_visible_to(user, snapshot: Snapshot) -> list[dict]:
-    """The overview statuses of a snapshot, without the measures this user may not see (R6)."""
-    visible = set(measures_visible_to(user).values_list("code", flat=True))
+def overview_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
+    """The overview statuses of a snapshot, without the measures this user (or the audience) may not see (R6)."""
+    visible = set(measures_visible_to(user, audience=audience).values_list("code", flat=True))
     overview = snapshot_result(snapshot, "overview") or {}
     return [item for item in overview.get("measures", []) if item["code"] in visible]
+
+
+def narratives_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
+    """The snapshot's CSP narratives ({submitter, area_code, period_start, period_end, priority_number,
+    text}), without those on restricted priorities unless the reader (and audience) is entitled (R6).
+    Restriction is read as it is now, so a priority restricted after a freeze is withheld in old snapshots."""
+    items = (snapshot_result(snapshot, "narratives") or {}).get("items", [])
+    if may_see_restricted(user, audience=audience):
+        return items
+    restricted = set(Priority.objects.filter(restricted=True).values_list("number", flat=True))
+    return [item for item in items if item.get("priority_number") not in restricted]
 
 
 def commentary_for(snapshot: Snapshot, measure_code: str | None = None, theme_number: int | None = None):

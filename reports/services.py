@@ -32,13 +32,9 @@ def _actor_name(user) -> str:
     return (user.get_full_name() or "").strip() or user.get_username()
 
 
-def snapshot_freeze(*, as_of: dt.date, user=None) -> Snapshot:
-    """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
-
-    One transaction: an INSERT … SELECT copies every current accepted observation whose period
-    ends on or before as_of; the payloads are computed from those stored rows; the Snapshot row,
-    written last because frozen rows cannot be updated, carries the digest of it all.
-    """
+def snapshot_freeze_check(*, as_of: dt.date) -> None:
+    """Raise SnapshotError saying why `as_of` cannot be frozen: not a date, not a month end, not
+    passed yet, or frozen already. The confirmation page asks it before it asks the user (R11)."""
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise SnapshotError("The as-of date must be a date.")
     if not is_month_end(as_of):
@@ -47,9 +43,23 @@ def snapshot_freeze(*, as_of: dt.date, user=None) -> Snapshot:
         raise SnapshotError(
             f"The month ending {as_of:%-d %B %Y} has not finished yet: it can be frozen from the next day."
         )
+    if Snapshot.objects.filter(as_of=as_of).exists():
+        raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.")
+
+
+def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None = None) -> Snapshot:
+    """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
+
+    One transaction reading one consistent state (freeze.one_consistent_state): an INSERT … SELECT
+    copies every current accepted observation whose period ends on or before as_of; the payloads
+    are computed from those stored rows; the Snapshot row, written last because frozen rows cannot
+    be updated, carries the digest of it all. frozen_at defaults to now (the demo passes the day it
+    would have been frozen). Raises SnapshotError with a sentence for the user.
+    """
+    snapshot_freeze_check(as_of=as_of)
+    frozen_by = user if getattr(user, "is_authenticated", False) else None
     try:
-        with transaction.atomic():
-            freeze.lock_month(as_of)
+        with freeze.one_consistent_state(as_of):
             if Snapshot.objects.filter(as_of=as_of).exists():
                 raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.")
             snapshot_id = freeze.reserve_snapshot_id()
@@ -57,19 +67,20 @@ def snapshot_freeze(*, as_of: dt.date, user=None) -> Snapshot:
             observations = freeze.observations_frame(snapshot_id)
             results = freeze.results_build(as_of=as_of, observations=observations)
             freeze.results_store(snapshot_id=snapshot_id, results=results)
+            fields = {
+                "as_of": as_of,
+                "frozen_at": frozen_at or timezone.now(),
+                "frozen_by_id": frozen_by.pk if frozen_by else None,
+                "frozen_by_name": _actor_name(user)[:150],
+            }
             digest = freeze.content_digest(
                 observations,
                 [(key, payload) for key, (_, payload) in results.items()],
                 texts=getattr(results, "texts", None),
+                metadata=freeze.snapshot_metadata(**fields, count=len(observations)),
             )
             snapshot = Snapshot.objects.create(
-                id=snapshot_id,
-                as_of=as_of,
-                frozen_at=timezone.now(),
-                frozen_by=user if getattr(user, "is_authenticated", False) else None,
-                frozen_by_name=_actor_name(user)[:150],
-                digest=digest,
-                observation_count=len(observations),
+                id=snapshot_id, digest=digest, observation_count=len(observations), **fields
             )
     except IntegrityError as exc:
         # The unique as_of constraint is the safety net when two freezes race.
@@ -232,7 +243,7 @@ BOARDS = [
         "frequency": "Quarterly",
         "is_panel": True,
         "purpose": "Scrutinises the Commissioner; receives a thematic performance report at each meeting.",
-        "dates": ["2014-06-09", "2014-09-10", "2014-12-03", "2015-02-04"],
+        "dates": ["2014-06-09", "2014-09-10", "2014-12-03", "2015-02-04", "2015-05-20"],
     },
     {
         "name": "Strategic Partnership Board",
@@ -240,7 +251,7 @@ BOARDS = [
         "audience_role": "csp_submitter",
         "frequency": "Quarterly",
         "purpose": "Partners' leaders review delivery of the Police and Crime Plan across organisations.",
-        "dates": ["2014-07-17", "2014-10-16", "2015-01-22", "2015-03-26"],
+        "dates": ["2014-07-17", "2014-10-16", "2015-01-22", "2015-03-26", "2015-06-25"],
     },
     {
         "name": "Strategic Assurance Board",
@@ -248,7 +259,7 @@ BOARDS = [
         "audience_role": "coordinator",
         "frequency": "Quarterly",
         "purpose": "The Commissioner holds the Chief Constable to account for force performance.",
-        "dates": ["2014-05-20", "2014-08-19", "2014-11-18", "2015-02-17"],
+        "dates": ["2014-05-20", "2014-08-19", "2014-11-18", "2015-02-17", "2015-05-19"],
     },
     {
         "name": "Performance Delivery Group",
@@ -269,6 +280,8 @@ BOARDS = [
             "2015-01-21",
             "2015-02-18",
             "2015-03-18",
+            "2015-04-15",
+            "2015-05-20",
         ],  # fmt: skip
     },
     {
@@ -277,7 +290,7 @@ BOARDS = [
         "audience_role": "csp_submitter",
         "frequency": "Quarterly",
         "purpose": "Community Safety Partnerships and the OPCC agree shared community safety priorities.",
-        "dates": ["2014-06-26", "2014-09-25", "2014-12-11", "2015-03-12"],
+        "dates": ["2014-06-26", "2014-09-25", "2014-12-11", "2015-03-12", "2015-06-11"],
     },
 ]
 

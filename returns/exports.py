@@ -14,17 +14,19 @@ from datetime import date, datetime
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-# Characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
+from returns.files import formula_like
+
 _BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
 def safe_cell(value: object) -> object:
-    """Prefix text starting with = + - @ tab CR or NUL with an apostrophe; other values unchanged.
+    """Prefix text a spreadsheet could run as a formula with an apostrophe; other values unchanged.
 
-    Only strings are escaped: a real negative number (int, float, Decimal) stays a number.
+    The rule is returns.files.formula_like: = + - @ tab CR LF or NUL first, after any white
+    space, zero-width space, byte-order mark or other invisible character. Only strings are
+    escaped: a real negative number (int, float, Decimal) stays a number.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and formula_like(value):
         return "'" + value
     return value
 
@@ -41,9 +43,7 @@ def _csv_text(value: object) -> str:
     return str(value)
 
 
-def csv_bytes(
-    header: list[str], rows: Iterable[Sequence], *, preamble: list[str] | None = None
-) -> bytes:
+def csv_bytes(header: list[str], rows: Iterable[Sequence], *, preamble: list[str] | None = None) -> bytes:
     """CSV as UTF-8 with a BOM (so Excel reads it as UTF-8) and CRLF line ends.
 
     preamble lines (e.g. "# Data as at 31 May 2014 · digest 3f2a…") come first, one cell each,
@@ -133,9 +133,7 @@ def template_csv(rows: Iterable[Sequence]) -> bytes:
     return csv_bytes(list(TEMPLATE_COLUMNS), _template_rows(rows))
 
 
-def template_xlsx(
-    rows: Iterable[Sequence], *, narrative_priorities: Sequence[tuple[int, str]] = ()
-) -> bytes:
+def template_xlsx(rows: Iterable[Sequence], *, narrative_priorities: Sequence[tuple[int, str]] = ()) -> bytes:
     """The return template as XLSX: sheet "Return" as template_csv, plus sheet "Narrative".
 
     Narrative columns: priority_number, priority_title, work_undertaken (left blank for the

@@ -1,12 +1,14 @@
 """Public data into versioned returns of the public-data submitter (Home Office, data.police.uk).
 
-Each importer parses with returns.public_data (pure), then stores one accepted return per
-period found in the file. Idempotent: a period whose current return came from the same file
-(SHA-256) or holds the same figures is left alone and reported as "no change".
+Each importer parses with returns.public_data / returns.police_uk (pure), then stores one
+accepted return per period found, all periods in one transaction. Idempotent: a period whose
+current return came from the same file (SHA-256) or holds the same figures is left alone and
+reported as "no change". A figure with no source row is not stored: it stays unknown, never 0.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -17,13 +19,23 @@ from django.conf import settings
 from django.db import transaction
 
 from priorities.models import Area, AreaKind, Direction, Frequency, Measure, OutcomeScheme, OutcomeType, Unit
-from returns.models import Return, Submitter
+from priorities.services import REFERENCE_DIR, csp_area_codes
+from reports.models import Annotation
+from reports.services import annotation_add
+from returns.models import Observation, Return, Submitter
 from returns.periods import month_end, period_label
-from returns.public_data import PublicDataError, parse_home_office_prc, parse_police_uk
+from returns.police_uk import CrimeRow, police_uk_counts, police_uk_dedupe, police_uk_rows
+from returns.public_data import DatedMap, PublicDataError, parse_home_office_prc
 from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
 
 POLICE_UK_PREFIX = "police_uk_"
 POLICE_UK_MEASURE_ORDER = 900  # after every plan measure: context only, no priorities
+OFFENCE_MAP_FILE = "home_office_offence_codes.csv"
+CRIME_TYPE_MAP_FILE = "police_uk_crime_types.csv"
+CSP_NAMES_FILE = "home_office_csp_names.csv"
+FORCE_NAMES_FILE = "home_office_force_names.csv"
+POLICE_UK_FORCES_FILE = "police_uk_forces.csv"
+BREAK_LABEL = "Series break"
 
 
 class ImportProblem(ValueError):
@@ -37,6 +49,8 @@ class PeriodResult:
     rows: int
     ret: Return
     changed: bool
+    replaced: Return | None = None  # the accepted version this one replaced, if any
+    kept: int = 0  # figures for other areas carried over from the replaced version
 
     @property
     def label(self) -> str:
@@ -61,6 +75,18 @@ def _public_submitter() -> Submitter:
         raise ImportProblem("the public-data submitter is missing: run import_reference and import_plan first") from exc
 
 
+def _reference_rows(name: str) -> list[dict]:
+    with open(REFERENCE_DIR / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _reference_map(name: str, *, key: str, target: str) -> DatedMap:
+    try:
+        return DatedMap.read((REFERENCE_DIR / name).read_bytes(), file_name=name, key=key, target=target)
+    except (OSError, PublicDataError) as exc:
+        raise ImportProblem(f"reference data: {exc}") from exc
+
+
 def _content_digest(rows: pd.DataFrame, outcomes: pd.DataFrame | None = None) -> str:
     """SHA-256 of the figures themselves, so a re-saved file with the same numbers is no change."""
     digest = hashlib.sha256(rows.sort_values(list(rows.columns)).to_csv(index=False).encode())
@@ -69,51 +95,134 @@ def _content_digest(rows: pd.DataFrame, outcomes: pd.DataFrame | None = None) ->
     return digest.hexdigest()
 
 
+def _rows_kept(current: Return, rows: pd.DataFrame) -> pd.DataFrame:
+    """The current version's figures for areas this file does not cover (a CSP file after a force file)."""
+    areas = set(rows["area_code"])
+    kept = pd.DataFrame(
+        list(
+            Observation.objects.filter(source_return=current)
+            .exclude(area__code__in=areas)
+            .values_list("measure__code", "area__code", "period_start", "period_end", "value")
+        ),
+        columns=["measure_code", "area_code", "period_start", "period_end", "value"],
+    )
+    return kept
+
+
 def _store_periods(
     *,
     frames: dict[tuple[date, date], tuple[pd.DataFrame, pd.DataFrame | None]],
-    raw: bytes,
-    file_name: str,
+    raw: dict[tuple[date, date], bytes] | bytes,
+    file_name: dict[tuple[date, date], str] | str,
     source: str,
     user=None,
+    keep_other_areas: bool = False,
 ) -> list[PeriodResult]:
-    """One accepted return per period, all periods in one transaction; unchanged periods skipped."""
+    """One accepted return per period, all periods in one transaction; unchanged periods skipped.
+
+    raw and file_name are the file (or, per period, the files) the figures came from. With
+    keep_other_areas, a period's new version also carries the current version's figures for
+    areas the file does not cover, and says so.
+    """
     submitter = _public_submitter()
-    sha = hashlib.sha256(raw).hexdigest()
     results = []
     with transaction.atomic():
-        for (start, end), (rows, outcomes) in sorted(frames.items()):
+        for key, (rows, outcomes) in sorted(frames.items()):
+            start, end = key
+            period_raw = raw[key] if isinstance(raw, dict) else raw
+            period_name = file_name[key] if isinstance(file_name, dict) else file_name
+            sha = hashlib.sha256(period_raw).hexdigest()
             period = period_for(start=start, end=end)
-            digest = _content_digest(rows, outcomes)
             current = Return.objects.filter(submitter=submitter, period=period, is_current=True).first()
+            kept = _rows_kept(current, rows) if current is not None and keep_other_areas else rows.iloc[0:0]
+            rows = pd.concat([rows, kept], ignore_index=True) if len(kept) else rows
+            digest = _content_digest(rows, outcomes)
             if current is not None and (current.sha256 == sha or current.summary.get("content_sha256") == digest):
                 results.append(PeriodResult(start, end, len(rows), current, changed=False))
                 continue
+            summary = {"content_sha256": digest, "file_sha256": sha}
+            if len(kept):
+                summary["kept_from_version"] = current.version
             ret = return_submit(
                 submitter=submitter,
                 period=period,
                 rows=rows,
-                raw=raw,
-                original_name=file_name,
+                raw=period_raw,
+                original_name=period_name,
                 user=user,
                 source=source,
                 outcomes=outcomes,
-                summary={"content_sha256": digest, "file_sha256": sha},
+                summary=summary,
             )
-            ret = return_accept(ret=ret, user=user, reason=f"Imported from {file_name}")
-            results.append(PeriodResult(start, end, len(rows), ret, changed=True))
+            ret = return_accept(ret=ret, user=user, reason=f"Imported from {period_name}")
+            results.append(PeriodResult(start, end, len(rows), ret, True, replaced=current, kept=len(kept)))
     return results
 
 
+def series_breaks_annotate(breaks: list[tuple[str, date, str]], *, measure_codes: dict[str, str]) -> int:
+    """A 'Series break' annotation (new SPC limits from that date) for each break of a stored series.
+
+    breaks: (series or measure, date, text) from a DatedMap; measure_codes maps each to its
+    measure code. Idempotent; returns how many annotations were created.
+    """
+    created = 0
+    measures = {m.code: m for m in Measure.objects.filter(code__in=set(measure_codes.values()))}
+    for target, day, text in breaks:
+        measure = measures.get(measure_codes.get(target, ""))
+        if measure is None:
+            continue
+        if Annotation.objects.filter(measure=measure, area=None, date=day, label=BREAK_LABEL).exists():
+            continue
+        annotation_add(measure=measure, date=day, label=BREAK_LABEL, text=text, recalculate_limits=True)
+        created += 1
+    return created
+
+
+def home_office_csp_names() -> dict[str, str | None]:
+    """Home Office CSP name → the product's CSP area code, or None for a CSP the product does not hold.
+
+    reference/home_office_csp_names.csv gives each name an ONS code: a CSP (E22/W14) or, for
+    historic sub-CSP names, a district. The name maps to a product area when the product holds
+    that code, or through priorities.services.csp_area_codes (the CSP's only district).
+    """
+    product = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
+    by_csp = csp_area_codes(product)
+    names: dict[str, str | None] = {}
+    for row in _reference_rows(CSP_NAMES_FILE):
+        code = row["ons_code"].strip()
+        names[row["home_office_csp_name"]] = code if code in product else by_csp.get(code)
+    return names
+
+
 def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportResult:
-    """Home Office recorded crime (force level): one accepted return per quarter in the file."""
-    force_names = dict(Area.objects.filter(kind=AreaKind.FORCE).values_list("name", "code"))
-    if not force_names:
+    """Home Office recorded crime (force or CSP level): one accepted return per quarter in the file.
+
+    Offence codes map to measures through reference/home_office_offence_codes.csv for the dates
+    each mapping holds; its series breaks become annotations. A measure with no source row for
+    an area and quarter is not stored (summary['no_source_row']). Raises ImportProblem.
+    """
+    forces = set(Area.objects.filter(kind=AreaKind.FORCE).values_list("code", flat=True))
+    if not forces:
         raise ImportProblem("no police force areas are loaded: run import_reference first")
+    force_names = {
+        row["home_office_name"]: (row["area_code"].strip() or None) for row in _reference_rows(FORCE_NAMES_FILE)
+    }
+    not_loaded = sorted({code for code in force_names.values() if code} - forces)
+    if not_loaded:
+        raise ImportProblem(f"reference data: {FORCE_NAMES_FILE} names areas not loaded ({', '.join(not_loaded)})")
+    offence_map = _reference_map(OFFENCE_MAP_FILE, key="offence_code", target="measure")
     try:
-        frame, summary = parse_home_office_prc(raw, force_names=force_names, file_name=file_name)
+        frame, summary = parse_home_office_prc(
+            raw,
+            force_names=force_names,
+            offence_map=offence_map,
+            file_name=file_name,
+            csp_names=home_office_csp_names(),
+        )
     except PublicDataError as exc:
         raise ImportProblem(str(exc)) from exc
+    if frame.empty:
+        raise ImportProblem(f"{file_name}: no rows for the product's force or CSP areas")
     missing = set(frame["measure_code"].unique()) - set(Measure.objects.values_list("code", flat=True))
     if missing:
         raise ImportProblem(f"measures {', '.join(sorted(missing))} are not in the plan: run import_plan first")
@@ -121,7 +230,17 @@ def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportRe
         (start, end): (group.reset_index(drop=True), None)
         for (start, end), group in frame.groupby(["period_start", "period_end"], sort=True)
     }
-    periods = _store_periods(frames=frames, raw=raw, file_name=file_name, source="import_home_office_prc", user=user)
+    with transaction.atomic():
+        periods = _store_periods(
+            frames=frames,
+            raw=raw,
+            file_name=file_name,
+            source="import_home_office_prc",
+            user=user,
+            keep_other_areas=True,
+        )
+        stored = set(frame["measure_code"])
+        summary["breaks"] = series_breaks_annotate(offence_map.breaks(), measure_codes={m: m for m in stored})
     return ImportResult(file=file_name, periods=periods, summary=summary)
 
 
@@ -129,19 +248,19 @@ def police_uk_slug(crime_type: str) -> str:
     return POLICE_UK_PREFIX + re.sub(r"[^a-z0-9]+", "_", crime_type.lower()).strip("_")
 
 
-def police_uk_measures_ensure(crime_types: list[str]) -> dict[str, str]:
-    """Context measures for police.uk crime types, created on demand: crime type → measure code."""
-    codes = {t: police_uk_slug(t) for t in crime_types}
+def police_uk_measures_ensure(series: list[str]) -> dict[str, str]:
+    """Context measures for police.uk series, created on demand: series name → measure code."""
+    codes = {name: police_uk_slug(name) for name in series}
     existing = set(Measure.objects.filter(code__in=codes.values()).values_list("code", flat=True))
-    for crime_type, code in codes.items():
+    for name, code in codes.items():
         if code in existing:
             continue
         Measure.objects.create(
             code=code,
-            title=f"data.police.uk: {crime_type}",
+            title=f"data.police.uk: {name}",
             definition=(
-                f"Monthly count of '{crime_type}' in the data.police.uk street-level archive "
-                "(context only, not a plan measure)."
+                f"Monthly count of '{name}' in the data.police.uk street-level archive, joined across "
+                "renamed categories by reference/police_uk_crime_types.csv (context only, not a plan measure)."
             ),
             unit=Unit.COUNT,
             direction=Direction.NEITHER,
@@ -152,32 +271,59 @@ def police_uk_measures_ensure(crime_types: list[str]) -> dict[str, str]:
     return codes
 
 
-def police_uk_import(*, raw: bytes, file_name: str, user=None) -> ImportResult:
-    """One data.police.uk street-level file: monthly counts by crime type and by last outcome."""
+def _police_uk_read(files: list[tuple[str, bytes]], force: Area) -> list[CrimeRow]:
+    names = {r["police_uk_name"] for r in _reference_rows(POLICE_UK_FORCES_FILE) if r["area_code"] == force.code}
+    if not names:
+        raise ImportProblem(
+            f"no data.police.uk name for {force.name}: add it to fixtures/reference/{POLICE_UK_FORCES_FILE}"
+        )
+    rows: list[CrimeRow] = []
+    for name, raw in files:
+        rows.extend(police_uk_rows(raw, file_name=name, force_names=names))
+    return rows
+
+
+def police_uk_import(*, files: list[tuple[str, bytes]], user=None) -> ImportResult:
+    """data.police.uk street-level files (name, bytes) of one run: monthly counts by series and by outcome.
+
+    Every row must be the focus force's (else nothing is imported). A Crime ID counts once across
+    the run (duplicates in summary['duplicates']); files for the same month are combined into one
+    return for the month, whose file is the files joined. Crime types join series through the
+    dated crime-type map; its series breaks become annotations. Raises ImportProblem.
+    """
     force = Area.objects.filter(code=settings.PCC_FOCUS_FORCE).first()
     if force is None:
         raise ImportProblem("the force area is not loaded: run import_reference first")
     districts = dict(Area.objects.filter(kind=AreaKind.CSP, parent=force).values_list("name", "code"))
+    crime_types = _reference_map(CRIME_TYPE_MAP_FILE, key="crime_type", target="series")
     try:
-        crimes, outcomes, summary = parse_police_uk(
-            raw, file_name=file_name, lsoa_districts=districts, force_code=force.code
+        rows, duplicates = police_uk_dedupe(_police_uk_read(files, force))
+        crimes, outcomes, summary = police_uk_counts(
+            rows, lsoa_districts=districts, force_code=force.code, crime_types=crime_types
         )
     except PublicDataError as exc:
         raise ImportProblem(str(exc)) from exc
     if crimes.empty:
-        raise ImportProblem(f"{file_name}: the file has no crime rows")
+        raise ImportProblem(f"{', '.join(name for name, _ in files)}: no crime rows")
+    summary["duplicates"] = [(kept.file, kept.row, dup.file, dup.row, dup.crime_id) for kept, dup in duplicates]
+    summary["rows_read"] = len(rows) + len(duplicates)
     outcome_codes = dict(OutcomeType.objects.filter(scheme=OutcomeScheme.POLICE_UK).values_list("name", "code"))
     unknown = sorted(set(outcomes["outcome_category"]) - outcome_codes.keys())
     if unknown:
         raise ImportProblem(
-            f"{file_name}, column 'Last outcome category': unknown categories {', '.join(map(repr, unknown))}; "
+            f"column 'Last outcome category': unknown categories {', '.join(map(repr, unknown))}; "
             "add them to fixtures/reference/police_uk_outcome_categories.csv and run import_reference"
         )
+    month_files: dict[date, list[str]] = {}
+    for row in rows:
+        if row.file not in month_files.setdefault(row.month, []):
+            month_files[row.month].append(row.file)
+    raw_by_name = dict(files)
     with transaction.atomic():
-        codes = police_uk_measures_ensure(summary["crime_types"])
-        rows = pd.DataFrame(
+        codes = police_uk_measures_ensure(summary["series"])
+        table = pd.DataFrame(
             {
-                "measure_code": crimes["crime_type"].map(codes),
+                "measure_code": crimes["series"].map(codes),
                 "area_code": crimes["area_code"],
                 "period_start": crimes["month"],
                 "period_end": crimes["month"].map(month_end),
@@ -194,11 +340,16 @@ def police_uk_import(*, raw: bytes, file_name: str, user=None) -> ImportResult:
                 "count": outcomes["count"],
             }
         )
-        frames = {}
+        frames, raws, names = {}, {}, {}
         for month in summary["months"]:
-            frames[(month, month_end(month))] = (
-                rows[rows["period_start"] == month].reset_index(drop=True),
+            key = (month, month_end(month))
+            frames[key] = (
+                table[table["period_start"] == month].reset_index(drop=True),
                 outcome_rows[outcome_rows["month"] == month].reset_index(drop=True),
             )
-        periods = _store_periods(frames=frames, raw=raw, file_name=file_name, source="import_police_uk", user=user)
-    return ImportResult(file=file_name, periods=periods, summary=summary)
+            raws[key] = b"".join(raw_by_name[name] for name in month_files[month])
+            names[key] = " + ".join(month_files[month])
+        periods = _store_periods(frames=frames, raw=raws, file_name=names, source="import_police_uk", user=user)
+        summary["breaks"] = series_breaks_annotate(crime_types.breaks(), measure_codes=codes)
+    summary["month_files"] = {month: names for month, names in month_files.items()}
+    return ImportResult(file=", ".join(name for name, _ in files), periods=periods, summary=summary)

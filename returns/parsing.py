@@ -8,6 +8,7 @@ and the column, so the uploader can fix all of it in one go (DESIGN §6, QUALITY
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -18,8 +19,23 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from returns.exports import csv_bytes
+from returns.files import (
+    Bounds,
+    FileRefused,
+    bounded_rows,
+    csv_decode,
+    csv_line_check,
+    csv_separator,
+    is_percent_format,
+    percent_text,
+    xlsx_data_sheet,
+    xlsx_external_links,
+    xlsx_scan_sheet,
+)
+from returns.periods import financial_quarter, month_bounds
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
     "measure_code",
@@ -52,6 +68,8 @@ PROBLEM_COLUMNS: tuple[str, ...] = (
 ROW_COLUMNS: tuple[str, ...] = (*TEMPLATE_COLUMNS, "source_row")
 
 UNITS = ("count", "rate_per_1000", "percentage", "pounds")
+# value = numerator ÷ denominator × scale for the units that are ratios.
+RATIO_SCALES = {"percentage": 100, "rate_per_1000": 1000}
 MAX_COMMENT_CHARS = 2000
 MAX_NARRATIVE_CHARS = 20000
 # Far beyond any real figure (largest plausible is a force's annual spend in pounds); stops
@@ -63,17 +81,24 @@ EARLIEST_YEAR = 2000
 # separators, optional fraction. No exponents, so "1e9999", "NaN" and "inf" never parse.
 _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_FIRST_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+DATE_FORMS = "write dates as 2014-03-31 (YYYY-MM-DD) or 31/03/2014 (DD/MM/YYYY, day first)"
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
 _NARRATIVE_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)
 class MeasureRule:
-    """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds."""
+    """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds.
+
+    needs_respondents: a survey measure (the plan's kind "survey", R7); needs_ratio: a rate or
+    percentage worked out from a numerator and a denominator (the plan's kind "ratio").
+    """
 
     code: str
     unit: str
     needs_respondents: bool
+    needs_ratio: bool = False
 
 
 @dataclass
@@ -91,8 +116,18 @@ class UploadContext:
     period_start: date
     period_end: date
     expected: set[tuple[str, str, date, date]] | None = None
+    # (measure_code, area_code) → the frequencies ("monthly", "quarterly") the agreed data set
+    # gives that line; None skips the period-shape check (issue 14 case 11).
+    frequencies: dict[tuple[str, str], frozenset[str]] | None = None
     max_bytes: int = 20 * 1024 * 1024
+    # Bounds (issue 13): every row counts (header and blank rows too); columns are a row's width to
+    # its last non-empty cell; cells are every cell read, an XLSX row's padding included.
     max_rows: int = 2_000_000
+    max_columns: int = 100
+    max_cells: int = 20_000_000
+    # Reading stops after this many errors: the uploader has enough to fix, and a file of junk
+    # cannot make the report itself large.
+    max_problems: int = 10_000
     max_zip_uncompressed: int = 50 * 1024 * 1024
     max_zip_entries: int = 200
     max_zip_ratio: int = 100
@@ -123,13 +158,13 @@ class ParseResult:
     rows: pd.DataFrame
     problems: list[Problem]
     narrative: dict[int, str] = field(default_factory=dict)
-    file_type: str | None = (
-        None  # "csv" | "xlsx" | None when the type was not recognised
-    )
-    encoding: str | None = (
-        None  # "utf-8" | "utf-8-sig" | "cp1252" for CSV; None for XLSX
-    )
+    file_type: str | None = None  # "csv" | "xlsx" | None when the type was not recognised
+    encoding: str | None = None  # "utf-8" | "utf-8-sig" | "cp1252" for CSV; None for XLSX
     rows_read: int = 0  # data rows read (blank rows excluded)
+    separator: str | None = None  # "," ";" or tab for CSV; None for XLSX
+    sheet: str | None = None  # the XLSX sheet read
+    formulas: int = 0  # XLSX formula cells in the sheets read
+    external_links: list[str] = field(default_factory=list)  # XLSX links to other workbooks
 
     @property
     def errors(self) -> list[Problem]:
@@ -146,10 +181,6 @@ class ParseResult:
 
 class _Stop(Exception):
     """Raised inside the parser when a file-level problem means rows cannot be read."""
-
-
-class _Fallback(Exception):
-    """Raised by the fast path when only the row-at-a-time path reproduces the outcome exactly."""
 
 
 def _empty_rows() -> pd.DataFrame:
@@ -169,11 +200,7 @@ def _show(value: object, limit: int = 80) -> str:
     text = "" if value is None else str(value)
     if len(text) > limit:
         text = text[:limit] + "…"
-    return (
-        text.encode("unicode_escape").decode("ascii")
-        if _CONTROL_RE.search(text)
-        else text
-    )
+    return text.encode("unicode_escape").decode("ascii") if _CONTROL_RE.search(text) else text
 
 
 def parse_upload(raw: bytes, *, context: UploadContext) -> ParseResult:
@@ -187,20 +214,81 @@ def parse_upload(raw: bytes, *, context: UploadContext) -> ParseResult:
 
 def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
     """parse_upload; fast=False checks every CSV row one at a time (the reference the fast path
-    is tested against, and the fallback when a file exceeds the row cap)."""
+    is tested against)."""
     parser = _Parser(context, fast=fast)
     try:
         parser.run(raw)
-    except _Fallback:
-        return _parse(raw, context=context, fast=False)
     except _Stop:
         pass
+    except FileRefused as exc:
+        parser.file_problem(str(exc))
     except Exception as exc:  # noqa: BLE001 - the contract is "problems, never a 500"
         parser.file_problem(
             f"the file could not be read ({type(exc).__name__}); check it is a CSV or .xlsx "
             "saved from the return template"
         )
     return parser.result()
+
+
+def parse_date(text: str, *, period_start: date, period_end: date, day_first: bool = False) -> date | str:
+    """A date from ISO text (2014-03-31) or UK day-first text (31/03/2014, 1/4/2014); else the message.
+
+    Day-first is how Excel saves a CSV in the UK. A slash date whose month-first reading is
+    also a real date inside the return period (04/05/2014 in April–June) could be either, so it
+    is refused as ambiguous unless day_first says the row is known to be written day first (its
+    other date, e.g. 31/05/2014, can only be read that way). When the month-first reading falls
+    outside the period (01/04/2014 in April–June can only be 1 April) the day-first reading
+    stands. Dates before EARLIEST_YEAR are refused. Whether the date lies inside the period is
+    the caller's check.
+    """
+    s = text.strip()
+    if not s:
+        return f"date required; {DATE_FORMS}"
+    if _DATE_RE.fullmatch(s):
+        try:
+            day = date.fromisoformat(s)
+        except ValueError:
+            return f"{s} is not a real date; {DATE_FORMS}"
+    elif match := _DAY_FIRST_RE.fullmatch(s):
+        d, m, y = map(int, match.groups())
+        try:
+            day = date(y, m, d)
+        except ValueError:
+            return f"{s} is not a real date when read day first (DD/MM/YYYY); {DATE_FORMS}"
+        if d != m and d <= 12 and not day_first:
+            other = date(y, d, m)
+            if period_start <= other <= period_end:
+                return (
+                    f"{s} is ambiguous: it could be {day:%-d %B %Y} or {other:%-d %B %Y}; write it as "
+                    f"{day.isoformat()} or {other.isoformat()} (YYYY-MM-DD)"
+                )
+    else:
+        return f"not a date; {DATE_FORMS}"
+    if day.year < EARLIEST_YEAR:
+        return f"dates before {EARLIEST_YEAR} are not accepted"
+    return day
+
+
+def _only_day_first(text: str) -> bool:
+    """True for a slash date that is real only when read day first (31/03/2014: no 31st month)."""
+    match = _DAY_FIRST_RE.fullmatch(text.strip())
+    if not match or int(match.group(1)) <= 12:
+        return False
+    try:
+        date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+    except ValueError:
+        return False
+    return True
+
+
+def period_fits(frequencies: Iterable[str], start: date, end: date) -> bool:
+    """True when start–end is a calendar month ("monthly") or financial quarter ("quarterly") as allowed.
+
+    frequencies: the measure's frequencies in the submitter's agreed data set (DataSetItem, R8).
+    """
+    return ("monthly" in frequencies and (start, end) == month_bounds(start)) or (
+        "quarterly" in frequencies and (start, end) == financial_quarter(start)
+    )
 
 
 def problems_csv(problems: Iterable[Problem]) -> bytes:
@@ -233,26 +321,40 @@ class _Parser:
         self.narrative: dict[int, str] = {}
         self.file_type: str | None = None
         self.encoding: str | None = None
+        self.separator: str | None = None
+        self.sheet: str | None = None
+        self.formulas = 0
+        self.external_links: list[str] = []
         self.rows_read = 0
+        self.error_count = 0
+        self.columns_at: list[int | None] = []
+        self.bounds = Bounds(rows=context.max_rows, columns=context.max_columns, cells=context.max_cells)
 
     # -- problems ------------------------------------------------------------------------
-    def add(
-        self, row: int | None, column: str | None, value: object, message: str
-    ) -> None:
+    def add(self, row: int | None, column: str | None, value: object, message: str) -> None:
+        if self.error_count >= self.ctx.max_problems:
+            self.problems.append(
+                Problem(
+                    self.name,
+                    None,
+                    None,
+                    "",
+                    f"{self.name}: reading stopped at row {row or 1:,} after {self.ctx.max_problems:,} "
+                    "problems, the limit; fix the problems listed and upload the file again",
+                )
+            )
+            raise _Stop
+        self.error_count += 1
         self.problems.append(Problem(self.name, row, column, _show(value), message))
 
-    def warn(
-        self, row: int | None, column: str | None, value: object, message: str
-    ) -> None:
-        self.problems.append(
-            Problem(self.name, row, column, _show(value), message, "warning")
-        )
+    def warn(self, row: int | None, column: str | None, value: object, message: str) -> None:
+        self.problems.append(Problem(self.name, row, column, _show(value), message, "warning"))
 
     def file_problem(self, message: str) -> None:
         self.add(None, None, "", message)
 
     def stop(self, message: str) -> None:
-        self.file_problem(message)
+        self.problems.append(Problem(self.name, None, None, "", message))
         raise _Stop
 
     def result(self) -> ParseResult:
@@ -284,6 +386,10 @@ class _Parser:
             file_type=self.file_type,
             encoding=self.encoding,
             rows_read=self.rows_read,
+            separator=self.separator,
+            sheet=self.sheet,
+            formulas=self.formulas,
+            external_links=self.external_links,
         )
 
     # -- file level ----------------------------------------------------------------------
@@ -299,9 +405,7 @@ class _Parser:
         lower = self.name.lower()
         is_zip = raw.startswith(b"PK\x03\x04")
         if raw.startswith(b"\xd0\xcf\x11\xe0"):
-            self.stop(
-                "this is an old Excel .xls workbook; save it as .xlsx or CSV and upload again"
-            )
+            self.stop("this is an old Excel .xls workbook; save it as .xlsx or CSV and upload again")
         if is_zip and not lower.endswith(".xlsx"):
             self.stop(
                 f"the file is named {self.name!r} but its contents are an Excel workbook (.xlsx); "
@@ -320,9 +424,7 @@ class _Parser:
             self.file_type = "csv"
             self._read_csv(raw)
         else:
-            self.stop(
-                f"the file {self.name!r} must be a .csv or .xlsx file made from the template"
-            )
+            self.stop(f"the file {self.name!r} must be a .csv or .xlsx file made from the template")
 
     def _check_zip(self, raw: bytes) -> None:
         # Before openpyxl sees anything: nothing in openpyxl limits decompression (QUALITY §3.1).
@@ -332,13 +434,10 @@ class _Parser:
         try:
             infos = zipfile.ZipFile(io.BytesIO(raw)).infolist()
         except Exception:  # noqa: BLE001 - zipfile raises several types for damaged archives
-            self.stop(
-                "the .xlsx file is damaged (not a readable zip archive); save it again from Excel"
-            )
+            self.stop("the .xlsx file is damaged (not a readable zip archive); save it again from Excel")
         if len(infos) > ctx.max_zip_entries:
             self.stop(
-                f"the .xlsx file holds {len(infos)} parts, more than the {ctx.max_zip_entries} a "
-                "return workbook needs"
+                f"the .xlsx file holds {len(infos)} parts, more than the {ctx.max_zip_entries} a return workbook needs"
             )
         total = sum(i.file_size for i in infos)
         if total > ctx.max_zip_uncompressed:
@@ -347,10 +446,7 @@ class _Parser:
                 f"(limit {_human_size(ctx.max_zip_uncompressed)})"
             )
         for info in infos:
-            if info.file_size and (
-                info.compress_size == 0
-                or info.file_size / info.compress_size > ctx.max_zip_ratio
-            ):
+            if info.file_size and (info.compress_size == 0 or info.file_size / info.compress_size > ctx.max_zip_ratio):
                 self.stop(
                     f"the file expands to {_human_size(total)} which is too large: part "
                     f"{info.filename!r} is compressed more than {ctx.max_zip_ratio} times, as in "
@@ -362,27 +458,28 @@ class _Parser:
 
         wb = None
         try:
+            archive = zipfile.ZipFile(io.BytesIO(raw))
+            self.external_links = xlsx_external_links(archive)
             wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            sheets = [
-                ws
-                for ws in wb.worksheets
-                if ws.title.strip().lower() != NARRATIVE_SHEET.lower()
-            ]
-            if not sheets:
-                self.stop("the workbook has no data sheet; use the return template")
-            self._validate_rows(
-                self._cells(sheets[0].iter_rows(values_only=True)), fixed_width=True
-            )
-            narrative = [
-                ws
-                for ws in wb.worksheets
-                if ws.title.strip().lower() == NARRATIVE_SHEET.lower()
-            ]
-            if narrative:
-                self._read_narrative(
-                    self._cells(narrative[0].iter_rows(values_only=True))
+            ws, note = xlsx_data_sheet(wb, NARRATIVE_SHEET)
+            self.sheet = ws.title
+            if note:
+                self.warn(None, None, ws.title, note)
+            unsaved = self._formula_cells(raw, ws) if self._scan(archive, ws) else {}
+            self._validate_rows(self._sheet_rows(ws, unsaved), fixed_width=True)
+            self._report_unsaved(unsaved)
+            narrative = [ws for ws in wb.worksheets if ws.title.strip().lower() == NARRATIVE_SHEET.lower()]
+            if narrative and narrative[0].sheet_state != "visible":
+                self.warn(
+                    None,
+                    None,
+                    narrative[0].title,
+                    f"the {NARRATIVE_SHEET} sheet is hidden and was not read; unhide it to send the narrative",
                 )
-        except _Stop:
+            elif narrative:
+                self._scan(archive, narrative[0])
+                self._read_narrative(self._sheet_rows(narrative[0], {}))
+        except (_Stop, FileRefused):
             raise
         except Exception as exc:  # noqa: BLE001 - any failure inside openpyxl is a bad file
             if _is_entity_attack(exc):
@@ -401,39 +498,89 @@ class _Parser:
                 except Exception:  # noqa: BLE001, S110 - closing a broken archive
                     pass
 
-    def _cells(self, rows: Iterable[tuple]) -> Iterator[list[str]]:
-        """XLSX rows as lists of text, the way a CSV would hold them."""
-        for row in rows:
-            yield [_xlsx_text(v) for v in row]
+    def _sheet_rows(self, ws, unsaved: dict[tuple[int, int], str]) -> Iterator[list[str]]:
+        """A sheet's rows as lists of text, the way a CSV would hold them, within the bounds.
+
+        The sheet's XML must have been counted first (_scan). Its declared dimension is ignored, so a sheet claiming A1:XFD1048576 is not padded to it. A %-formatted number
+        is the percentage Excel shows. A formula cell with no saved result becomes "" and its
+        place is kept in unsaved (filled by _formula_cells) for _report_unsaved.
+        """
+        ws.reset_dimensions()
+        rows = bounded_rows(ws.iter_rows(), name=self.name, bounds=self.bounds, blank=_blank_cell)
+        for row_number, row in enumerate(rows, start=1):
+            cells = []
+            for column, cell in enumerate(row):
+                value = cell.value
+                if value is None and (row_number, column) in unsaved:
+                    unsaved[row_number, column] = "unsaved"
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and _percent(cell.number_format):
+                    cells.append(percent_text(value))
+                else:
+                    cells.append(_xlsx_text(value))
+            yield cells
+
+    def _scan(self, archive: zipfile.ZipFile, ws) -> int:
+        """Count the sheet's XML within the bounds before any cell is parsed; its formula count."""
+        # ReadOnlyWorksheet keeps the sheet's part name in _worksheet_path (openpyxl 3.1).
+        scan = xlsx_scan_sheet(archive, ws._worksheet_path, name=self.name, sheet=ws.title, bounds=self.bounds)
+        self.formulas += scan.formulas
+        return scan.formulas
+
+    def _formula_cells(self, raw: bytes, ws) -> dict[tuple[int, int], str]:
+        """(row, column index) → "formula" for each formula cell of the sheet, when it has any.
+
+        openpyxl with data_only=True gives a formula's saved result, or None when none was
+        saved; only a second read without data_only says the cell holds a formula.
+        """
+        import openpyxl
+
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
+        try:
+            sheet = wb[ws.title]
+            sheet.reset_dimensions()
+            rows = bounded_rows(sheet.iter_rows(), name=self.name, bounds=self.bounds, blank=_blank_cell)
+            return {
+                (r, c): "formula"
+                for r, row in enumerate(rows, start=1)
+                for c, cell in enumerate(row)
+                if cell.data_type == "f"
+            }
+        finally:
+            wb.close()
+
+    def _report_unsaved(self, unsaved: dict[tuple[int, int], str]) -> None:
+        """Name each template cell that held a formula with no saved result, in place of "value required"."""
+        columns = {i: name for name, i in zip(TEMPLATE_COLUMNS, self.columns_at, strict=True) if i is not None}
+        for (row, column), state in sorted(unsaved.items()):
+            if state != "unsaved" or row == 1 or column not in columns:
+                continue
+            name = columns[column]
+            message = (
+                f"cell {get_column_letter(column + 1)}{row} has a formula but no saved result (the file was "
+                "saved by a program that does not calculate); open it in Excel, let it calculate, save "
+                "and upload again"
+            )
+            found = [p for p in self.problems if p.row == row and p.column == name]
+            if found:
+                found[0].message = message
+            else:
+                self.add(row, name, "", message)
 
     def _read_csv(self, raw: bytes) -> None:
-        if raw.startswith(b"\xef\xbb\xbf"):
-            encodings = ("utf-8-sig",)
-        else:
-            encodings = ("utf-8", "cp1252")
-        text = None
-        for encoding in encodings:
-            try:
-                text = raw.decode(encoding)
-                self.encoding = encoding
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            self.stop(
-                "the file is not UTF-8 or Windows-1252 text; save it from Excel as "
-                "'CSV UTF-8 (Comma delimited)'"
-            )
+        text, self.encoding = csv_decode(raw)
+        csv_line_check(text, self.name, self.bounds)
+        self.separator = csv_separator(text, TEMPLATE_COLUMNS)
         # newline="" keeps \r, \n and \r\n as row ends whatever mix the file has, and leaves
         # line breaks inside quoted cells to the csv module (which we then reject as text).
-        reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=False, delimiter=self.separator)
         del text
+        rows = bounded_rows(reader, name=self.name, bounds=self.bounds)
         if self.fast:
             from returns.parsing_fast import validate_rows_fast
 
-            validate_rows_fast(self, reader)
+            validate_rows_fast(self, rows)
         else:
-            self._validate_rows(reader)
+            self._validate_rows(rows)
 
     # -- rows ----------------------------------------------------------------------------
     def _header(self, header: list[str]) -> dict[str, int]:
@@ -467,19 +614,16 @@ class _Parser:
         """Read the header row: the file column of each TEMPLATE_COLUMNS name, and the width."""
         header = next(iterator, None)
         if header is None:
-            self.stop(
-                "the file is empty; it needs the header row and at least one data row"
-            )
+            self.stop("the file is empty; it needs the header row and at least one data row")
         if not any(c.strip() for c in header):
             self.stop("row 1 must be the header: " + ", ".join(TEMPLATE_COLUMNS))
         # A BOM inside an XLSX cell, or left after a cp1252 decode.
         header[0] = header[0].removeprefix("\ufeff")
         cols = self._header(header)
-        return [cols.get(name) for name in TEMPLATE_COLUMNS], len(header)
+        self.columns_at = [cols.get(name) for name in TEMPLATE_COLUMNS]
+        return self.columns_at, len(header)
 
-    def _validate_rows(
-        self, rows: Iterable[list[str]], *, fixed_width: bool = False
-    ) -> None:
+    def _validate_rows(self, rows: Iterable[list[str]], *, fixed_width: bool = False) -> None:
         ctx = self.ctx
         iterator = iter(rows)
         idx, width = self._start(iterator)
@@ -491,18 +635,9 @@ class _Parser:
             if not any(cells) or not any(c.strip() for c in cells):
                 continue  # blank rows, e.g. Excel's trailing empty lines, are not data
             self.rows_read += 1
-            if self.rows_read > ctx.max_rows:
-                self.stop(
-                    f"the file has more than {ctx.max_rows:,} data rows; only the first "
-                    f"{ctx.max_rows:,} can be read"
-                )
             if fixed_width:
                 # An XLSX row cannot be cut short; openpyxl pads or extends rows with empty cells.
-                cells = (
-                    list(cells[:width]) + [""] * (width - len(cells))
-                    if len(cells) < width
-                    else cells
-                )
+                cells = list(cells[:width]) + [""] * (width - len(cells)) if len(cells) < width else cells
                 while len(cells) > width and not cells[-1].strip():
                     cells = cells[:-1]
             n = len(cells)
@@ -512,11 +647,7 @@ class _Parser:
                     None,
                     "",
                     f"row has {n} cells but the header has {width}"
-                    + (
-                        "; the file may have been cut short"
-                        if n < width
-                        else "; is a comma missing quotes?"
-                    ),
+                    + ("; the file may have been cut short" if n < width else "; is a comma missing quotes?"),
                 )
             values = [cells[i] if i is not None and i < n else "" for i in idx]
             key = check.row(row_number, values)
@@ -537,9 +668,7 @@ class _Parser:
         if self.rows_read == 0:
             self.file_problem("the file has a header but no data rows")
         if ctx.expected:
-            self.expected_warnings(
-                {k for k in seen if isinstance(k[2], date) and isinstance(k[3], date)}
-            )
+            self.expected_warnings({k for k in seen if isinstance(k[2], date) and isinstance(k[3], date)})
 
     def expected_warnings(self, present: set[tuple]) -> None:
         """A warning for each expected (measure, area, start, end) row not in present."""
@@ -549,8 +678,7 @@ class _Parser:
                     None,
                     None,
                     f"{m} {a} {ps} {pe}",
-                    f"no row for {m}, area {a}, {ps.isoformat()} to {pe.isoformat()} "
-                    "(expected in this return)",
+                    f"no row for {m}, area {a}, {ps.isoformat()} to {pe.isoformat()} (expected in this return)",
                 )
 
     def _read_narrative(self, rows: Iterable[list[str]]) -> None:
@@ -614,6 +742,15 @@ class _Parser:
                 self.narrative[number] = text.strip().replace("\r\n", "\n")
 
 
+def _blank_cell(cell) -> bool:
+    return cell.value is None or cell.value == ""
+
+
+@functools.lru_cache(maxsize=256)
+def _percent(number_format: str) -> bool:
+    return is_percent_format(number_format)
+
+
 def _is_entity_attack(exc: BaseException) -> bool:
     seen = 0
     while exc is not None and seen < 10:
@@ -640,15 +777,9 @@ def _xlsx_text(value: object) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return str(value)
-        return (
-            str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-        )
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime):
-        return (
-            value.date().isoformat()
-            if value.time() == datetime.min.time()
-            else value.isoformat()
-        )
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -660,32 +791,22 @@ class _RowChecker:
     def __init__(self, ctx: UploadContext, parser: _Parser) -> None:
         self.ctx = ctx
         self.p = parser
-        self.dates: dict[str, date | str] = {}
+        self.dates: dict[tuple[str, bool], date | str] = {}
         self.ok = True
         self.parsed: tuple = ()
         who = f"{ctx.submitter}'s" if ctx.submitter else "the submitter's"
         self.who = who
 
-    def _date(self, text: str) -> date | str:
-        """A date, or the message saying why the text is not one."""
-        cached = self.dates.get(text)
+    def _date(self, text: str, *, day_first: bool) -> date | str:
+        """A date, or the message saying why the text is not one (parse_date, cached)."""
+        cached = self.dates.get((text, day_first))
         if cached is not None:
             return cached
-        s = text.strip()
-        if not s:
-            result: date | str = "date required (YYYY-MM-DD)"
-        elif not _DATE_RE.fullmatch(s):
-            result = "not a date in the form YYYY-MM-DD"
-        else:
-            try:
-                result = date.fromisoformat(s)
-            except ValueError:
-                result = "not a real date"
-            else:
-                if result.year < EARLIEST_YEAR:
-                    result = f"dates before {EARLIEST_YEAR} are not accepted"
+        result = parse_date(
+            text, period_start=self.ctx.period_start, period_end=self.ctx.period_end, day_first=day_first
+        )
         if len(self.dates) < 10000:
-            self.dates[text] = result
+            self.dates[text, day_first] = result
         return result
 
     def row(self, r: int, v: list[str]) -> tuple | None:
@@ -707,11 +828,7 @@ class _RowChecker:
         if _CONTROL_RE.search("".join(v)):
             for name, cell in zip(TEMPLATE_COLUMNS, v, strict=True):
                 if _CONTROL_RE.search(cell):
-                    what = (
-                        "a NUL byte"
-                        if "\x00" in cell
-                        else "a control character (tab, line break or similar)"
-                    )
+                    what = "a NUL byte" if "\x00" in cell else "a control character (tab, line break or similar)"
                     p.add(r, name, cell, f"contains {what}; only plain text is allowed")
             # Go on checking the rest of the row as if the control characters were not there.
             v = [_CONTROL_RE.sub("", cell) for cell in v]
@@ -744,8 +861,9 @@ class _RowChecker:
                 area_raw,
                 f"area {area} is not in {self.who} agreed data set for measure {measure}",
             )
-        ps = self._date(ps_raw)
-        pe = self._date(pe_raw)
+        # The other date of the row settles an ambiguous one when it can only be read day first.
+        ps = self._date(ps_raw, day_first=_only_day_first(pe_raw))
+        pe = self._date(pe_raw, day_first=_only_day_first(ps_raw))
         for name, raw_text, parsed in (
             ("period_start", ps_raw, ps),
             ("period_end", pe_raw, pe),
@@ -770,17 +888,23 @@ class _RowChecker:
         value = self._value(r, value_raw, rule)
         numerator = self._optional(r, "numerator", num_raw)
         denominator = self._optional(r, "denominator", den_raw)
-        if (
-            numerator is not None
-            and denominator is not None
-            and numerator > denominator
-        ):
+        if numerator is not None and denominator is not None and numerator > denominator:
             p.add(
                 r,
                 "numerator",
                 num_raw,
                 f"numerator is larger than the denominator {den_raw.strip()}",
             )
+        elif value is not None and rule is not None:
+            self._consistent(r, value_raw, value, numerator, denominator, rule)
+        if isinstance(ps, date) and isinstance(pe, date) and ctx.frequencies is not None and rule is not None:
+            frequencies = ctx.frequencies.get((measure, area))
+            if frequencies and not period_fits(frequencies, ps, pe):
+                p.add(r, "period_end", pe_raw, self._period_message(measure, frequencies, ps))
+        if rule is not None and rule.needs_ratio:
+            for column, number, text in (("numerator", numerator, num_raw), ("denominator", denominator, den_raw)):
+                if number is None and not text.strip():
+                    p.add(r, column, text, f"{column} required: {rule.code} is worked out from a numerator and a denominator")
         respondents = self._respondents(r, resp_raw, rule)
         if len(comment) > MAX_COMMENT_CHARS:
             p.add(
@@ -811,19 +935,25 @@ class _RowChecker:
             )
         return None
 
-    def _number(
-        self, r: int, column: str, text: str, *, whole: bool = False
-    ) -> Decimal | None:
+    def _number(self, r: int, column: str, text: str, *, whole: bool = False) -> Decimal | None:
         """A non-negative decimal from text such as ' 1,234.5 ', or None after adding a problem.
 
         Never goes through float: "1e9999", "NaN" and "inf" are not in the accepted pattern.
         whole=True also rejects a fractional part (12.0 is whole; 12.5 is not).
         """
         s = text.strip()
-        if not _NUMBER_RE.fullmatch(s):
+        if "," in s and self.p.separator == ";":
+            # Where Excel's list separator is ";" its decimal separator is usually ",".
             self.p.add(
-                r, column, text, "not a number (write digits, e.g. 1234 or 1,234.5)"
+                r,
+                column,
+                text,
+                "in a semicolon-separated file a comma may be a decimal comma; write the number with no "
+                "thousands separator and a full stop for decimals (e.g. 1234.5)",
             )
+            return None
+        if not _NUMBER_RE.fullmatch(s):
+            self.p.add(r, column, text, "not a number (write digits, e.g. 1234 or 1,234.5)")
             return None
         s = s.replace(",", "")
         number = Decimal(s)
@@ -837,6 +967,52 @@ class _RowChecker:
             self.p.add(r, column, text, f"{column} must be a whole number")
             return None
         return number
+
+    def _consistent(
+        self,
+        r: int,
+        text: str,
+        value: Decimal,
+        numerator: Decimal | None,
+        denominator: Decimal | None,
+        rule: MeasureRule,
+    ) -> None:
+        """Refuse a percentage or rate whose value disagrees with its numerator and denominator.
+
+        The value must equal numerator ÷ denominator × 100 (percentage) or × 1,000 (rate per
+        1,000) to within one unit in its own last decimal place (85.4 → 0.1; 85 → 1), which
+        allows for rounding and for cutting digits off.
+        """
+        scale = RATIO_SCALES.get(rule.unit)
+        if scale is None or numerator is None or denominator is None:
+            return
+        if denominator == 0:
+            self.p.add(r, "denominator", "0", "denominator must be more than 0 when a numerator is given")
+            return
+        expected = numerator / denominator * scale
+        tolerance = Decimal(1).scaleb(-_decimals(text.strip().replace(",", "")))
+        if abs(value - expected) > tolerance:
+            self.p.add(
+                r,
+                "value",
+                text,
+                f"value {text.strip()} does not match numerator ÷ denominator: {numerator} ÷ {denominator} × "
+                f"{scale:,} = {expected:.2f}; they must agree to within {tolerance} (one unit in the value's last "
+                "decimal place): correct the value, numerator or denominator",
+            )
+
+    def _period_message(self, measure: str, frequencies: frozenset[str], start: date) -> str:
+        shapes = []
+        if "monthly" in frequencies:
+            ms, me = month_bounds(start)
+            shapes.append(f"a calendar month ({ms.isoformat()} to {me.isoformat()})")
+        if "quarterly" in frequencies:
+            qs, qe = financial_quarter(start)
+            shapes.append(f"a financial quarter ({qs.isoformat()} to {qe.isoformat()})")
+        return (
+            f"{measure} is reported {' and '.join(sorted(frequencies))} in {self.who} agreed data set, so each "
+            f"row's period must be {' or '.join(shapes)}"
+        )
 
     def _value(self, r: int, text: str, rule: MeasureRule | None) -> Decimal | None:
         if not text.strip():
@@ -863,9 +1039,7 @@ class _RowChecker:
         return self._number(r, column, text)
 
     def _respondents(self, r: int, text: str, rule: MeasureRule | None) -> int | None:
-        needed = rule is not None and (
-            rule.needs_respondents or rule.unit == "percentage"
-        )
+        needed = rule is not None and rule.needs_respondents
         if not text.strip():
             if needed:
                 self.p.add(

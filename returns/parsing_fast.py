@@ -19,14 +19,15 @@ import pandas as pd
 
 from returns.parsing import (
     _CONTROL_RE,
-    EARLIEST_YEAR,
     MAX_COMMENT_CHARS,
+    RATIO_SCALES,
     ROW_COLUMNS,
     TEMPLATE_COLUMNS,
     UploadContext,
-    _Fallback,
     _Parser,
     _RowChecker,
+    parse_date,
+    period_fits,
 )
 
 # Rows checked together; bounds the memory held as Python strings at any one time.
@@ -37,7 +38,6 @@ _WHOLE_RE = re.compile(r"[0-9]{1,15}")
 _PLAIN_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]+)?")
 _POUNDS_RE = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,2})?")
 _HUNDRED_RE = re.compile(r"100(?:\.0+)?")
-_ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 KEY_COLUMNS = ["row", "measure", "area", "start", "end"]
 # What str.strip removes is white space to str.isspace, which is what \s matches in a str pattern.
 _SPACE_RE = re.compile(r"\s")
@@ -46,8 +46,10 @@ _SPACE_RE = re.compile(r"\s")
 def validate_rows_fast(parser: _Parser, rows: Iterable[list[str]]) -> None:
     """What `_Parser._validate_rows` does for a CSV, with the same problems and valid rows.
 
-    Raises _Fallback when the file has more data rows than the cap (the row-at-a-time path
-    then reproduces exactly where it stops).
+    rows are bounded by the caller (returns.files.bounded_rows): a bound passed is raised after
+    the rows before it are checked, as the row-at-a-time path does. Below the problem limit
+    (UploadContext.max_problems) the problems are the same; past it each path stops at its own
+    10,000th problem.
     """
     iterator: Iterator[list[str]] = iter(rows)
     idx, width = parser._start(iterator)
@@ -149,15 +151,8 @@ class _FastState:
         codes, uniques = _factorized(column, str.strip)
         parsed: list[date | None] = []
         for text in uniques:
-            day = None
-            if _ISO_DATE_RE.fullmatch(text):
-                try:
-                    day = date.fromisoformat(text)
-                except ValueError:
-                    day = None
-                if day is not None and (day.year < EARLIEST_YEAR or not ctx.period_start <= day <= ctx.period_end):
-                    day = None
-            parsed.append(day)
+            day = parse_date(text, period_start=ctx.period_start, period_end=ctx.period_end)
+            parsed.append(day if isinstance(day, date) and ctx.period_start <= day <= ctx.period_end else None)
         days = np.asarray(parsed + [None], dtype=object)[:-1]
         ordinals = np.asarray([d.toordinal() if d is not None else -1 for d in parsed], dtype=np.int64)
         return codes, days, ordinals
@@ -165,7 +160,7 @@ class _FastState:
     def chunk(self, chunk: list[list[str]]) -> None:
         if not chunk:
             return
-        p, ctx, width = self.p, self.ctx, self.width
+        p, width = self.p, self.width
         first_row = self.row_number + 1
         self.row_number += len(chunk)
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
@@ -176,8 +171,6 @@ class _FastState:
         slow = np.ones(len(chunk), dtype=bool)
         slow[ok_at] = False
         data_rows = [i for i in np.flatnonzero(slow).tolist() if not _blank(chunk[i])]
-        if p.rows_read + len(ok_at) + len(data_rows) > ctx.max_rows:
-            raise _Fallback
         p.rows_read += len(ok_at) + len(data_rows)
         if len(ok_at):
             frame["source_row"] = first_row + ok_at
@@ -238,6 +231,18 @@ class _FastState:
         e_codes, e_days, e_ord = self._dates(raw["period_end"])
         start, end = s_ord[s_codes], e_ord[e_codes]
         ok &= (start >= 0) & (end >= 0) & (start <= end)
+        if ctx.frequencies is not None:
+            # period_fits once for each distinct (measure, area, start, end).
+            combo = (pair_codes * len(s_days) + s_codes) * len(e_days) + e_codes
+            combo_codes, combos = pd.factorize(combo)
+            fits = []
+            for c in combos.tolist():
+                q, rest = divmod(c, len(s_days) * len(e_days))
+                ps, pe = s_days[rest // len(e_days)], e_days[rest % len(e_days)]
+                pair = pairs[q]
+                frequencies = ctx.frequencies.get((m_names[pair // len(a_names)], a_names[pair % len(a_names)]))
+                fits.append(ps is None or pe is None or not frequencies or period_fits(frequencies, ps, pe))
+            ok &= np.asarray(fits, dtype=bool)[combo_codes]
 
         units = np.asarray([r.unit if r is not None else "" for r in rules] + [""], dtype=object)[:-1][m_codes]
         value_text = _stripped(raw["value"], joined["value"])
@@ -261,11 +266,15 @@ class _FastState:
             # num < den, or identical text, means the numerator is not larger.
             same = np.asarray(num_text, dtype=object) == np.asarray(den_text, dtype=object)
             ok &= ~both | (num < den) | same
+            # Whether a ratio's value agrees with them is _RowChecker._consistent's rule: those rows go there.
+            ok &= ~(both & np.isin(units, list(RATIO_SCALES)))
+        ratio = np.asarray([r is not None and r.needs_ratio for r in rules], dtype=bool)[m_codes]
+        ok &= ~ratio | both
 
         resp_text = _stripped(raw["respondents"], joined["respondents"])
         resp_there = np.fromiter(map(bool, resp_text), dtype=bool, count=n)
         needed = np.asarray(
-            [r is not None and (r.needs_respondents or r.unit == "percentage") for r in rules], dtype=bool
+            [r is not None and r.needs_respondents for r in rules], dtype=bool
         )[m_codes]
         resp_whole = _flags(_WHOLE_RE.fullmatch, resp_text) & resp_there
         ok &= np.where(resp_there, resp_whole, ~needed)

@@ -1,7 +1,8 @@
-"""Parsers for public crime data: Home Office recorded crime (force level) and data.police.uk.
+"""Parsers for public crime data: shared helpers, dated maps and Home Office recorded crime.
 
 Pure module: bytes in, pandas DataFrames and a summary dict out; no Django. The data is Crown
 copyright, "Contains public sector information licensed under the Open Government Licence v3.0".
+data.police.uk files are read by returns.police_uk with the helpers here.
 """
 
 from __future__ import annotations
@@ -9,35 +10,25 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
 
+# Later releases rename two columns; a CSP-level file adds "CSP Name".
 HOME_OFFICE_COLUMNS: tuple[str, ...] = (
     "Financial Year",
     "Financial Quarter",
     "Force Name",
-    "Offence Description",
-    "Offence Group",
-    "Offence Subgroup",
     "Offence Code",
     "Number of Offences",
 )
-POLICE_UK_COLUMNS: tuple[str, ...] = (
-    "Crime ID",
-    "Month",
-    "Reported by",
-    "Falls within",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "LSOA name",
-    "Crime type",
-    "Last outcome category",
-    "Context",
-)
+HOME_OFFICE_ALIASES: dict[str, str] = {
+    "Police Force": "Force Name",
+    "Offence Count": "Number of Offences",
+}
+HOME_OFFICE_CSP_COLUMN = "CSP Name"
 HO_FRAME_COLUMNS: tuple[str, ...] = (
     "measure_code",
     "area_code",
@@ -45,294 +36,273 @@ HO_FRAME_COLUMNS: tuple[str, ...] = (
     "period_end",
     "value",
 )
-CRIME_FRAME_COLUMNS: tuple[str, ...] = ("crime_type", "area_code", "month", "count")
-OUTCOME_FRAME_COLUMNS: tuple[str, ...] = (
-    "crime_type",
-    "outcome_category",
-    "area_code",
-    "month",
-    "count",
-)
-
-# reference/offence_mapping_home_office.csv. all_crime is "total recorded crime excluding
-# fraud" (ONS headline); the rest are single offence subgroups. From April 2017 'Domestic
-# burglary' is residential burglary, a series break against 2014's 'burglary dwelling'.
-ALL_CRIME = "all_crime"
-ALL_CRIME_EXCLUDED_GROUP = "Fraud offences"
-HOME_OFFICE_SUBGROUP_MEASURES: dict[str, str] = {
-    "Domestic burglary": "burglary_dwelling",
-    "Theft of a motor vehicle": "theft_of_motor_vehicle",
-    "Theft from a vehicle": "theft_from_motor_vehicle",
-    "Violence with injury": "violence_with_injury",
-}
-HOME_OFFICE_MEASURES: tuple[str, ...] = (
-    ALL_CRIME,
-    *HOME_OFFICE_SUBGROUP_MEASURES.values(),
-)
 
 _QUARTER_MONTHS = {1: (4, 6), 2: (7, 9), 3: (10, 12), 4: (1, 3)}
 _QUARTER_END_DAY = {6: 30, 9: 30, 12: 31, 3: 31}
 _FINANCIAL_YEAR_RE = re.compile(r"(\d{4})/(\d{2})")
 # Home Office counts are padded (" 66776 ") and a few are negative adjustments ("-45", "-00").
 _COUNT_RE = re.compile(r"-?\d{1,9}")
-_MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
-# An LSOA name is its district's name, a space, three digits and a letter: "Charnwood 012A".
-_LSOA_NAME_RE = re.compile(r"(.+?)\s+\d{3}[A-Z]")
+_NAMES_SHOWN = 10
 
 
 class PublicDataError(ValueError):
     """A row of a public data file that cannot be read; names file, row (header = 1) and column."""
 
-    def __init__(
-        self, file: str, row: int | None, column: str | None, value: str, message: str
-    ):
-        self.file, self.row, self.column, self.value, self.message = (
-            file,
-            row,
-            column,
-            value,
-            message,
-        )
+    def __init__(self, file: str, row: int | None, column: str | None, value: str, message: str):
+        self.file, self.row, self.column, self.value, self.message = file, row, column, value, message
         where = f"{file}, row {row}" if row is not None else file
         if column:
             where += f", column {column!r}"
-        super().__init__(f"{where}: {message} (value {value!r})")
+        shown = f" (value {value!r})" if value else ""
+        super().__init__(f"{where}: {message}{shown}")
 
 
-def _decode(raw: bytes, file_name: str) -> str:
+def decode_text(raw: bytes, file_name: str) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise PublicDataError(file_name, None, None, "", "not UTF-8 or Windows-1252 text")
+    raise PublicDataError(file_name, None, None, "", "not UTF-8 or Windows-1252 text; save it as CSV UTF-8")
 
 
-def _reader(raw: bytes, file_name: str, columns: tuple[str, ...]) -> csv.DictReader:
-    reader = csv.DictReader(io.StringIO(_decode(raw, file_name), newline=""))
+def csv_reader(
+    raw: bytes, file_name: str, columns: tuple[str, ...], aliases: dict[str, str] | None = None
+) -> csv.DictReader:
+    """A DictReader over `raw` whose header names are stripped, matched to `columns` ignoring case, and
+    renamed from their aliases; a missing column raises PublicDataError naming it."""
+    reader = csv.DictReader(io.StringIO(decode_text(raw, file_name), newline=""))
+    known = {name.casefold(): name for name in columns}
+    known.update({alias.casefold(): name for alias, name in (aliases or {}).items()})
     header = [(name or "").strip() for name in reader.fieldnames or []]
+    header = [known.get(name.casefold(), name) for name in header]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise PublicDataError(
-            file_name, 1, missing[0], "", f"missing columns: {', '.join(missing)}"
-        )
+        raise PublicDataError(file_name, 1, missing[0], "", f"missing columns: {', '.join(missing)}")
     reader.fieldnames = header
     return reader
 
 
-def _quarter(
-    fy_text: str, q_text: str, *, file_name: str, row: int
-) -> tuple[date, date]:
+def names_listed(names) -> str:
+    """'a', 'b' and 3 more: a short list of names for a message."""
+    names = list(names)
+    shown = ", ".join(repr(n) for n in names[:_NAMES_SHOWN])
+    return shown + (f" and {len(names) - _NAMES_SHOWN} more" if len(names) > _NAMES_SHOWN else "")
+
+
+def _iso_day(text: str, *, file_name: str, row: int, column: str) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PublicDataError(file_name, row, column, text, "not a date like 2017-04-01") from None
+
+
+@dataclass(frozen=True)
+class MapRow:
+    key: str
+    target: str  # "" = known, counted in no series
+    valid_from: date | None
+    valid_to: date | None
+    note: str
+
+
+@dataclass
+class DatedMap:
+    """A reference map from a source's names or codes to series, each row holding for dated years.
+
+    Read from a CSV with columns `<key>, <target>, valid_from, valid_to, note` (ISO dates,
+    blank = open-ended). A row with a blank target makes the key known but counted in nothing
+    (Home Office fraud codes). A row with a valid_from and a note marks a series break.
+    """
+
+    file: str
+    rows: list[MapRow] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, raw: bytes, *, file_name: str, key: str, target: str) -> DatedMap:
+        """Raises PublicDataError (file, row, column) for a missing column, blank key or bad date."""
+        result = cls(file=file_name)
+        for number, row in enumerate(
+            csv_reader(raw, file_name, (key, target, "valid_from", "valid_to", "note")), start=2
+        ):
+            name = (row[key] or "").strip()
+            if not name:
+                raise PublicDataError(file_name, number, key, "", f"{key} is blank")
+            start = _iso_day(row["valid_from"], file_name=file_name, row=number, column="valid_from")
+            end = _iso_day(row["valid_to"], file_name=file_name, row=number, column="valid_to")
+            result.rows.append(MapRow(name, (row[target] or "").strip(), start, end, (row["note"] or "").strip()))
+        return result
+
+    def lookup(self) -> dict[str, list[MapRow]]:
+        index: dict[str, list[MapRow]] = defaultdict(list)
+        for row in self.rows:
+            index[row.key.casefold()].append(row)
+        return index
+
+    @staticmethod
+    def targets(rows: list[MapRow], day: date) -> list[str] | None:
+        """Targets of one key's rows holding on `day` ([] = known, counted nowhere; None = unknown then)."""
+        holding = [
+            r
+            for r in rows
+            if (r.valid_from is None or r.valid_from <= day) and (r.valid_to is None or day <= r.valid_to)
+        ]
+        return [r.target for r in holding if r.target] if holding else None
+
+    def breaks(self) -> list[tuple[str, date, str]]:
+        """(target, date, note) for every dated row with a note: the series breaks the map records."""
+        found: dict[tuple[str, date], str] = {}
+        for row in self.rows:
+            if row.target and row.valid_from and row.note:
+                found.setdefault((row.target, row.valid_from), row.note)
+        return [(t, d, note) for (t, d), note in sorted(found.items(), key=lambda item: (item[0][1], item[0][0]))]
+
+
+def _quarter(fy_text: str, q_text: str, *, file_name: str, row: int) -> tuple[date, date]:
     """Financial year '2017/18' and quarter 1-4 → (first day, last day); Q1 is April-June."""
     fy = _FINANCIAL_YEAR_RE.fullmatch(fy_text.strip())
     if not fy or (int(fy.group(1)) + 1) % 100 != int(fy.group(2)):
-        raise PublicDataError(
-            file_name,
-            row,
-            "Financial Year",
-            fy_text,
-            "not a financial year like 2017/18",
-        )
+        raise PublicDataError(file_name, row, "Financial Year", fy_text, "not a financial year like 2017/18")
     q = q_text.strip()
     if q not in {"1", "2", "3", "4"}:
-        raise PublicDataError(
-            file_name, row, "Financial Quarter", q_text, "quarter must be 1, 2, 3 or 4"
-        )
+        raise PublicDataError(file_name, row, "Financial Quarter", q_text, "quarter must be 1, 2, 3 or 4")
     first, last = _QUARTER_MONTHS[int(q)]
     year = int(fy.group(1)) + (1 if q == "4" else 0)
     return date(year, first, 1), date(year, last, _QUARTER_END_DAY[last])
 
 
 def parse_home_office_prc(
-    raw: bytes, *, force_names: dict[str, str], file_name: str
+    raw: bytes,
+    *,
+    force_names: dict[str, str | None],
+    offence_map: DatedMap,
+    file_name: str,
+    csp_names: dict[str, str | None] | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """Home Office police recorded crime by force and quarter → SP10-14 measure counts.
+    """Home Office police recorded crime by force (or CSP) and quarter → measure counts by offence code.
 
-    Input: the "prc-pfa" CSV (HOME_OFFICE_COLUMNS; counts padded with spaces; a few negative
-    adjustments, which are summed as published). force_names maps 'Force Name' to GSS code
-    (matched ignoring case and surrounding spaces); rows for other names (Action Fraud,
-    British Transport Police, CIFAS, UK Finance, ...) are skipped and counted.
+    Input: the "prc-pfa" CSV, or a "prc-csp" CSV with the same columns plus "CSP Name"
+    (HOME_OFFICE_COLUMNS; later releases' "Police Force" and "Offence Count" are read as
+    "Force Name" and "Number of Offences"; counts padded with spaces; negative adjustments are
+    summed as published). force_names maps each 'Force Name' the Home Office uses to its GSS code
+    (ignoring case and spaces), or to None for a body that is not a territorial force (Action
+    Fraud, British Transport Police, CIFAS, UK Finance, ...), whose rows are skipped and counted. offence_map maps each 'Offence Code' to measure codes for the dates it
+    holds (reference/home_office_offence_codes.csv). csp_names (CSP files only) maps the Home
+    Office's CSP name to the product's area code, or None for a CSP the product does not hold
+    (skipped and counted).
 
-    Output: DataFrame HO_FRAME_COLUMNS = measure_code (HOME_OFFICE_MEASURES), area_code,
-    period_start, period_end (datetime.date, the financial quarter), value (int, offences),
-    one row for every measure x force x quarter present in the file (0 when no offences),
-    sorted; and summary = {file, rows_read, rows_used, skipped: {force name: rows},
-    forces: [GSS codes], periods: [(start, end)], negative_rows}.
+    Output: DataFrame HO_FRAME_COLUMNS = measure_code, area_code, period_start, period_end
+    (datetime.date, the financial quarter), value (int, offences): one row for each measure x
+    area x quarter with at least one source row (a published 0 is 0; no source row is no row,
+    never 0), sorted; and summary = {file, level ("force" or "csp"), rows_read, rows_used,
+    skipped: {name: rows}, areas: [codes], periods: [(start, end)], negative_rows,
+    no_source_row: {measure: number of area-quarters with no row}}.
 
-    Raises PublicDataError for a missing column, bad year or quarter, or unreadable count.
+    Raises PublicDataError naming file, row and column for a missing column, a bad year, quarter
+    or count, force names not in force_names, offence codes the map does not know for the
+    quarter, or CSP names not in csp_names.
     """
+    reader = csv_reader(raw, file_name, HOME_OFFICE_COLUMNS, HOME_OFFICE_ALIASES)
+    by_csp = HOME_OFFICE_CSP_COLUMN in reader.fieldnames
+    if by_csp and csp_names is None:
+        raise PublicDataError(file_name, 1, HOME_OFFICE_CSP_COLUMN, "", "CSP-level files need the CSP name list")
     forces = {name.strip().casefold(): code for name, code in force_names.items()}
+    csps = {name.strip().casefold(): code for name, code in (csp_names or {}).items()}
+    codes = offence_map.lookup()
     totals: Counter[tuple[str, str, date, date]] = Counter()
     seen: set[tuple[str, date, date]] = set()
     skipped: Counter[str] = Counter()
+    unknown_codes: dict[str, int] = {}
+    unknown_csps: dict[str, int] = {}
+    unknown_forces: dict[str, int] = {}
     rows_read = rows_used = negative_rows = 0
-    for row_number, row in enumerate(
-        _reader(raw, file_name, HOME_OFFICE_COLUMNS), start=2
-    ):
+    for row_number, row in enumerate(reader, start=2):
         rows_read += 1
         force = (row["Force Name"] or "").strip()
-        code = forces.get(force.casefold())
-        if code is None:
+        if force.casefold() not in forces:
+            unknown_forces.setdefault(force, row_number)
+            continue
+        area = forces[force.casefold()]
+        if area is None:
             skipped[force] += 1
             continue
+        if by_csp:
+            csp = (row[HOME_OFFICE_CSP_COLUMN] or "").strip()
+            if csp.casefold() not in csps:
+                unknown_csps.setdefault(csp, row_number)
+                continue
+            area = csps[csp.casefold()]
+            if area is None:
+                skipped[csp] += 1
+                continue
         start, end = _quarter(
-            row["Financial Year"] or "",
-            row["Financial Quarter"] or "",
-            file_name=file_name,
-            row=row_number,
+            row["Financial Year"] or "", row["Financial Quarter"] or "", file_name=file_name, row=row_number
         )
         count_text = (row["Number of Offences"] or "").strip()
         if not _COUNT_RE.fullmatch(count_text):
             raise PublicDataError(
-                file_name,
-                row_number,
-                "Number of Offences",
-                count_text,
-                "not a whole number of offences",
+                file_name, row_number, "Number of Offences", count_text, "not a whole number of offences"
             )
+        offence = (row["Offence Code"] or "").strip()
+        measures = DatedMap.targets(codes.get(offence.casefold(), []), start)
+        if measures is None:
+            unknown_codes.setdefault(f"{offence} ({start:%Y-%m})", row_number)
+            continue
         count = int(count_text)
         negative_rows += count < 0
         rows_used += 1
-        seen.add((code, start, end))
-        if (row["Offence Group"] or "").strip() != ALL_CRIME_EXCLUDED_GROUP:
-            totals[(ALL_CRIME, code, start, end)] += count
-        measure = HOME_OFFICE_SUBGROUP_MEASURES.get(
-            (row["Offence Subgroup"] or "").strip()
+        seen.add((area, start, end))
+        for measure in measures:
+            totals[(measure, area, start, end)] += count
+    if unknown_forces:
+        first = min(unknown_forces.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            "Force Name",
+            "",
+            f"force names not in the Home Office force name list: {names_listed(unknown_forces)} "
+            f"(first at row {first}); add each to fixtures/reference/home_office_force_names.csv with its "
+            "force's GSS code, or a blank code for a body that is not a territorial force",
         )
-        if measure:
-            totals[(measure, code, start, end)] += count
-    records = [
-        (measure, code, start, end, totals[(measure, code, start, end)])
-        for code, start, end in seen
-        for measure in HOME_OFFICE_MEASURES
-    ]
-    frame = pd.DataFrame(records, columns=list(HO_FRAME_COLUMNS))
+    if unknown_csps:
+        first = min(unknown_csps.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            HOME_OFFICE_CSP_COLUMN,
+            "",
+            f"CSP names not in the Home Office CSP name list: {names_listed(unknown_csps)} "
+            f"(first at row {first}); add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
+        )
+    if unknown_codes:
+        first = min(unknown_codes.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            "Offence Code",
+            "",
+            f"offence codes the offence map does not know for that quarter: {names_listed(unknown_codes)} "
+            f"(first at row {first}); add each code, the measures it counts toward and the dates it holds "
+            f"to fixtures/reference/{offence_map.file}, then import again",
+        )
+    measures = sorted({r.target for r in offence_map.rows if r.target})
+    frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=list(HO_FRAME_COLUMNS))
     frame["value"] = frame["value"].astype("int64")
-    frame = frame.sort_values(
-        ["measure_code", "area_code", "period_start"], ignore_index=True
-    )
+    frame = frame.sort_values(["measure_code", "area_code", "period_start"], ignore_index=True)
+    present = Counter(m for (m, _a, _s, _e) in totals)
     summary = {
         "file": file_name,
+        "level": "csp" if by_csp else "force",
         "rows_read": rows_read,
         "rows_used": rows_used,
         "skipped": dict(sorted(skipped.items())),
-        "forces": sorted({code for code, _, _ in seen}),
+        "areas": sorted({code for code, _, _ in seen}),
         "periods": sorted({(start, end) for _, start, end in seen}),
         "negative_rows": negative_rows,
+        "no_source_row": {m: len(seen) - present[m] for m in measures if present[m] < len(seen)},
     }
     return frame, summary
-
-
-def lsoa_district(lsoa_name: str) -> str:
-    """The district part of an LSOA name: 'North West Leicestershire 001A' → 'North West Leicestershire'."""
-    name = lsoa_name.strip()
-    match = _LSOA_NAME_RE.fullmatch(name)
-    return match.group(1) if match else name
-
-
-def _month(text: str, *, file_name: str, row: int) -> date:
-    match = _MONTH_RE.fullmatch(text.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-        raise PublicDataError(file_name, row, "Month", text, "not a month like 2021-04")
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def parse_police_uk(
-    raw: bytes, *, file_name: str, lsoa_districts: dict[str, str], force_code: str
-) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """One data.police.uk street-level CSV → monthly counts by crime type, force and CSP.
-
-    Input: POLICE_UK_COLUMNS. lsoa_districts maps a district name (the LSOA name without its
-    trailing code, matched whole and ignoring case, so 'Leicester' never takes
-    'North West Leicestershire') to the CSP's GSS code. Anti-social behaviour is its own
-    crime_type.
-
-    Every row counts toward the force (force_code), including rows whose LSOA lies outside the
-    force's districts (a crime recorded by the force but mapped over the border, e.g.
-    'Barrow-in-Furness 010E') and rows with no LSOA; those two are counted apart in the summary
-    and add to no CSP.
-
-    Output: crimes = CRIME_FRAME_COLUMNS: crime_type, area_code, month (date, first of month),
-    count (int), zero-filled for the force and every CSP in lsoa_districts x crime types x
-    months seen; outcomes = OUTCOME_FRAME_COLUMNS: crime_type, outcome_category, area_code,
-    month, count, only for rows with a 'Last outcome category' (ASB has none), not zero-filled.
-    summary = {file, rows_read, months: [date], force_rows, by_area: {GSS code: rows},
-    outside_districts: {district: rows}, no_lsoa: rows, no_outcome: rows,
-    crime_types: [names], falls_within: {name: rows}}.
-
-    Raises PublicDataError for a missing column, a bad month or a row with no crime type.
-    """
-    districts = {name.strip().casefold(): code for name, code in lsoa_districts.items()}
-    crimes: Counter[tuple[str, str, date]] = Counter()
-    outcomes: Counter[tuple[str, str, str, date]] = Counter()
-    by_area: Counter[str] = Counter()
-    outside: Counter[str] = Counter()
-    falls_within: Counter[str] = Counter()
-    months: set[date] = set()
-    types: set[str] = set()
-    month_cache: dict[str, date] = {}
-    rows_read = no_lsoa = no_outcome = 0
-    for row_number, row in enumerate(
-        _reader(raw, file_name, POLICE_UK_COLUMNS), start=2
-    ):
-        rows_read += 1
-        month_text = row["Month"] or ""
-        month = month_cache.get(month_text)
-        if month is None:
-            month = month_cache[month_text] = _month(
-                month_text, file_name=file_name, row=row_number
-            )
-        months.add(month)
-        crime_type = (row["Crime type"] or "").strip()
-        if not crime_type:
-            raise PublicDataError(
-                file_name, row_number, "Crime type", "", "crime type missing"
-            )
-        types.add(crime_type)
-        falls_within[(row["Falls within"] or "").strip()] += 1
-        lsoa_name = (row["LSOA name"] or "").strip()
-        areas = [force_code]
-        if not lsoa_name:
-            no_lsoa += 1
-        else:
-            district = lsoa_district(lsoa_name)
-            csp = districts.get(district.casefold())
-            if csp is None:
-                outside[district] += 1
-            else:
-                areas.append(csp)
-                by_area[csp] += 1
-        outcome = (row["Last outcome category"] or "").strip()
-        if not outcome:
-            no_outcome += 1
-        for area in areas:
-            crimes[(crime_type, area, month)] += 1
-            if outcome:
-                outcomes[(crime_type, outcome, area, month)] += 1
-    all_areas = [force_code, *sorted(set(districts.values()))]
-    crime_records = [
-        (t, a, m, crimes[(t, a, m)])
-        for t in sorted(types)
-        for a in all_areas
-        for m in sorted(months)
-    ]
-    crime_frame = pd.DataFrame(crime_records, columns=list(CRIME_FRAME_COLUMNS))
-    crime_frame["count"] = crime_frame["count"].astype("int64")
-    outcome_frame = pd.DataFrame(
-        [(*key, n) for key, n in sorted(outcomes.items())],
-        columns=list(OUTCOME_FRAME_COLUMNS),
-    )
-    outcome_frame["count"] = outcome_frame["count"].astype("int64")
-    summary = {
-        "file": file_name,
-        "rows_read": rows_read,
-        "months": sorted(months),
-        "force_rows": rows_read,
-        "by_area": dict(sorted(by_area.items())),
-        "outside_districts": dict(sorted(outside.items())),
-        "no_lsoa": no_lsoa,
-        "no_outcome": no_outcome,
-        "crime_types": sorted(types),
-        "falls_within": dict(sorted(falls_within.items())),
-    }
-    return crime_frame, outcome_frame, summary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -11,11 +11,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from pcc_dashboard.roles import COORDINATOR, can, user_roles, user_submitter
-from priorities.models import Frequency, Measure, Priority, Unit
+from priorities.models import Frequency, Measure, MeasureKind, Priority
 from returns.models import (
     AuditEvent,
     DataSetItem,
-    Observation,
     OutcomeAudit,
     PeriodKind,
     Return,
@@ -33,11 +32,8 @@ from returns.periods import (
     period_label,
 )
 
-# R7: survey percentages carry the number of respondents.
-SURVEY_MEASURES = frozenset({"victim_satisfaction", "asb_satisfaction", "public_confidence"})
 PERIOD_FREQUENCY = {PeriodKind.MONTH: Frequency.MONTHLY, PeriodKind.QUARTER: Frequency.QUARTERLY}
 TRACKER_PERIODS = 5  # the current period and the last four (issue 3)
-DIFF_ROWS_SHOWN = 500
 AUDIT_PAGE_SIZE = 50
 
 
@@ -64,8 +60,8 @@ def recent_periods(*, today: date | None = None, count: int = TRACKER_PERIODS) -
 
 
 def upload_period_choices(*, today: date | None = None) -> list[tuple[str, str]]:
-    """Recent months (12) and quarters (8), plus periods already held, for the upload form."""
-    today = today or timezone.localdate()
+    """Months (12) and quarters (8) up to the working date, plus periods already held, for the upload form."""
+    today = today or working_date()
     periods = {(s, e) for s, e, _ in recent_periods(today=today, count=12)}
     periods |= {financial_quarter(add_months(today, -3 * i)) for i in range(8)}
     periods |= set(ReturnPeriod.objects.order_by("-end").values_list("start", "end")[:60])
@@ -104,8 +100,10 @@ def narrative_priorities(submitter: Submitter) -> list[tuple[int, str]]:
 def upload_context(*, submitter: Submitter, start: date, end: date, file_name: str) -> UploadContext:
     """What an upload is checked against, built from the agreed data set (three queries)."""
     measures = {
-        code: MeasureRule(code=code, unit=unit, needs_respondents=unit == Unit.PERCENTAGE and code in SURVEY_MEASURES)
-        for code, unit in Measure.objects.values_list("code", "unit")
+        code: MeasureRule(
+            code=code, unit=unit, needs_respondents=kind == MeasureKind.SURVEY, needs_ratio=kind == MeasureKind.RATIO
+        )
+        for code, unit, kind in Measure.objects.values_list("code", "unit", "kind")
     }
     from priorities.models import Area
 
@@ -122,6 +120,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         period_start=start,
         period_end=end,
         expected={(m, a, start, end) for m, a, f in items if f == frequency} or None,
+        frequencies={(m, a): frozenset(f for mm, aa, f in items if (mm, aa) == (m, a)) for m, a, _ in items},
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
     )
@@ -148,37 +147,6 @@ def return_history(*, submitter: Submitter, start: date, end: date) -> list[Retu
     )
 
 
-@dataclass
-class DiffRow:
-    measure: str
-    area: str
-    period_start: date
-    period_end: date
-    before: float | None
-    after: float | None
-    state: str  # new | changed | unchanged | removed
-
-
-@dataclass
-class ReturnDiff:
-    """A submitted version against the current accepted data for the same submitter and period."""
-
-    current: Return | None
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    rows: list[DiffRow] = field(default_factory=list)
-    shown_limit: int = DIFF_ROWS_SHOWN
-
-    @property
-    def truncated(self) -> bool:
-        return self.new + self.changed + self.removed > len(self.rows)
-
-
-_DIFF_FIELDS = ("measure__code", "area__code", "period_start", "period_end", "value")
-
-
 def return_narratives(ret: Return) -> list[dict]:
     """What the return says about the work on each priority, with the priority's title (2 queries)."""
     narratives = list(ret.narratives.values_list("priority_number", "text"))
@@ -186,34 +154,47 @@ def return_narratives(ret: Return) -> list[dict]:
     return [{"number": n, "title": titles.get(n, ""), "text": text} for n, text in narratives]
 
 
-def return_diff(ret: Return) -> ReturnDiff:
-    """new / changed (before → after) / unchanged / removed, by measure, area and period (3 queries)."""
-    current = (
-        Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True)
-        .exclude(pk=ret.pk)
+def working_date(*, today: date | None = None) -> date:
+    """The date the tracker and the upload pages open on when the user has not chosen one.
+
+    The due date of the month after the latest period any submitter has sent a return for,
+    or today if that is earlier (or if there are no returns). A live office sends monthly, so
+    this is today; a demo or an archived copy opens on its own story rather than on years of
+    empty periods. Output: a date.
+    """
+    today = today or timezone.localdate()
+    latest = (
+        ReturnPeriod.objects.filter(returns__isnull=False)
+        .exclude(returns__submitter__kind=SubmitterKind.PUBLIC)
+        .order_by("-end")
+        .values_list("end", flat=True)
         .first()
     )
-    after = {row[:4]: row[4] for row in Observation.objects.filter(source_return=ret).values_list(*_DIFF_FIELDS)}
-    before = (
-        {row[:4]: row[4] for row in Observation.objects.filter(source_return=current).values_list(*_DIFF_FIELDS)}
-        if current
-        else {}
-    )
-    diff = ReturnDiff(current=current)
-    for key in sorted(after.keys() | before.keys(), key=lambda k: (k[0], k[1], k[2], k[3])):
-        old, new = before.get(key), after.get(key)
-        if key not in before:
-            state = "new"
-        elif key not in after:
-            state = "removed"
-        elif old == new:
-            state = "unchanged"
-        else:
-            state = "changed"
-        setattr(diff, state, getattr(diff, state) + 1)
-        if state != "unchanged" and len(diff.rows) < DIFF_ROWS_SHOWN:
-            diff.rows.append(DiffRow(*key, before=old, after=new, state=state))
-    return diff
+    if latest is None:
+        return today
+    following = month_bounds(add_months(latest, 1))[1]
+    return min(today, due_date(following, settings.RETURN_DUE_WORKING_DAYS))
+
+
+# Tracker states (R8). A cell has one state; `late` is a separate flag (the first version arrived
+# after the due date, or nothing has arrived and the due date has passed), filtered beside any state.
+TRACKER_STATES = {
+    "not_due": ("Not yet due", "govuk-tag--grey"),
+    "missing": ("Missing", "govuk-tag--red"),
+    "awaiting_decision": ("Awaiting decision", "govuk-tag--blue"),
+    "rejected": ("Rejected", "govuk-tag--orange"),
+    "accepted": ("Accepted", "govuk-tag--green"),
+}
+# The filter offers the states plus two groupings people ask for.
+TRACKER_FILTERS = {
+    "missing": "Missing",
+    "late": "Late (due date passed before it arrived)",
+    "submitted": "Submitted (any version received)",
+    "awaiting_decision": "Awaiting decision",
+    "rejected": "Rejected",
+    "accepted": "Accepted",
+    "not_due": "Not yet due",
+}
 
 
 @dataclass
@@ -223,9 +204,11 @@ class TrackerCell:
     end: date
     kind: str
     due: date
-    state: str  # not_started | submitted | accepted | rejected | late
+    state: str  # a key of TRACKER_STATES
+    late: bool = False
     latest: Return | None = None
     current: Return | None = None
+    first_received: date | None = None
 
     @property
     def label(self) -> str:
@@ -233,62 +216,50 @@ class TrackerCell:
 
     @property
     def state_label(self) -> str:
-        return TRACKER_STATE_LABELS[self.state]
+        return TRACKER_STATES[self.state][0]
 
     @property
     def tag_class(self) -> str:
-        return TRACKER_TAG_CLASSES[self.state]
+        return TRACKER_STATES[self.state][1]
+
+    def matches(self, wanted: str) -> bool:
+        if wanted == "late":
+            return self.late
+        if wanted == "submitted":
+            return self.latest is not None
+        return not wanted or self.state == wanted
 
 
-TRACKER_STATE_LABELS = {
-    "not_started": "Not started",
-    "submitted": "Submitted",
-    "accepted": "Accepted",
-    "rejected": "Rejected",
-    "late": "Late",
-}
-TRACKER_TAG_CLASSES = {
-    "not_started": "govuk-tag--grey",
-    "submitted": "govuk-tag--blue",
-    "accepted": "govuk-tag--green",
-    "rejected": "govuk-tag--orange",
-    "late": "govuk-tag--red",
-}
+def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tuple[date, date, str]]) -> list[TrackerCell]:
+    """Each submitter's state for each period it owes, as it stands now (R8; three queries).
 
-
-def tracker(*, today: date | None = None, submitter_code: str = "", period: str = "") -> dict:
-    """R8: each submitter's state for the current and last four months and quarters (4 queries).
-
-    Late = past its due date without an accepted return. The public-data submitter owes nothing.
+    Input: the as-at date (a period with nothing received is missing once its due date is before
+    it, else not yet due), submitters, and periods as
+    (start, end, PeriodKind). Output: a TrackerCell per (period, submitter) whose agreed data set
+    has that period's frequency, newest period first. Due dates follow RETURN_DUE_WORKING_DAYS.
     """
-    today = today or timezone.localdate()
-    submitters = list(Submitter.objects.exclude(kind=SubmitterKind.PUBLIC).order_by("kind", "name"))
     frequencies: dict[int, set[str]] = {}
-    for sid, freq in (
-        DataSetItem.objects.filter(submitter__in=submitters).values_list("submitter_id", "frequency").distinct()
-    ):
+    for sid, freq in DataSetItem.objects.filter(submitter__in=submitters).values_list("submitter_id", "frequency").distinct():
         frequencies.setdefault(sid, set()).add(freq)
-    periods = recent_periods(today=today)
-    all_periods = periods
-    shown = [s for s in submitters if not submitter_code or s.code == submitter_code]
-    if period:
-        periods = [p for p in periods if period_key(p[0], p[1]) == period]
     returns = Return.objects.filter(
-        submitter__in=shown,
+        submitter__in=submitters,
         period__start__in={p[0] for p in periods},
         period__end__in={p[1] for p in periods},
     ).select_related("period")
     latest: dict[tuple, Return] = {}
     current: dict[tuple, Return] = {}
+    first: dict[tuple, date] = {}
     for ret in returns:
         key = (ret.submitter_id, ret.period.start, ret.period.end)
         if key not in latest or ret.version > latest[key].version:
             latest[key] = ret
         if ret.is_current:
             current[key] = ret
+        arrived = timezone.localdate(ret.uploaded_at)
+        first[key] = min(first.get(key, arrived), arrived)
     cells = []
     for start, end, kind in periods:
-        for sub in shown:
+        for sub in submitters:
             if PERIOD_FREQUENCY[kind] not in frequencies.get(sub.pk, set()):
                 continue
             key = (sub.pk, start, end)
@@ -296,19 +267,42 @@ def tracker(*, today: date | None = None, submitter_code: str = "", period: str 
             last = latest.get(key)
             if key in current:
                 state = "accepted"
-            elif today > due:
-                state = "late"
-            elif last is not None:
-                state = "rejected" if last.status == ReturnStatus.REJECTED else "submitted"
+            elif last is None:
+                state = "missing" if as_at > due else "not_due"
+            elif last.status == ReturnStatus.REJECTED:
+                state = "rejected"
             else:
-                state = "not_started"
-            cells.append(TrackerCell(sub, start, end, kind, due, state, last, current.get(key)))
+                state = "awaiting_decision"
+            received = first.get(key)
+            late = (received is None and as_at > due) or (received is not None and received > due)
+            cells.append(TrackerCell(sub, start, end, kind, due, state, late, last, current.get(key), received))
+    return cells
+
+
+def tracker(*, as_at: date | None = None, submitter_code: str = "", period: str = "", state: str = "") -> dict:
+    """R8: each submitter's state for the five months and quarters up to a date, filtered.
+
+    Input: as_at (default working_date()), a submitter code, a period key "start:end" and a
+    state or grouping from TRACKER_FILTERS ("" for all). Output keys: cells, submitters,
+    period_choices, counts (per state and "late"), as_at, states. The public-data submitter owes
+    nothing and is not listed.
+    """
+    as_at = as_at or working_date()
+    submitters = list(Submitter.objects.exclude(kind=SubmitterKind.PUBLIC).order_by("kind", "name"))
+    periods = recent_periods(today=as_at)
+    shown_submitters = [s for s in submitters if not submitter_code or s.code == submitter_code]
+    shown_periods = [p for p in periods if not period or period_key(p[0], p[1]) == period]
+    every = tracker_cells(as_at=as_at, submitters=shown_submitters, periods=shown_periods)
+    cells = [c for c in every if c.matches(state)]
+    counts = {key: sum(c.state == key for c in every) for key in TRACKER_STATES}
+    counts["late"] = sum(c.late for c in every)
     return {
         "cells": cells,
         "submitters": submitters,
-        "period_choices": [(period_key(s, e), period_label(s, e)) for s, e, _ in all_periods],
-        "counts": {state: sum(c.state == state for c in cells) for state in TRACKER_STATE_LABELS},
-        "today": today,
+        "period_choices": [(period_key(s, e), period_label(s, e)) for s, e, _ in periods],
+        "counts": counts,
+        "as_at": as_at,
+        "states": TRACKER_FILTERS,
     }
 
 
@@ -345,15 +339,10 @@ def outcome_audits(*, limit: int = 200) -> list[OutcomeAudit]:
     return list(OutcomeAudit.objects.select_related("area", "entered_by").order_by("-month", "crime_group")[:limit])
 
 
-def upload_periods_for(user) -> list[dict]:
-    """For a data lead: their own submitter's recent periods, with links to templates and history."""
+def upload_periods_for(user) -> list[TrackerCell]:
+    """For a data lead: their own submitter's periods up to the working date, with due dates and states."""
     submitters = list(submitters_for_upload(user)[:2])
     if len(submitters) != 1:
         return []
-    submitter = submitters[0]
-    frequencies = set(DataSetItem.objects.filter(submitter=submitter).values_list("frequency", flat=True).distinct())
-    return [
-        {"submitter": submitter, "start": s, "end": e, "label": period_label(s, e)}
-        for s, e, kind in recent_periods()
-        if PERIOD_FREQUENCY[kind] in frequencies
-    ]
+    as_at = working_date()
+    return tracker_cells(as_at=as_at, submitters=submitters, periods=recent_periods(today=as_at))

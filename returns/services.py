@@ -1,10 +1,12 @@
 """Writes for returns: submitters and data sets, versioned submission, acceptance, rejection, audit."""
 
 import hashlib
+import re
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pcc_dashboard.copystream import CopyStream
-from priorities.models import Area, AreaKind, Frequency, Measure, OutcomeType
+from pcc_dashboard.private_files import private_dir, private_file
+from priorities.models import Area, AreaKind, Measure, OutcomeType
 from priorities.services import ChangeCount, _upsert
 from returns.models import (
     AuditEvent,
@@ -45,36 +48,6 @@ OBSERVATION_COLUMNS = [
     "respondents",
     "comment",
 ]
-# R8 agreed data sets. Crime is reported monthly by the force for the force and each CSP area;
-# the rest quarterly. CSPs report offending measures for their own area, and words on each priority.
-FORCE_MONTHLY_BY_AREA = [
-    "all_crime",
-    "burglary_dwelling",
-    "theft_of_motor_vehicle",
-    "theft_from_motor_vehicle",
-    "violence_with_injury",
-    "domestic_abuse",
-    "serious_sexual_offences",
-    "hate_crime",
-]
-FORCE_QUARTERLY = [
-    "victim_satisfaction",
-    "asb_satisfaction",
-    "public_confidence",
-    "iom_cohort_offences",
-    "marac_referrals",
-    "revenue_savings",
-]
-CSP_QUARTERLY = ["youth_first_time_entrants", "adult_reoffending_rate", "youth_reoffending_rate"]
-PUBLIC_QUARTERLY = [
-    "all_crime",
-    "burglary_dwelling",
-    "theft_of_motor_vehicle",
-    "theft_from_motor_vehicle",
-    "violence_with_injury",
-]
-
-
 OBSERVATION_BATCH = 5000
 
 
@@ -87,23 +60,21 @@ def _slug(name: str) -> str:
 
 
 @transaction.atomic
-def submitters_ensure() -> ChangeCount:
-    """The force, each CSP and the public-data submitter, with their agreed data sets (R8)."""
+def data_sets_derive() -> ChangeCount:
+    """Derive the submitters and their agreed data sets (R8) from the plan and reference data.
+
+    Submitters come from the focus force (settings.PCC_FOCUS_FORCE): the force, one per CSP area
+    of the force, and public data. Each measure's `reported_by` list in the plan file says who
+    reports it, for which areas (force, csp_areas, own, all_forces) and how often. Data set lines
+    no longer in the plan are removed. Safe to run in any order and any number of times: before
+    the reference data is loaded it does nothing; before the plan is loaded it makes the
+    submitters with empty data sets. Output: a ChangeCount of what it created, updated, removed.
+    """
     count = ChangeCount()
-    force_area = Area.objects.get(code=settings.PCC_FOCUS_FORCE)
-    csps = list(Area.objects.filter(kind=AreaKind.CSP, parent=force_area).order_by("name"))
-    measures = {m.code: m for m in Measure.objects.all()}
-
-    def item(submitter, code, area, frequency):
-        if code in measures:
-            _upsert(
-                DataSetItem,
-                lookup={"submitter": submitter, "measure": measures[code], "area": area, "frequency": frequency},
-                values={},
-                count=count,
-                label=f"data set {submitter.code} {code} {area.code}",
-            )
-
+    force_area = Area.objects.filter(code=settings.PCC_FOCUS_FORCE).first()
+    if force_area is None:
+        return count
+    csp_areas = list(Area.objects.filter(kind=AreaKind.CSP, parent=force_area).order_by("name"))
     force = _upsert(
         Submitter,
         lookup={"code": FORCE_SUBMITTER},
@@ -111,21 +82,16 @@ def submitters_ensure() -> ChangeCount:
         count=count,
         label="force submitter",
     )
-    for code in FORCE_MONTHLY_BY_AREA:
-        for area in [force_area, *csps]:
-            item(force, code, area, Frequency.MONTHLY)
-    for code in FORCE_QUARTERLY:
-        item(force, code, force_area, Frequency.QUARTERLY)
-    for area in csps:
-        csp = _upsert(
+    csps = [
+        _upsert(
             Submitter,
             lookup={"code": f"csp-{_slug(area.name)}"},
             values={"name": f"{area.name} Community Safety Partnership", "kind": SubmitterKind.CSP, "area": area},
             count=count,
             label=f"CSP submitter {area.name}",
         )
-        for code in CSP_QUARTERLY:
-            item(csp, code, area, Frequency.QUARTERLY)
+        for area in csp_areas
+    ]
     public = _upsert(
         Submitter,
         lookup={"code": PUBLIC_SUBMITTER},
@@ -133,9 +99,38 @@ def submitters_ensure() -> ChangeCount:
         count=count,
         label="public submitter",
     )
-    for code in PUBLIC_QUARTERLY:
-        for area in Area.objects.filter(kind=AreaKind.FORCE):
-            item(public, code, area, Frequency.QUARTERLY)
+    reporters = {"force": [force], "csp": csps, "public": [public]}
+    all_forces = list(Area.objects.filter(kind=AreaKind.FORCE).order_by("name"))
+    wanted: set[tuple[int, int, int, str]] = set()
+    for measure in Measure.objects.order_by("order", "code"):
+        for entry in measure.reported_by or []:
+            for submitter in reporters.get(entry.get("submitter"), []):
+                scopes = {
+                    "force": [force_area],
+                    "csp_areas": csp_areas,
+                    "own": [submitter.area] if submitter.area else [],
+                    "all_forces": all_forces,
+                }
+                for scope in entry.get("areas") or ["own"]:
+                    for area in scopes.get(scope, []):
+                        wanted.add((submitter.pk, measure.pk, area.pk, entry.get("frequency") or measure.frequency))
+    existing = {
+        (item.submitter_id, item.measure_id, item.area_id, item.frequency): item.pk
+        for item in DataSetItem.objects.all()
+    }
+    stale = [pk for key, pk in existing.items() if key not in wanted]
+    if stale:
+        DataSetItem.objects.filter(pk__in=stale).delete()
+        count.updated += len(stale)
+        count.details.append(f"removed {len(stale)} data set lines no longer in the plan")
+    new = sorted(wanted - existing.keys())
+    DataSetItem.objects.bulk_create(
+        DataSetItem(submitter_id=s, measure_id=m, area_id=a, frequency=f) for s, m, a, f in new
+    )
+    if new:
+        count.created += len(new)
+        count.details.append(f"created {len(new)} data set lines")
+    count.unchanged += len(wanted) - len(new)
     return count
 
 
@@ -168,13 +163,36 @@ def audit_record(
     )
 
 
-def _store_file(raw: bytes) -> str:
+def _store_file(raw: bytes, name: str) -> None:
     """Keep the original file under a generated name, outside anything served (ASVS 5.3.2)."""
+    directory = private_dir(Path(settings.RETURN_FILES_DIR))
+    private_file(directory / name, raw)  # owner-only (issue 13, item 13)
+
+
+_STORED_NAME_RE = re.compile(r"[0-9a-f]{32}\.bin")
+
+
+def return_files_orphans_remove(*, older_than: timedelta = timedelta(hours=1)) -> list[str]:
+    """Delete stored originals that no return names, last written more than older_than ago.
+
+    Such a file is left only when a process is killed between writing it and committing its
+    return (return_submit). The age keeps the file of an upload still in its transaction.
+    Returns the names deleted. Only files named as return_submit names them are considered.
+    """
     directory = Path(settings.RETURN_FILES_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
-    name = f"{uuid.uuid4().hex}.bin"
-    (directory / name).write_bytes(raw)
-    return name
+    if not directory.is_dir():
+        return []
+    cutoff = time.time() - older_than.total_seconds()
+    candidates = [p for p in directory.iterdir() if _STORED_NAME_RE.fullmatch(p.name) and p.stat().st_mtime <= cutoff]
+    named = set(
+        Return.objects.filter(stored_name__in=[p.name for p in candidates]).values_list("stored_name", flat=True)
+    )
+    removed = []
+    for path in candidates:
+        if path.name not in named:
+            path.unlink(missing_ok=True)
+            removed.append(path.name)
+    return sorted(removed)
 
 
 def _ids(model, codes: Iterable[str], field: str = "code") -> dict[str, int]:
@@ -311,8 +329,13 @@ def return_submit(
     summary: dict | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Return:
-    """Store a validated return as version N+1, all or nothing (one transaction, bulk inserts)."""
-    stored_name = _store_file(raw)
+    """Store a validated return as version N+1, all or nothing (one transaction, bulk inserts).
+
+    The original file is written last, inside the transaction, so a process killed while the
+    rows go in leaves neither record nor file; one killed in the moment between writing the file
+    and the commit leaves a file no record names, which return_files_orphans_remove deletes.
+    """
+    stored_name = f"{uuid.uuid4().hex}.bin"
     try:
         with transaction.atomic():
             # The row lock serialises concurrent submissions so versions stay dense (QUALITY §4.2).
@@ -357,6 +380,7 @@ def return_submit(
                 source_return=ret,
                 details={"sha256": ret.sha256, "rows": len(rows), "warnings": len(warnings or [])},
             )
+            _store_file(raw, stored_name)
     except BaseException:
         (Path(settings.RETURN_FILES_DIR) / stored_name).unlink(missing_ok=True)
         raise

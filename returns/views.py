@@ -9,11 +9,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can, require
-from returns import selectors, services
+from priorities.models import Area, Measure
+from returns import preview, selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
-from returns.models import Return, Submitter
+from returns.models import Return, ReturnStatus, Submitter
 from returns.parsing import _human_size, problems_csv
 from returns.periods import period_label
 
@@ -50,9 +52,17 @@ def _return_for(request, pk: int, action: str = "view_return") -> Return:
 @require_GET
 @require("upload_return")
 def return_list(request):
+    status = request.GET.get("status", "")
+    returns = selectors.returns_for_user(request.user)
+    if status in ReturnStatus.values:
+        returns = returns.filter(status=status)
     context = {
-        "returns": selectors.returns_for_user(request.user)[:200],
+        "returns": returns[:200],
         "periods": selectors.upload_periods_for(request.user),
+        "as_at": selectors.working_date(),
+        "statuses": ReturnStatus.choices,
+        "selected_status": status,
+        "may_enter_audit": can(request.user, "enter_outcome_audit"),
     }
     return render(request, "returns/list.html", context)
 
@@ -124,10 +134,19 @@ def return_detail(request, pk: int):
     return _detail(request, _return_for(request, pk), RejectForm())
 
 
+def _named(diff):
+    """The preview in people's words: each row's measure title and area name beside its codes (2 queries)."""
+    titles = dict(Measure.objects.filter(code__in={r.measure for r in diff.rows}).values_list("code", "title"))
+    names = dict(Area.objects.filter(code__in={r.area for r in diff.rows}).values_list("code", "name"))
+    for row in diff.rows:
+        row.measure_title, row.area_name = titles.get(row.measure, row.measure), names.get(row.area, row.area)
+    return diff
+
+
 def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     context = {
         "ret": ret,
-        "diff": selectors.return_diff(ret),
+        "diff": _named(preview.return_diff(ret)),
         "narratives": selectors.return_narratives(ret),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),
@@ -200,9 +219,26 @@ def return_history(request, submitter_code: str, start: str, end: str):
 @require_GET
 @require("view_tracker")
 def return_tracker(request):
-    data = selectors.tracker(submitter_code=request.GET.get("submitter", ""), period=request.GET.get("period", ""))
+    as_at_text = request.GET.get("as_at", "").strip()
+    as_at, as_at_error = None, ""
+    if as_at_text:
+        try:
+            as_at = date.fromisoformat(as_at_text)
+        except ValueError:
+            as_at_error = "Enter the date as year-month-day, for example 2015-07-20"
+    state = request.GET.get("state", "")
+    data = selectors.tracker(
+        as_at=as_at,
+        submitter_code=request.GET.get("submitter", ""),
+        period=request.GET.get("period", ""),
+        state=state if state in selectors.TRACKER_FILTERS else "",
+    )
     data["selected_submitter"] = request.GET.get("submitter", "")
     data["selected_period"] = request.GET.get("period", "")
+    data["selected_state"] = state
+    data["as_at_text"] = as_at_text if as_at_error else data["as_at"].isoformat()
+    data["as_at_error"] = as_at_error
+    data["due_days"] = settings.RETURN_DUE_WORKING_DAYS
     return render(request, "returns/tracker.html", data)
 
 
@@ -212,7 +248,7 @@ def audit_log(request):
     action = request.GET.get("action", "")
     context = {
         "page": selectors.audit_events(action=action, page=request.GET.get("page", 1)),
-        "actions": selectors.AUDIT_ACTIONS,
+        "actions": vocabulary.AUDIT_EVENTS.items(),
         "selected_action": action,
     }
     return render(request, "returns/audit_log.html", context)

@@ -31,11 +31,8 @@ import django
 django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0)
-from priorities.services import plan_import, plan_load_file, reference_import
-from returns.services import submitters_ensure
-reference_import()
-plan_import(data=plan_load_file(r"{plan}"))
-submitters_ensure()
+call_command("import_reference", verbosity=0)
+call_command("import_plan", r"{plan}", verbosity=0)
 """
 
 

@@ -14,14 +14,21 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pcc_dashboard import roles
-from reports.models import Board, Meeting
-from reports.services import boards_seed, snapshot_freeze, snapshot_publish
+from priorities.models import Measure, Theme
+from reports.models import Board, Commentary, Meeting
+from reports.services import annotation_add, boards_seed, snapshot_freeze, snapshot_publish
 from returns.models import AuditEvent, Observation, Return, Submitter
 from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
 
 ROLES = ["anonymous", "csp_a", "police", "panel", "pdg", "coordinator", "staff"]
 CANARY_CODE = "marac_referrals"
 CANARY_TITLE = "High-risk domestic abuse cases referred to MARAC"
+# Words tied to restricted content (R6): a CSP narrative on SP15 (a restricted priority), the
+# co-ordinator's context on the restricted measure and an annotation on its series.
+CANARY_NARRATIVE = "ZQXNARRATIVECANARY named victim"
+CANARY_CONTEXT = "ZQXCONTEXTCANARY"
+CANARY_ANNOTATION = "ZQXANNOTATIONCANARY"
+CANARIES = (CANARY_CODE, CANARY_TITLE, CANARY_NARRATIVE, CANARY_CONTEXT, CANARY_ANNOTATION)
 BLABY, CHARNWOOD = "csp-blaby", "csp-charnwood"
 
 
@@ -42,11 +49,14 @@ POST_ONLY = dict.fromkeys(ROLES, 405)
 # name → (URL kwargs, expected status per role). The `data` fixture builds every object named here.
 MATRIX = {
     "home": ({}, EVERYONE),
+    "plan_file": ({}, OFFICE),
     "public": ({}, EVERYONE),
     "accessibility": ({}, EVERYONE),
     "login": ({}, {**dict.fromkeys(ROLES, 302), "anonymous": 200}),
     "logout": ({}, POST_ONLY),
     "two_factor": ({}, SIGNED_IN),
+    # A set-up link that is not the reader's (here: not a link at all) is refused.
+    "two_factor_setup": ({"token": "not-a-link"}, {**dict.fromkeys(ROLES, 404), "anonymous": 302}),
     "return_list": ({}, UPLOADERS),
     "return_upload": ({}, UPLOADERS),
     "return_tracker": ({}, OFFICE),
@@ -136,18 +146,29 @@ def data(plan, make_user):
     ret = return_submit(submitter=force, period=quarter, raw=b"q", original_name="q.csv",
                         rows=_frame([(CANARY_CODE, "E23000021", date(2014, 1, 1), date(2014, 3, 31), 250.0, None, None)]))  # fmt: skip
     return_accept(ret=ret)
+    marac = Measure.objects.get(code=CANARY_CODE)
+    annotation_add(measure=marac, date=date(2014, 2, 1), label=CANARY_ANNOTATION, text=CANARY_ANNOTATION)
+    q4 = period_for(start=date(2014, 1, 1), end=date(2014, 3, 31))
+    words = return_submit(submitter=Submitter.objects.get(code=BLABY), period=q4, raw=b"w", original_name="w.csv",
+                          rows=_frame([("youth_first_time_entrants", "E07000129", q4.start, q4.end, 5.0, None, None)]),
+                          narrative={15: CANARY_NARRATIVE, 16: "Partnership work on SP16."})  # fmt: skip
+    return_accept(ret=words)
     q1 = period_for(start=date(2014, 4, 1), end=date(2014, 6, 30))
     blaby = return_submit(submitter=Submitter.objects.get(code=BLABY), period=q1, raw=b"a", original_name="a.csv",
                           rows=_frame([("youth_first_time_entrants", "E07000129", q1.start, q1.end, 7.0, None, None)]))  # fmt: skip
     return_accept(ret=blaby)
     draft = return_submit(submitter=Submitter.objects.get(code=CHARNWOOD), period=q1, raw=b"b", original_name="b.csv",
                           rows=_frame([("youth_first_time_entrants", "E07000130", q1.start, q1.end, 9.0, None, None)]))  # fmt: skip
-    snapshot_publish(snapshot=snapshot_freeze(as_of=date(2014, 5, 31)))
+    may = snapshot_freeze(as_of=date(2014, 5, 31))
+    snapshot_publish(snapshot=may)
+    Commentary.objects.create(snapshot=may, measure=marac, text=CANARY_CONTEXT)
     snapshot_freeze(as_of=date(2014, 6, 30))
     boards_seed()
     meeting = Meeting.objects.filter(
         board__in=Board.objects.filter(is_panel=True), date__year=2014, date__month=6
     ).first()
+    # The thematic report on Protecting the Vulnerable: SP15 (restricted) and the MARAC measure (SP16).
+    Meeting.objects.filter(pk=meeting.pk).update(theme_override=Theme.objects.get(number=4))
     users = {
         "csp_a": make_user(roles.CSP_SUBMITTER, BLABY),
         "police": make_user(roles.POLICE_SUBMITTER, FORCE_SUBMITTER),
@@ -255,25 +276,60 @@ def _get_urls(objects) -> list[str]:
     return urls + ["/", "/public/", "/api/v1/schema", "/snapshots/compare/?from=2014-05-31&to=2014-06-30"]
 
 
-@pytest.mark.parametrize("role", ["anonymous", "panel"])
-def test_restricted_canary_never_reaches_public_or_panel(data, role):
-    users, objects = data
-    client = _client(users, role)
-    for url in _get_urls(objects):
+def _text(response) -> str:
+    """What a reader gets: the page, the download, or the PDF's text (whitespace runs as one space)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        from pypdf import PdfReader
+
+        return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+    return " ".join(body.decode("utf-8", "replace").split())
+
+
+def _leaks(client, urls) -> list[str]:
+    found = []
+    for url in urls:
         response = client.get(url, follow=True)
         if response.redirect_chain and response.redirect_chain[-1][0].startswith(reverse("login")):
             continue  # the sign-in page echoes the address asked for, not its content
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-        for canary in (CANARY_CODE, CANARY_TITLE):
-            assert canary.encode() not in body, f"{canary} leaked to {role} at {url}"
+        text = _text(response)
+        found += [f"{canary} at {url}" for canary in CANARIES if canary in text]
+    return found
+
+
+@pytest.mark.parametrize("role", ["anonymous", "panel"])
+def test_restricted_canary_never_reaches_public_or_panel(data, role):
+    """Figures, narratives, context, annotations and caveats: every page, PDF, download and API answer."""
+    pytest.importorskip("pypdf")
+    users, objects = data
+    client = _client(users, role)
+    urls = _get_urls(objects) + [reverse("priority_detail", kwargs={"as_of": "2014-05-31", "number": 15})]
+    assert not _leaks(client, urls), f"leaked to {role}"
+    # A second pass is answered from the page cache: it must not leak either.
+    assert not _leaks(client, urls), f"leaked to {role} from the cache"
+
+
+@pytest.mark.parametrize("role", ["coordinator", "staff"])
+def test_panel_report_is_made_for_the_panel_whoever_downloads_it(data, role):
+    pytest.importorskip("pypdf")
+    users, objects = data
+    client = _client(users, role)
+    urls = [_url(name, ({"pk": "panel_meeting"}), objects) for name in ("panel_report", "panel_report_pdf")]
+    for url in urls:
+        assert client.get(url).status_code == 200
+    assert not _leaks(client, urls)
+    assert "Partnership work on SP16." in _text(client.get(urls[1]))  # the report itself is there
 
 
 def test_restricted_canary_reaches_entitled_roles(data):
     users, objects = data
-    body = _client(users, "coordinator").get(
-        reverse("measure_detail", kwargs={"as_of": "2014-05-31", "code": CANARY_CODE})
-    )
-    assert body.status_code == 200 and CANARY_TITLE.encode() in body.content
+    client = _client(users, "coordinator")
+    body = client.get(reverse("measure_detail", kwargs={"as_of": "2014-05-31", "code": CANARY_CODE}))
+    assert body.status_code == 200
+    for canary in (CANARY_TITLE, CANARY_CONTEXT, CANARY_ANNOTATION):
+        assert canary in _text(body)
+    page = client.get(reverse("priority_detail", kwargs={"as_of": "2014-05-31", "number": 15}))
+    assert CANARY_NARRATIVE in _text(page)
 
 
 def test_staff_without_role_cannot_upload(data):

@@ -90,6 +90,28 @@ def test_lockout_does_not_stop_the_same_user_from_another_address(client, make_u
     assert response.status_code == 302
 
 
+@override_settings(TRUSTED_PROXY_COUNT=1)
+def test_behind_the_proxy_an_attacker_cannot_lock_out_a_colleague(client, make_user):
+    """Issue 13, item 6: every request comes from the proxy's address; the lock is on the address it forwards."""
+    user = make_user("coordinator")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(settings.AXES_FAILURE_LIMIT + 2):
+        # The attacker may forge entries, but the proxy appends the address it really saw.
+        _attempt(client, user.username, "guessing", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.9", **proxy)
+    assert _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy).status_code == 429
+    colleague = _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.7", **proxy)
+    assert colleague.status_code == 302
+
+
+@override_settings(TRUSTED_PROXY_COUNT=0)
+def test_without_a_trusted_proxy_a_forged_forwarded_address_is_ignored(client, make_user):
+    user = make_user("coordinator")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        _attempt(client, user.username, "guessing", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", REMOTE_ADDR="203.0.113.9")
+    forged = _attempt(Client(), user.username, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.1", REMOTE_ADDR="203.0.113.9")
+    assert forged.status_code == 429
+
+
 # --- Two-factor sign-in (ASVS 6.3.2) -------------------------------------------------------------
 
 
@@ -98,10 +120,12 @@ def _current_code(device: TOTPDevice) -> str:
 
 
 @override_settings(PCC_REQUIRE_2FA=True)
-@pytest.mark.parametrize("role", ["coordinator", "csp_submitter", "police_submitter", "staff"])
+@pytest.mark.parametrize("role", ["coordinator", "csp_submitter", "police_submitter", "staff", "superuser"])
 def test_writer_roles_must_pass_two_factor_before_any_page(client, make_user, plan, role):
     if role == "staff":
         user = make_user(None, is_staff=True)
+    elif role == "superuser":  # issue 13, item 10: a superuser without staff status may do everything
+        user = make_user(None, is_superuser=True, is_staff=False)
     elif role == "csp_submitter":
         user = make_user(role, "csp-charnwood")
     elif role == "police_submitter":
@@ -126,17 +150,24 @@ def test_reader_roles_do_not_need_two_factor(client, make_user, role):
     assert f"Signed in as {user.username}" in response.content.decode()
 
 
+def _set_up_link(user) -> str:
+    from pcc_dashboard.authenticator import setup_link_issue
+
+    return setup_link_issue(user=user)
+
+
 @override_settings(PCC_REQUIRE_2FA=True)
-def test_two_factor_set_up_then_sign_in_again_with_totp(client, make_user):
+def test_two_factor_set_up_from_a_link_then_sign_in_again_with_totp(client, make_user):
     user = make_user("coordinator")
+    link = _set_up_link(user)  # issued by a staff administrator
     _attempt(client, user.username, PASSWORD)
 
-    setup_page = client.get(TWO_FACTOR + "?next=/returns/")
+    setup_page = client.get(link + "?next=/returns/")
     assert setup_page.status_code == 200
     assert "Set up two-factor sign in" in setup_page.content.decode()
     device = TOTPDevice.objects.get(user=user, confirmed=False)
 
-    right = client.post(TWO_FACTOR + "?next=/returns/", {"token": _current_code(device)})
+    right = client.post(link + "?next=/returns/", {"token": _current_code(device)})
     assert right.status_code == 302 and right["Location"] == "/returns/"
     home = client.get("/")
     assert home.status_code == 200
@@ -144,21 +175,79 @@ def test_two_factor_set_up_then_sign_in_again_with_totp(client, make_user):
     device.refresh_from_db()
     assert device.confirmed
 
-    # A new sign-in asks for a code again, without showing the key.
+    # A new sign-in asks for a code again, without showing the key; the link cannot be used again.
     client.post(SIGN_OUT)
     _attempt(client, user.username, PASSWORD)
     check_page = client.get(TWO_FACTOR)
     assert "Check it&#x27;s you" in check_page.content.decode() or "Check it's you" in check_page.content.decode()
     assert "Key:" not in check_page.content.decode()
     assert client.get("/")["Location"].startswith(TWO_FACTOR)
+    assert client.get(link).status_code == 404
+
+
+@override_settings(PCC_REQUIRE_2FA=True)
+def test_a_password_alone_never_enrols_an_authenticator(client, make_user):
+    """Issue 13, item 14: whoever signs in first with a writer's password gets no key to enrol."""
+    user = make_user("coordinator")
+    _attempt(client, user.username, PASSWORD)
+    for _ in range(2):
+        page = client.get(TWO_FACTOR)
+        assert page.status_code == 200
+        assert "Ask a staff administrator for a one-time set-up link" in page.content.decode()
+        assert "Key:" not in page.content.decode()
+        assert client.post(TWO_FACTOR, {"token": "123456"}).status_code == 200
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert client.get("/returns/")["Location"].startswith(TWO_FACTOR)
+
+
+@override_settings(PCC_REQUIRE_2FA=True)
+def test_set_up_link_works_only_for_its_user_and_only_the_latest(client, make_user):
+    user, other = make_user("coordinator"), make_user("coordinator")
+    first = _set_up_link(user)
+    latest = _set_up_link(user)
+    _attempt(client, other.username, PASSWORD)
+    assert client.get(latest).status_code == 404  # someone else's link
+    client.post(SIGN_OUT)
+    _attempt(client, user.username, PASSWORD)
+    assert client.get(first).status_code == 404  # replaced by the latest
+    assert client.get(latest[:-3] + "xx/").status_code == 404  # tampered
+    assert client.get(latest).status_code == 200
+
+
+@override_settings(PCC_REQUIRE_2FA=True)
+def test_staff_administrator_issues_a_set_up_link_in_the_admin(client, make_user):
+
+    admin_user = make_user(None, is_staff=True, is_superuser=True)
+    device = TOTPDevice.objects.create(user=admin_user, name="app", confirmed=True)
+    _attempt(client, admin_user.username, PASSWORD)
+    assert client.post(TWO_FACTOR, {"token": _current_code(device)}).status_code == 302
+    writer = make_user("csp_submitter")
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "issue_authenticator_link", "_selected_action": [writer.pk]},
+        follow=True,
+    )
+    body = response.content.decode()
+    assert f"Set-up link for {writer.username}" in body
+    link = body.split("/accounts/two-factor/set-up/", 1)[1].split("/", 1)[0]
+    writer_client = Client()
+    _attempt(writer_client, writer.username, PASSWORD)
+    assert writer_client.get(f"/accounts/two-factor/set-up/{link}/").status_code == 200
+
+
+def test_authenticator_link_command(make_user, capsys):
+    from django.core.management import call_command
+
+    user = make_user("coordinator")
+    call_command("authenticator_link", user.username, "--base-url", "https://pcc.example/")
+    assert capsys.readouterr().out.startswith("https://pcc.example/accounts/two-factor/set-up/")
 
 
 @override_settings(PCC_REQUIRE_2FA=True)
 def test_two_factor_wrong_code_is_refused_and_further_tries_slowed(client, make_user):
     user = make_user("coordinator")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     _attempt(client, user.username, PASSWORD)
-    client.get(TWO_FACTOR)
-    device = TOTPDevice.objects.get(user=user)
     right_code = _current_code(device)
     wrong_code = f"{(int(right_code) + 1) % 1000000:06d}"
     wrong = client.post(TWO_FACTOR, {"token": wrong_code})
@@ -173,9 +262,8 @@ def test_two_factor_wrong_code_is_refused_and_further_tries_slowed(client, make_
 @override_settings(PCC_REQUIRE_2FA=True)
 def test_two_factor_next_parameter_cannot_send_users_off_site(client, make_user):
     user = make_user("coordinator")
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     _attempt(client, user.username, PASSWORD)
-    client.get(TWO_FACTOR)
-    device = TOTPDevice.objects.get(user=user)
     response = client.post(TWO_FACTOR + "?next=https://evil.example/", {"token": _current_code(device)})
     assert response.status_code == 302
     assert "evil.example" not in response["Location"]

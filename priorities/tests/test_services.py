@@ -131,4 +131,4 @@ def test_import_populations_names_file_row_and_column(db, tmp_path):
         call_command("import_populations", str(bad))
     assert "pops.csv, row 3, column mid_year" in str(error.value)
     assert "pops.csv, row 4, column population" in str(error.value)
-    assert not Population.objects.filter(mid_year=2019).exists()
+    assert not Population.objects.filter(area__code="E23000021", mid_year=2019).exists()

@@ -290,6 +290,7 @@ def snapshot_with_results(
 ):
     """A frozen Snapshot with overview, measure:<code>, outcomes and narratives results (needs the plan)."""
     from priorities.models import Measure
+    from reports.freeze import reserve_snapshot_id
     from reports.models import Snapshot, SnapshotPublication, SnapshotResult
 
     measures = list(measures if measures is not None else Measure.objects.prefetch_related("priorities"))
@@ -298,7 +299,9 @@ def snapshot_with_results(
         for payload in payloads.values():
             payload_hook(payload)
     digest = hashlib.sha256(f"{as_of}-{points}-{sorted(payloads)}".encode()).hexdigest()
-    snapshot = Snapshot.objects.create(
+    # As the freeze does: the rows first, the Snapshot row last (nothing is added to a frozen snapshot).
+    snapshot = Snapshot(
+        id=reserve_snapshot_id(),
         as_of=as_of,
         frozen_at=timezone.now(),
         frozen_by_name="Test Co-ordinator",
@@ -317,6 +320,7 @@ def snapshot_with_results(
     rows.append(SnapshotResult(snapshot=snapshot, key="outcomes", payload=outcomes_payload(as_of=as_of)))
     rows.append(SnapshotResult(snapshot=snapshot, key="narratives", payload={"items": narratives or []}))
     SnapshotResult.objects.bulk_create(rows)
+    snapshot.save(force_insert=True)
     if published:
         SnapshotPublication.objects.create(snapshot=snapshot, published_at=timezone.now())
     return snapshot

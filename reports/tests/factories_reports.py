@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime
 
 from priorities.models import Measure
+from reports.freeze import reserve_snapshot_id
 from reports.models import Snapshot, SnapshotPublication, SnapshotResult
 from reports.payloads import recent_payload
 from returns.periods import add_months, month_end
@@ -185,7 +186,9 @@ def snapshot_make(
 
     recent=False leaves out the `measure_recent:` payloads, as a snapshot frozen before them.
     """
-    snapshot = Snapshot.objects.create(
+    # As the freeze does: the rows first, the Snapshot row last (nothing is added to a frozen snapshot).
+    snapshot = Snapshot(
+        id=reserve_snapshot_id(),
         as_of=as_of,
         frozen_at=datetime(as_of.year, as_of.month, as_of.day, 12, 0, tzinfo=UTC),
         frozen_by_name="Test co-ordinator",
@@ -256,6 +259,7 @@ def snapshot_make(
     if outcomes:
         results.append(SnapshotResult(snapshot=snapshot, key="outcomes", payload=outcomes_payload(as_of)))
     SnapshotResult.objects.bulk_create(results)
+    snapshot.save(force_insert=True)
     if published:
         SnapshotPublication.objects.create(snapshot=snapshot, published_at=snapshot.frozen_at)
     return snapshot

@@ -13,7 +13,7 @@ CSPS = ["E07000129", "E07000130", "E07000131"]
 PEERS = ["E23000026", "E23000028", "E23000030", "E23000031", "E23000032"]
 AS_OF = dt.date(2014, 11, 30)
 FIRST = dt.date(2009, 4, 1)
-MEASURE_FIELDS = dict(definition="d", method="m", caveats="", under_reported=False, restricted=False)
+MEASURE_FIELDS = dict(definition="d", method="m", caveats="", under_reported=False, restricted=False, kind="value")
 
 MEASURES = [
     dict(code="all_crime", title="All crime", unit="count", direction="down", frequency="monthly",
@@ -25,9 +25,9 @@ MEASURES = [
     dict(code="dv", title="Domestic violence", unit="count", direction="neither", frequency="monthly",
          msg_comparable=True, priorities=[4], **{**MEASURE_FIELDS, "restricted": True}),
     dict(code="confidence", title="Confidence", unit="percentage", direction="up", frequency="quarterly",
-         msg_comparable=False, priorities=[12], **MEASURE_FIELDS),
+         msg_comparable=False, priorities=[12], **{**MEASURE_FIELDS, "kind": "survey"}),
     dict(code="reoffending", title="Re-offending", unit="percentage", direction="down", frequency="quarterly",
-         msg_comparable=False, priorities=[1], **MEASURE_FIELDS),
+         msg_comparable=False, priorities=[1], **{**MEASURE_FIELDS, "kind": "ratio"}),
     dict(code="ftes", title="First-time entrants", unit="count", direction="down", frequency="quarterly",
          msg_comparable=False, priorities=[2], **MEASURE_FIELDS),
     dict(code="savings", title="Savings", unit="pounds", direction="up", frequency="quarterly",

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
@@ -54,7 +55,13 @@ def test_measures_anonymous_omit_restricted(client, published):
         "digest": published.digest,
     }
     all_crime = next(m for m in body["measures"] if m["code"] == "all_crime")
-    assert set(all_crime) == {"code", "title", "unit", "direction", "under_reported", "priorities"}
+    assert set(all_crime) == {
+        *("code", "title", "unit", "direction", "under_reported", "priorities"),
+        *("unit_label", "direction_label"),
+    }
+    # Machine codes stay in the code fields; the label fields say the same in people's words.
+    assert (all_crime["unit"], all_crime["unit_label"]) == ("count", "Number")
+    assert (all_crime["direction"], all_crime["direction_label"]) == ("down", "Lower is better")
     assert 10 in all_crime["priorities"]
 
 
@@ -89,6 +96,9 @@ def test_series_default_area_is_focus_force(client, published):
         "upper_limit",
         "lower_limit",
         "signal",
+        "signal_label",
+        "rules",
+        "rules_label",
         "provisional",
     }
     # Every key the API answers is documented in the schema, provisional and the gap included.
@@ -100,6 +110,18 @@ def test_series_default_area_is_focus_force(client, published):
     assert set(properties) >= set(body)
     assert set(properties["limits"]["items"]["properties"]) == set(body["limits"][0])
     assert all(isinstance(p["provisional"], bool) for p in body["points"])
+
+
+def test_series_point_has_labels_beside_its_codes():
+    from reports.views.api import _point
+
+    point = _point(
+        {"period_end": "2014-05-31", "value": 7.0, "signal": "concern", "rules": "beyond_limit,two_of_three"}
+    )
+    assert (point["signal"], point["rules"]) == ("concern", "beyond_limit,two_of_three")
+    assert point["signal_label"] == "Special cause: concern"
+    assert point["rules_label"] == "a point beyond a process limit; 2 of 3 points beyond the same 2-sigma line"
+    assert _point({"period_end": "2014-05-31", "signal": None, "rules": ""})["signal_label"] is None
 
 
 def test_series_restricted_is_404_for_anonymous_and_200_for_entitled(client, client_for, published):
@@ -148,6 +170,17 @@ def test_only_get_and_head_allowed(client, published):
     assert client.delete(url).status_code == 405
 
 
+@pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
+@pytest.mark.parametrize("url", ["/api/v1/snapshots", f"/api/v1/snapshots/{AS_OF}/measures", "/api/v1/schema"])
+def test_other_methods_get_a_json_405_not_a_csrf_page(published, method, url):
+    """Issue 13, item 14: with CSRF checks on (as in a browser), a POST gets the API's own answer."""
+    response = getattr(Client(enforce_csrf_checks=True), method)(url)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response["Allow"] == "GET, HEAD"
+    assert response.json() == {"error": "Only GET and HEAD are allowed: the API is read-only"}
+
+
 def test_msg_precomputed_payload(client, published):
     body = client.get(f"/api/v1/snapshots/{AS_OF}/measures/all_crime/msg?period_end={AS_OF}&months=12").json()
     assert body["group"] == "Leicestershire MSG"
@@ -163,6 +196,7 @@ def test_msg_precomputed_payload(client, published):
         "rate_per_1000",
         "rank",
         "position",
+        "position_label",
     }
 
 
@@ -223,41 +257,14 @@ def test_api_query_count_bounded(client, client_for, published):
 
 
 def _home_office_import(path):
-    """Via the command when it exists, else through the same parser and services."""
-    try:
-        call_command("import_home_office_prc", str(path))
-        return
-    except Exception as exc:  # noqa: BLE001 - command not yet present in this tree
-        if "Unknown command" not in str(exc):
-            raise
-    from priorities.models import Area, AreaKind
-    from returns.models import Submitter
-    from returns.public_data import parse_home_office_prc
-    from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
-
-    raw = path.read_bytes()
-    names = dict(Area.objects.filter(kind=AreaKind.FORCE).values_list("name", "code"))
-    frame, _ = parse_home_office_prc(raw, force_names=names, file_name=path.name)
-    submitter = Submitter.objects.get(code=PUBLIC_SUBMITTER)
-    for (start, end), rows in frame.groupby(["period_start", "period_end"]):
-        ret = return_submit(
-            submitter=submitter,
-            period=period_for(start=start, end=end),
-            rows=rows.reset_index(drop=True),
-            raw=raw + str(start).encode(),
-            original_name=path.name,
-            source="import",
-        )
-        return_accept(ret=ret)
+    call_command("import_home_office_prc", str(path))
 
 
 def _expected_all_crime(path) -> dict[str, int]:
-    from returns.public_data import ALL_CRIME_EXCLUDED_GROUP
-
     totals: dict[str, int] = defaultdict(int)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
-            if row["Offence Group"].strip() != ALL_CRIME_EXCLUDED_GROUP:
+            if row["Offence Group"].strip() != "Fraud offences":  # total recorded crime excluding fraud
                 totals[row["Force Name"].strip()] += int(row["Number of Offences"].strip())
     return totals
 

@@ -98,7 +98,7 @@ def test_fig_trend_under_reported_never_improvement_or_concern():
     chart = fig_trend(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
     names = {t["name"] for t in chart.figure["data"]}
     assert "Special cause: improvement" not in names and "Special cause: concern" not in names
-    assert "Special cause: neither improvement nor concern" in names
+    assert "Special cause: no good direction" in names
     assert "concern" not in chart.summary and all("concern" not in row[8] for row in chart.table_rows)
 
 

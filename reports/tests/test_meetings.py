@@ -36,7 +36,7 @@ def test_seed_boards_is_idempotent(db):
     assert panel.name == "Police and Crime Panel" and panel.audience_role == "panel"
     assert Meeting.objects.filter(board=panel, date=dt.date(2014, 6, 9)).exists()
     pdg = Board.objects.get(name="Performance Delivery Group")
-    assert pdg.audience_role == "pdg" and pdg.meetings.count() == 12
+    assert pdg.audience_role == "pdg" and pdg.meetings.count() == 14  # April 2014 to May 2015
     assert Board.objects.filter(name="Leicestershire and Rutland Safer Communities Strategy Board").exists()
 
 
@@ -68,7 +68,13 @@ def test_meeting_not_frozen_offers_the_coordinator_a_freeze(client_for, boards):
     page = coordinator.get(url)
     assert "Freeze data as at 31 May 2014" in page.text
     demo_history()
-    response = coordinator.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk})
+    asked = coordinator.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk})
+    assert asked.status_code == 200 and "Freeze data as at 31 May 2014?" in asked.text
+    assert f'name="meeting" value="{boards.pk}"' in asked.text and f'href="{url}">Cancel' in asked.text
+    assert not Snapshot.objects.exists()
+    response = coordinator.post(
+        reverse("snapshot_freeze"), {"as_of": "2014-05-31", "meeting": boards.pk, "confirm": "yes"}
+    )
     assert response.status_code == 302 and response["Location"] == url
     assert Snapshot.objects.filter(as_of=dt.date(2014, 5, 31)).exists()
 
@@ -100,3 +106,30 @@ def test_panel_pack_never_shows_restricted_measures(client_for, boards):
     snapshot_freeze(as_of=dt.date(2014, 5, 31))
     panel = client_for("panel").get(reverse("meeting_detail", args=[boards.pk]))
     assert "Burglary" not in panel.text and "All crime" in panel.text
+
+
+def test_panel_meeting_links_to_its_thematic_report_and_pdf(client_for, boards):
+    report, pdf = reverse("panel_report", args=[boards.pk]), reverse("panel_report_pdf", args=[boards.pk])
+    url = reverse("meeting_detail", args=[boards.pk])
+    before = client_for("panel").get(url).text
+    assert f'href="{report}"' in before and f'href="{pdf}"' not in before  # no PDF until frozen
+    demo_history()
+    snapshot_freeze(as_of=dt.date(2014, 5, 31))
+    for role in ("panel", "coordinator"):
+        page = client_for(role).get(url).text
+        assert f'href="{report}"' in page and f'href="{pdf}"' in page, role
+    # The PDG and CSP leads do not read the Panel's report (view_panel_report), so are not sent to it.
+    assert "Thematic report" not in client_for("pdg").get(url).text
+
+
+def test_pdg_meeting_leads_to_crime_outcomes_for_its_snapshot(client_for, boards):
+    demo_history()
+    snapshot_freeze(as_of=dt.date(2014, 5, 31))
+    pdg = Meeting.objects.filter(board__audience_role="pdg", date__year=2014, date__month=6).get()
+    url = reverse("meeting_detail", args=[pdg.pk])
+    outcomes = reverse("outcomes", args=["2014-05-31"])
+    assert f'href="{outcomes}"' in client_for("pdg").get(url).text
+    assert f'href="{outcomes}"' in client_for("coordinator").get(url).text
+    assert "Crime outcomes" not in client_for("panel").get(url).text  # the Panel may not view outcomes
+    panel_meeting = client_for("pdg").get(reverse("meeting_detail", args=[boards.pk])).text
+    assert f'href="{outcomes}"' not in panel_meeting  # outcomes belong to the PDG's meetings

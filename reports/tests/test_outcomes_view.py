@@ -76,7 +76,8 @@ def test_outcomes_csv_names_snapshot(client_for, snapshot):
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").splitlines()
     assert f"Digest: {snapshot.digest}" in lines[2]
-    assert lines[4].startswith("month,crime_group,outcome_code")
+    assert lines[4].startswith("Month,Crime group,Outcome number,Outcome,")
+    assert "Home Office outcome types" in lines[0] and "home_office" not in lines[0]
     assert len(lines) == 5 + 13 * 2 * 4
     assert lines[5].startswith("2013-05,Burglary,1,")
 

@@ -79,7 +79,8 @@ def test_report_hides_restricted_measures_from_panel(client_for, panel_board, sn
     )
     title = Measure.objects.get(code="marac_referrals").title
     assert title not in client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
-    assert title in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
+    # A paper is made for its audience: the co-ordinator's copy is the Panel's (issue 13, item 3).
+    assert title not in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
 
 
 def test_report_says_when_snapshot_not_frozen(client_for, meeting):
@@ -134,6 +135,20 @@ def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot)
 
 def test_report_pdf_permission(client_for, meeting, snapshot):
     assert client_for(PDG).get(f"/meetings/{meeting.pk}/report.pdf").status_code == 403
+
+
+def test_report_links_the_coordinator_to_the_context_forms(make_user, meeting, snapshot):
+    from django.test import Client
+
+    url = f"/meetings/{meeting.pk}/report/"
+    theme_form = reverse("commentary_theme", args=["2014-05-31", 3])
+    measure_form = reverse("commentary_measure", args=["2014-05-31", "all_crime"])
+    coordinator, panel = Client(), Client()
+    coordinator.force_login(make_user(COORDINATOR))
+    panel.force_login(make_user(PANEL))
+    page = coordinator.get(url).text
+    assert theme_form in page and measure_form in page and "Write the context for this theme" in page
+    assert theme_form not in panel.get(url).text and measure_form not in panel.get(url).text
 
 
 def test_report_and_measure_page_give_the_one_msg_verdict(client_for, meeting, snapshot):

@@ -13,7 +13,7 @@ FOCUS = "E23000021"
 AREAS = {FOCUS: {"name": "Leicestershire", "kind": "force", "parent": None}}
 ALL_CRIME = dict(code="all_crime", title="All crime", unit="count", direction="down", frequency="monthly",
                  msg_comparable=False, priorities=[10], definition="d", method="m", caveats="",
-                 under_reported=False, restricted=False)  # fmt: skip
+                 under_reported=False, restricted=False, kind="value")  # fmt: skip
 # The demo's all crime, January 2013 to March 2014 (test_spc worked these by hand).
 DEMO_2013_14 = [6064, 5998, 5972, 6188, 6329, 6471, 6595, 6376, 6336, 6208, 5991, 5784, 5694, 5889, 5813]
 

@@ -1,7 +1,9 @@
 """Snapshot pages: list, freeze, publish, select, commentary and annotations; permissions; query counts."""
 
 import datetime as dt
+import re
 
+import pandas as pd
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -10,8 +12,15 @@ from priorities.models import Measure
 from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
 from reports.services import annotation_add, snapshot_freeze, snapshot_publish
 from reports.tests.snapshot_data import demo_history
+from returns.models import Submitter
+from returns.services import period_for, return_submit
 
 MAY = dt.date(2014, 5, 31)
+
+
+def _words(html: str) -> str:
+    """The page's text with tags dropped and white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 @pytest.fixture
@@ -41,28 +50,76 @@ def test_snapshot_list_permissions(client, client_for, frozen):
 def test_freeze_from_page_and_refusals(client_for, plan):
     demo_history()
     client = client_for("coordinator", first_name="Grace", last_name="Hopper")
-    response = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31"}, follow=True)
+    response = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "confirm": "yes"}, follow=True)
     assert "Froze data as at 31 May 2014" in response.text
     assert Snapshot.objects.get().frozen_by_name == "Grace Hopper"
-    again = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31"}, follow=True)
-    assert "already frozen" in again.text
-    bad = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-30"}, follow=True)
-    assert "not the last day of a month" in bad.text
+    # Refusals come before the confirmation page, and again if a confirmation is replayed.
+    for confirm in ("", "yes"):
+        again = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "confirm": confirm}, follow=True)
+        assert "already frozen" in again.text and "Freeze data as at 31 May 2014?" not in again.text
+        bad = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-30", "confirm": confirm}, follow=True)
+        assert "not the last day of a month" in bad.text
     assert Snapshot.objects.count() == 1
+
+
+def test_freeze_asks_for_confirmation_saying_what_will_happen(client_for, plan):
+    demo_history()  # the force's monthly figures to May 2014, public quarterly figures to March 2014
+    frame = pd.DataFrame(
+        [("youth_first_time_entrants", "E07000130", dt.date(2014, 4, 1), dt.date(2014, 6, 30), 9.0)],
+        columns=["measure_code", "area_code", "period_start", "period_end", "value"],
+    ).assign(numerator=None, denominator=None, respondents=None, comment="")
+    q1 = period_for(start=dt.date(2014, 4, 1), end=dt.date(2014, 6, 30))
+    charnwood = Submitter.objects.get(code="csp-charnwood")
+    return_submit(submitter=charnwood, period=q1, rows=frame, raw=b"x", original_name="c.csv")
+    client = client_for("coordinator")
+    response = client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31"})
+    assert response.status_code == 200 and not Snapshot.objects.exists()
+    text = _words(response.text)
+    assert "Freeze data as at 31 May 2014?" in text
+    assert "Accepted returns included 2, of which 1 for periods ending in May 2014" in text
+    assert "A frozen snapshot cannot be changed or undone" in text
+    # Charnwood's return, awaiting a decision, covers a quarter ending after 31 May: not in this snapshot.
+    assert "Returns awaiting a decision None" in text
+    assert 'name="confirm" value="yes"' in response.text and 'href="/snapshots/">Cancel' in response.text
+    june = _words(client.post(reverse("snapshot_freeze"), {"as_of": "2014-06-30"}).text)
+    assert "1, left out: only accepted figures are frozen" in june
+    assert "2, of which 0 for periods ending in June 2014" in june
+
+
+def test_freeze_form_offers_month_ends_within_the_data_newest_first(client_for, plan):
+    demo_history()  # January 2012 to May 2014
+    snapshot_freeze(as_of=dt.date(2014, 4, 30))
+    response = client_for("coordinator").get(reverse("snapshot_list"))
+    form = response.text.split("Frozen snapshots")[0]
+    offered = re.findall(r'<option value="(\d{4}-\d{2}-\d{2})"', form)
+    assert offered[:3] == ["2014-05-31", "2014-03-31", "2014-02-28"]  # not the future, not April (frozen)
+    assert offered[-1] == "2012-01-31" and len(offered) == 28  # 29 months of data, one frozen
+    assert offered == sorted(offered, reverse=True)
+
+
+def test_freeze_form_offers_nothing_without_accepted_data(client_for, plan):
+    response = client_for("coordinator").get(reverse("snapshot_list"))
+    assert "<option" not in response.text and "No month can be frozen" in response.text
 
 
 def test_freeze_and_publish_need_the_coordinator(client, client_for, frozen):
     assert client.post(reverse("snapshot_freeze"), {"as_of": "2014-04-30"}).status_code == 302
     panel = client_for("panel")
-    assert panel.post(reverse("snapshot_freeze"), {"as_of": "2014-04-30"}).status_code == 403
-    assert panel.post(reverse("snapshot_publish", args=["2014-05-31"])).status_code == 403
+    assert panel.post(reverse("snapshot_freeze"), {"as_of": "2014-04-30", "confirm": "yes"}).status_code == 403
+    assert panel.post(reverse("snapshot_publish", args=["2014-05-31"]), {"confirm": "yes"}).status_code == 403
     assert panel.get(reverse("snapshot_freeze")).status_code == 405
     assert Snapshot.objects.count() == 1 and not SnapshotPublication.objects.exists()
 
 
-def test_publish(client_for, frozen):
+def test_publish_asks_for_confirmation_then_publishes(client_for, frozen):
     client = client_for("coordinator")
-    response = client.post(reverse("snapshot_publish", args=["2014-05-31"]), follow=True)
+    asked = client.post(reverse("snapshot_publish", args=["2014-05-31"]))
+    assert asked.status_code == 200 and not SnapshotPublication.objects.exists()
+    text = _words(asked.text)
+    assert "Publish data as at 31 May 2014?" in text
+    assert "Publication cannot be undone" in text and "anyone, without signing in" in text
+    assert f"{Measure.objects.filter(restricted=True).count()} restricted measure" in text
+    response = client.post(reverse("snapshot_publish", args=["2014-05-31"]), {"confirm": "yes"}, follow=True)
     assert "Published data as at 31 May 2014" in response.text
     assert SnapshotPublication.objects.filter(snapshot=frozen).exists()
     again = client.post(reverse("snapshot_publish", args=["2014-05-31"]), follow=True)

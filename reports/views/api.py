@@ -13,8 +13,9 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, JsonResponse
 from django.urls import path
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 
+from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
@@ -38,12 +39,24 @@ class ApiError(Exception):
         self.message = message
 
 
-def api_view(view):
-    """GET and HEAD only; every failure becomes JSON {"error": message} with its status."""
+def method_not_allowed() -> JsonResponse:
+    response = JsonResponse({"error": "Only GET and HEAD are allowed: the API is read-only"}, status=405)
+    response["Allow"] = "GET, HEAD"
+    return response
 
-    @require_safe
+
+def api_view(view):
+    """GET and HEAD only; every failure becomes JSON {"error": message} with its status.
+
+    CSRF-exempt because it never changes anything: any other method answers a JSON 405 (issue 13,
+    item 14), where the CSRF check would have sent an HTML page first.
+    """
+
+    @csrf_exempt
     @wraps(view)
     def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return method_not_allowed()
         try:
             fmt = request.GET.get("format", "json")
             if fmt not in ("json", "csv"):
@@ -136,17 +149,14 @@ def measures(request, as_of):
     overview = snapshot_result(snapshot, "overview") or {"measures": []}
     items = [
         {
-            "code": m["code"],
-            "title": m["title"],
-            "unit": m["unit"],
-            "direction": m["direction"],
+            **_measure_block(m),
             "under_reported": m["under_reported"],
             "priorities": list(m.get("priorities") or []),
         }
         for m in overview["measures"]
         if m["code"] in visible
     ]
-    header = ["code", "title", "unit", "direction", "under_reported", "priorities"]
+    header = [*MEASURE_KEYS, "under_reported", "priorities"]
     rows = [[*(i[k] for k in header[:-1]), " ".join(str(n) for n in i["priorities"])] for i in items]
     body = {"snapshot": _snapshot_block(snapshot), "measures": items}
     name = f"measures-{snapshot.as_of.isoformat()}"
@@ -165,13 +175,34 @@ POINT_KEYS = [
     "upper_limit",
     "lower_limit",
     "signal",
+    "signal_label",
+    "rules",
+    "rules_label",
     "provisional",
 ]
+# Machine codes stay in their fields; each *_label field holds the same thing in people's words.
+MEASURE_KEYS = ["code", "title", "unit", "unit_label", "direction", "direction_label"]
 
 
-def _measure_block(payload: dict) -> dict:
-    m = payload["measure"]
-    return {"code": m["code"], "title": m["title"], "unit": m["unit"], "direction": m["direction"]}
+def _measure_block(m: dict) -> dict:
+    """A measure's header (code, title, unit, direction) with the unit and direction in words."""
+    return {
+        "code": m["code"],
+        "title": m["title"],
+        "unit": m["unit"],
+        "unit_label": vocabulary.label("unit", m["unit"]),
+        "direction": m["direction"],
+        "direction_label": vocabulary.label("direction", m["direction"]),
+    }
+
+
+def _point(p: dict) -> dict:
+    labels = {
+        "signal_label": vocabulary.label("variation", p.get("signal")) or None,
+        "rules_label": vocabulary.rules_label(p.get("rules")) or None,
+        "rules": p.get("rules") or None,
+    }
+    return {k: labels[k] if k in labels else p.get(k) for k in POINT_KEYS}
 
 
 @api_view
@@ -184,10 +215,10 @@ def series(request, as_of, code):
     result = snapshot_result(snapshot, f"series:{code}:{area}")
     if result is None:
         raise ApiError(404, "No series for this measure and area")
-    points = [{k: p.get(k) for k in POINT_KEYS} for p in result.get("points", [])]
+    points = [_point(p) for p in result.get("points", [])]
     body = {
         "snapshot": _snapshot_block(snapshot),
-        "measure": _measure_block(payload),
+        "measure": _measure_block(payload["measure"]),
         "area": area,
         "granularity": result.get("granularity"),
         "points": points,
@@ -207,6 +238,7 @@ MEMBER_KEYS = [
     "rate_per_1000",
     "rank",
     "position",
+    "position_label",
 ]
 
 
@@ -272,10 +304,16 @@ def msg(request, as_of, code):
         raise ApiError(404, "No complete Most Similar Group data for this period")
     summary = block.get("summary") or {}
     # Rates are served as stored: the freeze rounded them once, from the exact rate (issue 19).
-    members = [{k: m.get(k) for k in MEMBER_KEYS} for m in block.get("members", [])]
+    members = [
+        {
+            **{k: m.get(k) for k in MEMBER_KEYS},
+            "position_label": vocabulary.label("msg_position", m.get("position")) or None,
+        }
+        for m in block.get("members", [])
+    ]
     body = {
         "snapshot": _snapshot_block(snapshot),
-        "measure": {key: header[key] for key in ("code", "title", "unit", "direction")},
+        "measure": _measure_block(header),
         "period_start": block.get("period_start"),
         "period_end": block.get("period_end"),
         "months": months,
@@ -344,7 +382,7 @@ def outcomes(request, as_of):
     return _answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
 
 
-@require_safe
+@api_view
 def schema(request):
     return JsonResponse(api_schema_dict())
 

@@ -5,9 +5,10 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from pcc_dashboard.roles import PANEL, can, require
+from pcc_dashboard.roles import PDG, can, require
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
+from reports.presenters import status_tag
 from reports.selectors import (
     boards_with_meetings,
     meeting_previous,
@@ -16,12 +17,13 @@ from reports.selectors import (
     snapshot_context,
     snapshots_visible_to,
 )
+from returns.selectors import working_date
 
 
 @require_GET
 @require("view_meetings")
 def meeting_list(request):
-    context = {"boards": boards_with_meetings(today=timezone.localdate())}
+    context = {"boards": boards_with_meetings(today=working_date())}
     return render(request, "reports/meetings/list.html", context)
 
 
@@ -39,13 +41,16 @@ def meeting_detail(request, pk):
     as_of = meeting_snapshot_date(meeting.date)
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     context = {"meeting": meeting, "as_of": as_of, **snapshot_context(request.user, snapshot)}
+    # What this board's members come to the meeting for: the Panel's thematic report (R13) and the
+    # PDG's crime outcomes (R10), each from the meeting's own snapshot (R11).
+    context["panel_report"] = meeting.board.is_panel and can(request.user, "view_panel_report")
+    context["outcomes"] = meeting.board.audience_role == PDG and can(request.user, "view_outcomes")
     if snapshot is not None:
-        statuses = overview_visible_to(request.user, snapshot)
-        if meeting.board.audience_role == PANEL:
-            # The pack is the board's view: the Panel never sees restricted measures (R6).
-            statuses = [item for item in statuses if not item.get("restricted")]
+        # The pack is made for the board's audience (R6): the Panel's never holds restricted measures.
+        statuses = overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
         for item in statuses:
             item["url"] = _measure_url(as_of.isoformat(), item["code"])
+            item["tag"] = status_tag(item, under_reported=bool(item.get("under_reported")))
         context["statuses"] = statuses
         previous = meeting_previous(meeting)
         if previous is not None:

@@ -7,11 +7,15 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
 from pcc_dashboard import charts
-from pcc_dashboard.roles import require
+from pcc_dashboard.roles import can, require
 from priorities.models import OutcomeScheme
 from reports import outcomes_table as ot
-from reports.selectors import snapshot_get, snapshot_is_published, snapshot_result
+from reports.selectors import snapshot_context, snapshot_get, snapshot_result
 from returns.exports import csv_bytes
+
+
+def _scheme_label(scheme: str) -> str:
+    return OutcomeScheme(scheme).label if scheme in OutcomeScheme.values else scheme.replace("_", " ")
 
 
 def _view(request, as_of):
@@ -32,7 +36,12 @@ def _view(request, as_of):
 @require("view_outcomes")
 def outcomes(request, as_of):
     snapshot, payload, view, problem = _view(request, as_of)
-    context = {"snapshot": snapshot, "snapshot_published": snapshot_is_published(snapshot), "problem": problem}
+    context = {
+        **snapshot_context(request.user, snapshot),
+        "target": "outcomes",
+        "problem": problem,
+        "may_enter_audit": can(request.user, "enter_outcome_audit"),
+    }
     if view is not None:
         group = request.GET.get("crime_group") or (view.crime_groups[0] if view.crime_groups else "")
         if group and group not in view.crime_groups:
@@ -43,7 +52,7 @@ def outcomes(request, as_of):
         query = request.GET.urlencode()
         context.update(
             view=view,
-            scheme_labels=[(s, OutcomeScheme(s).label if s in OutcomeScheme.values else s) for s in view.schemes],
+            scheme_labels=[(s, _scheme_label(s)) for s in view.schemes],
             crime_group=group,
             type_rows=ot.month_rows(view, group),
             group_rows=ot.group_rows(view, group),
@@ -61,7 +70,7 @@ def outcomes_csv(request, as_of):
     if view is None:
         raise Http404(problem)
     preamble = [
-        f"Crime outcomes ({view.scheme}), {view.months[0][:7]} to {view.month[:7]}",
+        f"Crime outcomes ({_scheme_label(view.scheme)}), {view.months[0][:7]} to {view.month[:7]}",
         f"Snapshot: data as at {snapshot.as_of.isoformat()}, frozen {snapshot.frozen_at.isoformat()}",
         f"Digest: {snapshot.digest}",
         "Share of crimes = outcomes of the type / crimes of the group recorded that month",

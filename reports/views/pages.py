@@ -9,11 +9,11 @@ from priorities.models import Priority
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
 from reports.downloads import chart_file, download_response
-from reports.models import Commentary
+from reports.models import Commentary, Snapshot
 from reports.payloads import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
 from reports.report_pages import measure_payloads
-from reports.selectors import snapshot_get, snapshot_result, snapshots_visible_to
+from reports.selectors import narratives_visible_to, snapshot_get, snapshot_result, snapshots_visible_to
 
 
 def _label(snapshot) -> str:
@@ -33,6 +33,8 @@ def snapshot_overview(request, snapshot):
     tree = plan_tree(request.user)
     priorities = [p for t in tree["themes"] for p in t.ordered_priorities] + tree["cross_cutting"]
     attach_statuses(priorities, snapshot_result(snapshot, "overview"))
+    # Signed-in readers see every frozen snapshot, so the one before is theirs to compare with.
+    tree["previous"] = Snapshot.objects.filter(as_of__lt=snapshot.as_of).order_by("-as_of").first()
     return Page("reports/pages/overview.html", tree, title=f"Performance, {_label(snapshot)}")
 
 
@@ -56,8 +58,7 @@ def priority_detail(request, snapshot, number):
     priority = get_object_or_404(Priority.objects.select_related("theme"), number=number)
     priority.visible_measures = list(measures_visible_to(request.user).filter(priorities=priority))
     attach_statuses([priority], snapshot_result(snapshot, "overview"))
-    items = (snapshot_result(snapshot, "narratives") or {}).get("items", [])
-    narratives = [] if priority.restricted else [i for i in items if i.get("priority_number") == number]
+    narratives = [i for i in narratives_visible_to(request.user, snapshot) if i.get("priority_number") == number]
     return Page(
         "reports/pages/priority.html",
         {"priority": priority, "narratives": narratives},

@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import path
 
-from pcc_dashboard.roles import require
+from pcc_dashboard.roles import can, require
 from reports.models import Meeting
 from reports.pdf import html_to_pdf
 from reports.report_pages import panel_report, panel_theme
@@ -24,6 +24,7 @@ def _context(request, pk) -> dict:
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     theme = panel_theme(meeting)
     context = {"meeting": meeting, "theme": theme, "as_of": as_of, "snapshot": snapshot, "pdf": False, "pdf_rows": ":"}
+    context["may_write_context"] = can(request.user, "write_commentary")
     if snapshot is not None and theme is not None:
         context["snapshot_published"] = snapshot_is_published(snapshot)
         context.update(panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user))

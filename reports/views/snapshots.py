@@ -10,15 +10,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from pcc_dashboard.roles import can, require
-from priorities.models import Theme
+from priorities.models import Area, Measure, Theme
 from priorities.selectors import measures_visible_to
 from reports.forms import AnnotationForm, CommentaryForm, FreezeForm
 from reports.selectors import (
     annotations_for,
     commentary_for,
+    freeze_preview,
     months_not_frozen,
     snapshot_context,
     snapshot_get,
+    snapshot_is_published,
     snapshots_visible_to,
 )
 from reports.services import (
@@ -27,6 +29,7 @@ from reports.services import (
     commentary_save,
     snapshot_compare,
     snapshot_freeze,
+    snapshot_freeze_check,
     snapshot_publish,
 )
 
@@ -45,29 +48,47 @@ def snapshot_list(request):
     return render(request, "reports/snapshots/list.html", context)
 
 
+def _confirmed(request) -> bool:
+    """The second step of a consequential action: the confirmation page's button sends confirm=yes."""
+    return request.POST.get("confirm") == "yes"
+
+
 @require_POST
 @require("freeze_snapshot")
 def snapshot_freeze_view(request):
+    """Two steps: the month end chosen → a page saying what freezing it does → the freeze itself."""
     form = FreezeForm(request.POST)
+    meeting = request.POST.get("meeting", "")
+    back = redirect("meeting_detail", pk=int(meeting)) if meeting.isdigit() else redirect("snapshot_list")
     if not form.is_valid():
         messages.error(request, "Choose a month end to freeze.")
+        return back
+    as_of = form.cleaned_data["as_of"]
+    try:
+        if not _confirmed(request):
+            snapshot_freeze_check(as_of=as_of)
+            context = {"as_of": as_of, "meeting": meeting if meeting.isdigit() else "", **freeze_preview(as_of)}
+            context["cancel_url"] = back.url
+            return render(request, "reports/snapshots/confirm_freeze.html", context)
+        snapshot = snapshot_freeze(as_of=as_of, user=request.user)
+    except SnapshotError as exc:
+        messages.error(request, str(exc))
     else:
-        try:
-            snapshot = snapshot_freeze(as_of=form.cleaned_data["as_of"], user=request.user)
-        except SnapshotError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, f"Froze data as at {snapshot.as_of:%-d %B %Y} ({snapshot.observation_count:,} figures)."
-            )
-    meeting = request.POST.get("meeting", "")
-    return redirect("meeting_detail", pk=int(meeting)) if meeting.isdigit() else redirect("snapshot_list")
+        messages.success(
+            request, f"Froze data as at {snapshot.as_of:%-d %B %Y} ({snapshot.observation_count:,} figures)."
+        )
+    return back
 
 
 @require_POST
 @require("publish_snapshot")
 def snapshot_publish_view(request, as_of):
+    """Two steps: a page saying what the public will see and that it cannot be undone, then publishing."""
     snapshot = snapshot_get(request.user, as_of)
+    if not _confirmed(request) and not snapshot_is_published(snapshot):
+        public = measures_visible_to(None).count()
+        context = {"target": snapshot, "public_measures": public, "withheld": Measure.objects.count() - public}
+        return render(request, "reports/snapshots/confirm_publish.html", context)
     try:
         snapshot_publish(snapshot=snapshot, user=request.user)
     except SnapshotError as exc:
@@ -110,6 +131,10 @@ def snapshot_compare_view(request):
         changes[key] = [
             dict(row, title=codes[row["measure_code"]]) for row in changes[key] if row["measure_code"] in codes
         ]
+    revised_areas = {r["area_code"] for r in changes["revised"]}
+    names = dict(Area.objects.filter(code__in=revised_areas).values_list("code", "name")) if revised_areas else {}
+    for row in changes["revised"]:
+        row["area_name"] = names.get(row["area_code"], "Unknown area")
     context = {"older": older, "newer": newer, "changes": changes, **snapshot_context(request.user, newer)}
     return render(request, "reports/snapshots/compare.html", context)
 
@@ -125,7 +150,15 @@ def _commentary(request, as_of, *, measure=None, theme=None):
         messages.success(request, "Context saved.")
         return redirect(request.path)
     subject = measure.title if measure else f"Theme {theme.number}: {theme.title}"
-    context = {"form": form, "subject": subject, "existing": existing, **snapshot_context(request.user, snapshot)}
+    day = snapshot.as_of.isoformat()
+    back = reverse("measure_detail", args=[day, measure.code]) if measure else reverse("theme_detail", args=[day, theme.number])
+    context = {
+        "form": form,
+        "subject": subject,
+        "existing": existing,
+        "back_url": back,
+        **snapshot_context(request.user, snapshot),
+    }
     return render(request, "reports/snapshots/commentary.html", context)
 
 

@@ -90,20 +90,16 @@ MONTHLY = [
 AREAS = ["E23000021", "E07000129", "E07000130", "E07000131", "E07000132", "E07000133", "E07000134", "E07000135"]
 
 
-def _big_return(path: Path, rows: int) -> None:
-    """A valid force return: day-level periods inside Q1 2014/15 make every row unique."""
-    days = pd.date_range(START, END).date
+def _big_return(path: Path) -> int:
+    """A valid force return for Q1 2014/15: each monthly crime measure, area and month; its row count."""
+    months = [("2014-04-01", "2014-04-30"), ("2014-05-01", "2014-05-31"), ("2014-06-01", "2014-06-30")]
     lines = ["measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment"]
-    n = 0
-    for i, ps in enumerate(days):
-        for pe in days[i:]:
-            for measure in MONTHLY:
-                for area in AREAS:
-                    lines.append(f"{measure},{area},{ps},{pe},{n % 997},,,,")
-                    n += 1
-                    if n >= rows:
-                        path.write_text("\n".join(lines) + "\n")
-                        return
+    lines += [
+        f"{measure},{area},{ps},{pe},{n},,,,"
+        for n, (measure, area, (ps, pe)) in enumerate((m, a, p) for m in MONTHLY for a in AREAS for p in months)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines) - 1
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -112,7 +108,66 @@ def test_sigkill_mid_import_leaves_nothing(tmp_path, backend):
         env = child_env(url, tmp_path)
         run_python(SETUP.format(plan=PLAN), env)
         big = tmp_path / "big.csv"
-        _big_return(big, 30_000)
+        rows = _big_return(big)
         assert count() == (0, 0)
-        kill_at([CHILD, str(big)], env, "INSERTED 30000")
+        kill_at([CHILD, str(big)], env, f"INSERTED {rows}")
         assert count() == (0, 0)
+
+
+# -- killed mid-upload: the stored original (issue 13 item 11) --------------------------------------
+
+# As CHILD, but the pause comes once the original file is written, just before the commit.
+CHILD_AFTER_FILE = """
+import sys, time
+import django
+django.setup()
+from returns import services
+original = services._store_file
+def pause_after_file(raw, name):
+    original(raw, name)
+    print("STORED", name, flush=True)
+    time.sleep(120)
+services._store_file = pause_after_file
+from django.core.management import call_command
+call_command("import_return", sys.argv[1], "--submitter", "leicestershire-police",
+             "--period-start", "2014-04-01", "--period-end", "2014-06-30")
+"""
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_sigkill_mid_upload_leaves_no_stored_file(tmp_path, backend):
+    with scratch_database(backend, tmp_path, ("returns_return", "returns_observation")) as (url, count):
+        env = child_env(url, tmp_path)
+        run_python(SETUP.format(plan=PLAN), env)
+        big = tmp_path / "big.csv"
+        rows = _big_return(big)
+        kill_at([CHILD, str(big)], env, f"INSERTED {rows}")
+        assert count() == (0, 0)
+        files = tmp_path / "files"
+        assert not files.exists() or list(files.iterdir()) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_file_left_by_a_kill_before_commit_is_cleaned(tmp_path, backend):
+    with scratch_database(backend, tmp_path, ("returns_return", "returns_observation")) as (url, count):
+        env = child_env(url, tmp_path)
+        run_python(SETUP.format(plan=PLAN), env)
+        big = tmp_path / "big.csv"
+        _big_return(big)
+        kill_at([CHILD_AFTER_FILE, str(big)], env, "STORED")
+        assert count() == (0, 0)
+        files = tmp_path / "files"
+        assert len(list(files.iterdir())) == 1
+        # A file still inside its upload's transaction (younger than the age given) is kept.
+        run_python(CLEAN.format(minutes=60), env)
+        assert len(list(files.iterdir())) == 1
+        run_python(CLEAN.format(minutes=0), env)
+        assert list(files.iterdir()) == []
+
+
+CLEAN = """
+import django
+django.setup()
+from django.core.management import call_command
+call_command("clean_return_files", "--older-than-minutes", "{minutes}")
+"""

@@ -8,17 +8,18 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returns.exports import (
-    FORMULA_TRIGGERS,
     csv_bytes,
     safe_cell,
     template_csv,
     template_xlsx,
     xlsx_bytes,
 )
+from returns.files import FORMULA_TRIGGERS
 from returns.parsing import TEMPLATE_COLUMNS, MeasureRule, UploadContext, parse_upload
 
 FORCE, BLABY = "E23000021", "E07000129"
@@ -58,9 +59,7 @@ def test_csv_bytes_bom_crlf_preamble_and_escaping():
         ],
         preamble=["# Data as at 31 May 2014 · digest 3f2a"],
     )
-    assert data.startswith(
-        b"\xef\xbb\xbf# Data as at 31 May 2014 \xc2\xb7 digest 3f2a\r\n"
-    )
+    assert data.startswith(b"\xef\xbb\xbf# Data as at 31 May 2014 \xc2\xb7 digest 3f2a\r\n")
     rows = read_csv(data)
     assert rows[1] == ["measure", "value", "note"]
     assert rows[2] == ["all_crime", "-3", "'=HYPERLINK(1)"]
@@ -89,22 +88,22 @@ def test_xlsx_bytes_strips_illegal_characters_before_escaping():
 
 any_cell = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(
-        ["=1", "+1", "-1", "@A", "\t=1", "\r=1", "\x00=1", "\x01=1", "\x01\t=1"]
-    ),
+    st.sampled_from(["=1", "+1", "-1", "@A", "\t=1", "\r=1", "\x00=1", "\x01=1", "\x01\t=1"]),
     st.integers(min_value=-(10**9), max_value=10**9),
     st.floats(allow_nan=False, allow_infinity=False, width=32),
     st.none(),
 )
 table = st.lists(st.lists(any_cell, min_size=1, max_size=4), max_size=6)
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# White space and the invisible characters spreadsheets skip before reading a formula (issue 13 item 14).
+INVISIBLE = " \u00a0\u2000\u2003\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
 
 
 def starts_with_trigger(cell: object) -> bool:
     """True for text that a spreadsheet would run; a written-out number like "-1" is data."""
-    if not isinstance(cell, str) or not cell.startswith(FORMULA_TRIGGERS):
+    if not isinstance(cell, str) or not cell.lstrip(INVISIBLE).startswith(FORMULA_TRIGGERS):
         return False
     try:
         float(cell)
@@ -145,9 +144,7 @@ def template_context(file_name: str) -> UploadContext:
         measures={
             "all_crime": MeasureRule("all_crime", "count", False),
             "revenue_savings": MeasureRule("revenue_savings", "pounds", False),
-            "victim_satisfaction": MeasureRule(
-                "victim_satisfaction", "percentage", True
-            ),
+            "victim_satisfaction": MeasureRule("victim_satisfaction", "percentage", True),
         },
         known_areas={FORCE, BLABY},
         allowed={(m, a) for m, a, _, _ in EXPECTED} | {("victim_satisfaction", FORCE)},
@@ -184,9 +181,7 @@ def test_template_csv_round_trip_only_value_required_errors():
 
 
 def test_template_xlsx_round_trip_only_value_required_errors():
-    data = template_xlsx(
-        EXPECTED, narrative_priorities=[(10, "Reduce all crime"), (18, "=savings")]
-    )
+    data = template_xlsx(EXPECTED, narrative_priorities=[(10, "Reduce all crime"), (18, "=savings")])
     sheets = read_xlsx(data)
     assert list(sheets) == ["Return", "Narrative"]
     assert sheets["Narrative"][0] == (
@@ -212,3 +207,16 @@ def test_template_survey_row_also_asks_for_respondents():
         ("value", "value required"),
         ("respondents", "respondents require"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text", [" =1+1", "  @SUM(A1)", "\u200b=HYPERLINK(1)", "\ufeff+1+1", "\u00a0-2+3", "\u2060=1", "\u200d\u200b =1"]
+)
+def test_formula_after_space_zero_width_space_or_bom_is_escaped(text):
+    assert safe_cell(text) == "'" + text
+    assert read_csv(csv_bytes(["h"], [[text]]))[1] == ["'" + text]
+
+
+@pytest.mark.parametrize("text", ["plain", "a=b", " 12", "\u200bword"])
+def test_text_without_a_formula_is_unchanged(text):
+    assert safe_cell(text) == text

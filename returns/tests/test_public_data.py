@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from returns.public_data import (
+from returns.police_uk import (
     CRIME_FRAME_COLUMNS,
-    HO_FRAME_COLUMNS,
     OUTCOME_FRAME_COLUMNS,
-    PublicDataError,
     lsoa_district,
-    parse_home_office_prc,
-    parse_police_uk,
+    police_uk_counts,
+    police_uk_dedupe,
+    police_uk_rows,
 )
+from returns.public_data import HO_FRAME_COLUMNS, DatedMap, PublicDataError, parse_home_office_prc
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "fixtures" / "samples"
@@ -42,8 +42,31 @@ def reference(name: str, key: str) -> dict[str, str]:
         return {row[key]: row["area_code"] for row in csv.DictReader(f)}
 
 
+with (REFERENCE / "home_office_force_names.csv").open(encoding="utf-8", newline="") as _f:
+    HO_FORCE_NAMES = {row["home_office_name"]: row["area_code"] or None for row in csv.DictReader(_f)}
 FORCES = reference("police_force_areas.csv", "name")
 DISTRICTS = reference("community_safety_partnerships.csv", "name")
+OFFENCES = DatedMap.read(
+    (REFERENCE / "home_office_offence_codes.csv").read_bytes(),
+    file_name="home_office_offence_codes.csv",
+    key="offence_code",
+    target="measure",
+)
+CRIME_TYPES = DatedMap.read(
+    (REFERENCE / "police_uk_crime_types.csv").read_bytes(),
+    file_name="police_uk_crime_types.csv",
+    key="crime_type",
+    target="series",
+)
+
+
+def parse_ho(raw: bytes, file_name: str = "t.csv"):
+    return parse_home_office_prc(raw, force_names=HO_FORCE_NAMES, offence_map=OFFENCES, file_name=file_name)
+
+
+def parse_police_uk(raw: bytes, *, file_name: str, lsoa_districts=DISTRICTS, force_code=LEICS):
+    rows, _ = police_uk_dedupe(police_uk_rows(raw, file_name=file_name, force_names={"Leicestershire Police", "L"}))
+    return police_uk_counts(rows, lsoa_districts=lsoa_districts, force_code=force_code, crime_types=CRIME_TYPES)
 
 
 def value(frame, measure: str, area: str, quarter: int) -> int:
@@ -60,7 +83,7 @@ def value(frame, measure: str, area: str, quarter: int) -> int:
 
 def parse_ho_sample():
     raw = (SAMPLES / "prc-pfa-2017-18-sample.csv").read_bytes()
-    return parse_home_office_prc(raw, force_names=FORCES, file_name="sample.csv")
+    return parse_ho(raw, "sample.csv")
 
 
 # -- Home Office --------------------------------------------------------------------------
@@ -96,8 +119,8 @@ def test_home_office_sample_skips_non_territorial_rows_and_counts_them():
     }
     msg = {"E23000021", "E23000026", "E23000028", "E23000030", "E23000027", "E23000032"}
     msg |= {"E23000019", "E23000033"}
-    assert msg <= set(summary["forces"])
-    assert FORCES["London, City of"] in summary["forces"]
+    assert msg <= set(summary["areas"])
+    assert FORCES["London, City of"] in summary["areas"]
     assert summary["rows_read"] == summary["rows_used"] + sum(
         summary["skipped"].values()
     )
@@ -107,29 +130,31 @@ def test_home_office_fraud_excluded_from_all_crime():
     raw = (
         HO_HEADER
         + "2017/18,1,Leicestershire,Burglary,Theft offences,Domestic burglary,28E, 10 \n"
-        + "2017/18,1,Leicestershire,Fraud,Fraud offences,Fraud: other,53, 99 \n"
+        + "2017/18,1,Leicestershire,Fraud,Fraud offences,Fraud: action fraud,AF, 99 \n"
     ).encode()
-    frame, _ = parse_home_office_prc(raw, force_names=FORCES, file_name="t.csv")
+    frame, summary = parse_ho(raw)
     assert value(frame, "all_crime", LEICS, 1) == 10
     assert value(frame, "burglary_dwelling", LEICS, 1) == 10
-    assert value(frame, "violence_with_injury", LEICS, 1) == 0
+    # no source row for violence with injury: no figure at all, never 0
+    assert frame[frame.measure_code == "violence_with_injury"].empty
+    assert summary["no_source_row"]["violence_with_injury"] == 1
 
 
 @pytest.mark.parametrize(
     ("row", "column"),
     [
-        ("2017/18,1,Leicestershire,x,Robbery,Robbery,34, five ", "Number of Offences"),
-        ("2017/18,1,Leicestershire,x,Robbery,Robbery,34, 1e3 ", "Number of Offences"),
-        ("2017/18,5,Leicestershire,x,Robbery,Robbery,34, 3 ", "Financial Quarter"),
-        ("2017/19,1,Leicestershire,x,Robbery,Robbery,34, 3 ", "Financial Year"),
+        ("2017/18,1,Leicestershire,x,Robbery,Robbery,34B, five ", "Number of Offences"),
+        ("2017/18,1,Leicestershire,x,Robbery,Robbery,34B, 1e3 ", "Number of Offences"),
+        ("2017/18,5,Leicestershire,x,Robbery,Robbery,34B, 3 ", "Financial Quarter"),
+        ("2017/19,1,Leicestershire,x,Robbery,Robbery,34B, 3 ", "Financial Year"),
     ],
 )
 def test_home_office_bad_rows_raise_naming_row_and_column(row, column):
     raw = (
-        HO_HEADER + "2017/18,1,Leicestershire,x,Robbery,Robbery,34, 1 \n" + row
+        HO_HEADER + "2017/18,1,Leicestershire,x,Robbery,Robbery,34B, 1 \n" + row
     ).encode()
     with pytest.raises(PublicDataError) as caught:
-        parse_home_office_prc(raw, force_names=FORCES, file_name="t.csv")
+        parse_ho(raw)
     assert (caught.value.file, caught.value.row, caught.value.column) == (
         "t.csv",
         3,
@@ -140,25 +165,22 @@ def test_home_office_bad_rows_raise_naming_row_and_column(row, column):
 
 def test_home_office_missing_column_raises():
     with pytest.raises(PublicDataError, match="Number of Offences"):
-        parse_home_office_prc(
-            b"Financial Year,Force Name\n", force_names=FORCES, file_name="t"
-        )
+        parse_ho(b"Financial Year,Force Name\n", "t")
 
 
 @pytest.mark.skipif(not HO_FULL.exists(), reason="shared data not present")
 def test_home_office_full_file_leicestershire_all_crime():
-    frame, summary = parse_home_office_prc(
-        HO_FULL.read_bytes(), force_names=FORCES, file_name=HO_FULL.name
-    )
+    frame, summary = parse_ho(HO_FULL.read_bytes(), HO_FULL.name)
     assert [value(frame, "all_crime", LEICS, q) for q in Q] == [
         20213,
         21161,
         21417,
         21002,
     ]
-    assert len(summary["forces"]) == 43
+    assert len(summary["areas"]) == 43
     assert summary["skipped"]["British Transport Police"] == 524
     assert len(frame) == 43 * 4 * 5
+    assert summary["no_source_row"] == {}
 
 
 # -- data.police.uk ----------------------------------------------------------------------
@@ -172,7 +194,7 @@ def parse_police_uk_sample():
 
 
 def count(frame, crime_type: str, area: str) -> int:
-    hit = frame[(frame.crime_type == crime_type) & (frame.area_code == area)]
+    hit = frame[(frame.series == crime_type) & (frame.area_code == area)]
     return int(hit["count"].sum())
 
 
@@ -194,15 +216,16 @@ def test_police_uk_sample_counts_force_and_csps():
     crimes, outcomes, summary = parse_police_uk_sample()
     assert list(crimes.columns) == list(CRIME_FRAME_COLUMNS)
     assert list(outcomes.columns) == list(OUTCOME_FRAME_COLUMNS)
-    assert summary["rows_read"] == 294
+    assert summary["rows"] == 294
     assert summary["by_area"] == {BLABY: 150, OADBY: 120}
     assert summary["no_lsoa"] == 10
     assert summary["outside_districts"]["Barrow-in-Furness"] == 2
     assert sum(summary["outside_districts"].values()) == 14
     assert summary["months"] == [date(2021, 4, 1)]
-    force_total = int(crimes[crimes.area_code == LEICS]["count"].sum())
+    own = crimes[crimes.series != "Public disorder and weapons"]  # the sum of two other series
+    force_total = int(own[own.area_code == LEICS]["count"].sum())
     assert force_total == 294  # outside and no-LSOA rows still count for the force
-    assert int(crimes[crimes.area_code == BLABY]["count"].sum()) == 150
+    assert int(own[own.area_code == BLABY]["count"].sum()) == 150
     assert count(crimes, "Anti-social behaviour", LEICS) == 24
     assert set(crimes.month) == {date(2021, 4, 1)}
 
@@ -211,7 +234,7 @@ def test_police_uk_outcomes_only_for_rows_with_a_category():
     _, outcomes, summary = parse_police_uk_sample()
     assert "Anti-social behaviour" not in set(outcomes.crime_type)
     with_outcome = int(outcomes[outcomes.area_code == LEICS]["count"].sum())
-    assert with_outcome == summary["rows_read"] - summary["no_outcome"]
+    assert with_outcome == summary["rows"] - summary["no_outcome"]
 
 
 def test_police_uk_district_matching_is_whole_name():
@@ -267,10 +290,11 @@ def test_police_uk_full_files_balance(path):
         lsoa_districts=DISTRICTS,
         force_code=LEICS,
     )
+    crimes = crimes[crimes.series != "Public disorder and weapons"]  # the sum of two other series
     force_total = int(crimes[crimes.area_code == LEICS]["count"].sum())
     csp_total = int(crimes[crimes.area_code != LEICS]["count"].sum())
     outside = sum(summary["outside_districts"].values())
-    assert force_total == summary["rows_read"]
+    assert force_total == summary["rows"]
     assert csp_total == force_total - outside - summary["no_lsoa"]
     assert set(summary["by_area"]) == set(DISTRICTS.values())
     assert len(summary["months"]) == 1

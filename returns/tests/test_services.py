@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from returns import selectors
+from returns import preview, selectors
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.periods import add_months, month_bounds
 from returns.services import (
@@ -18,6 +18,7 @@ from returns.services import (
     outcome_audit_create,
     period_for,
     return_accept,
+    return_files_orphans_remove,
     return_reject,
     return_submit,
     return_upload,
@@ -151,12 +152,12 @@ def test_return_diff_new_changed_unchanged(force):
     period = period_for(start=START, end=END)
     rows = pd.concat([_rows(12), _rows(5, measure="burglary_dwelling")], ignore_index=True)
     v2 = return_submit(submitter=force, period=period, rows=rows, raw=b"v2", original_name="r.csv")
-    diff = selectors.return_diff(v2)
+    diff = preview.return_diff(v2)
     assert (diff.new, diff.changed, diff.unchanged, diff.removed) == (1, 1, 0, 0)
     changed = next(r for r in diff.rows if r.state == "changed")
-    assert (changed.before, changed.after) == (10.0, 12.0)
+    assert [(c.figure, c.before, c.after) for c in changed.changes] == [("value", 10.0, 12.0)]
     v3 = return_submit(submitter=force, period=period, rows=_rows(10), raw=b"v3", original_name="r.csv")
-    diff3 = selectors.return_diff(v3)
+    diff3 = preview.return_diff(v3)
     assert (diff3.new, diff3.changed, diff3.unchanged) == (0, 0, 1)
 
 
@@ -191,33 +192,45 @@ def test_tracker_states_including_late(force):
         raw=b"c",
         original_name="c.csv",
     )
-    cells = selectors.tracker(today=today)["cells"]
+    cells = selectors.tracker(as_at=today)["cells"]
     assert _tracker_state(cells, FORCE_SUBMITTER, accepted_month[0]).state == "accepted"
     late = _tracker_state(cells, FORCE_SUBMITTER, late_month[0])
-    assert late.state == "late" and late.latest == late_submitted
-    assert _tracker_state(cells, FORCE_SUBMITTER, submitted_month[0]).state == "submitted"
-    before_due = selectors.tracker(today=late_month[1] + timedelta(days=1))["cells"]
-    assert _tracker_state(before_due, FORCE_SUBMITTER, late_month[0]).state == "submitted"
+    assert (late.state, late.late, late.latest) == ("awaiting_decision", True, late_submitted)
+    on_time = _tracker_state(cells, FORCE_SUBMITTER, submitted_month[0])
+    assert (on_time.state, on_time.late) == ("awaiting_decision", False)
+    missing = _tracker_state(cells, FORCE_SUBMITTER, month_bounds(add_months(today, -1))[0])
+    assert (missing.state, missing.late) == ("missing", True)
+    # As at the day after a month ended, a month with nothing received is not yet due, not missing.
+    missing_month = month_bounds(add_months(today, -1))
+    before_due = selectors.tracker(as_at=missing_month[1] + timedelta(days=1))["cells"]
+    assert _tracker_state(before_due, FORCE_SUBMITTER, missing_month[0]).state == "not_due"
+    # The state filter and its groupings.
+    late_only = selectors.tracker(as_at=today, submitter_code=FORCE_SUBMITTER, state="late")["cells"]
+    assert all(c.late for c in late_only) and late in late_only
+    submitted = selectors.tracker(as_at=today, submitter_code=FORCE_SUBMITTER, state="submitted")["cells"]
+    assert {c.state for c in submitted} == {"accepted", "awaiting_decision"}
     # CSPs report quarterly only: never a monthly row for them.
     assert not any(c.submitter.code.startswith("csp-") and c.kind == "month" for c in cells)
     assert not any(c.submitter.code == "public-data" for c in cells)
 
 
-def test_tracker_not_started_and_rejected(force):
-    today = date(2014, 5, 10)
-    cells = selectors.tracker(today=today)["cells"]
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "not_started"
+def test_tracker_not_due_and_rejected(force):
+    today = timezone.localdate()
+    this_month = month_bounds(today)[0]
+    cells = selectors.tracker(as_at=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, this_month).state == "not_due"
     ret = return_submit(
         submitter=force,
-        period=period_for(start=date(2014, 5, 1), end=date(2014, 5, 31)),
+        period=period_for(start=this_month, end=month_bounds(today)[1]),
         rows=_rows(1).iloc[0:0],
         raw=b"r",
         original_name="r.csv",
     )
     return_reject(ret=ret, reason="no")
-    cells = selectors.tracker(today=today)["cells"]
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 5, 1)).state == "rejected"
-    assert _tracker_state(cells, FORCE_SUBMITTER, date(2014, 1, 1)).state == "late"
+    cells = selectors.tracker(as_at=today)["cells"]
+    assert _tracker_state(cells, FORCE_SUBMITTER, this_month).state == "rejected"
+    earlier = _tracker_state(cells, FORCE_SUBMITTER, month_bounds(add_months(today, -4))[0])
+    assert (earlier.state, earlier.late) == ("missing", True)
 
 
 def test_outcome_audit_create_validates(plan):
@@ -250,3 +263,24 @@ def test_return_submit_stores_each_value_exactly(force, value):
     """The bulk path writes numbers as text (COPY on PostgreSQL): what is read back is the same float."""
     ret = _submit(force, value)
     assert list(ret.observations.values_list("value", flat=True)) == [value]
+
+
+def test_orphan_cleanup_deletes_only_unnamed_stored_files(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    kept = _submit(force)
+    orphan = tmp_path / ("0" * 32 + ".bin")
+    orphan.write_bytes(b"left by a killed upload")
+    (tmp_path / "notes.txt").write_text("not ours")
+    assert return_files_orphans_remove(older_than=timedelta(hours=1)) == []  # too young
+    assert return_files_orphans_remove(older_than=timedelta(0)) == [orphan.name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([kept.stored_name, "notes.txt"])
+
+
+def test_failed_submit_writes_no_file(force, settings, tmp_path):
+    settings.RETURN_FILES_DIR = tmp_path
+    bad = pd.concat([_rows(), _rows()], ignore_index=True)  # the same row twice breaks a unique constraint
+    with pytest.raises(IntegrityError):
+        return_submit(
+            submitter=force, period=period_for(start=START, end=END), rows=bad, raw=b"x", original_name="r.csv"
+        )
+    assert list(tmp_path.iterdir()) == []

@@ -88,7 +88,7 @@ HOSTILE = [
     ("missing_column.csv", "required column"),
     ("negative.csv", "must not be negative"),
     ("non_numeric.csv", "not a number"),
-    ("bad_dates.csv", "not a date in the form YYYY-MM-DD"),
+    ("bad_dates.csv", "not a date; write dates as 2014-03-31 (YYYY-MM-DD) or 31/03/2014 (DD/MM/YYYY, day first)"),
     ("nul_bytes.csv", "contains a NUL byte"),
     ("truncated.csv", "the file may have been cut short"),
     ("not_really.xlsx", "is not an Excel workbook"),
@@ -282,9 +282,9 @@ def test_template_rejects_non_period(client_for, q1):
 def _valid_v2() -> bytes:
     text = (UPLOADS / "valid.csv").read_text()
     text = text.replace(
-        "burglary_dwelling,E07000129,2014-04-01,2014-06-30,41", "burglary_dwelling,E07000129,2014-04-01,2014-06-30,44"
+        "burglary_dwelling,E07000129,2014-04-01,2014-04-30,41", "burglary_dwelling,E07000129,2014-04-01,2014-04-30,44"
     )
-    return (text + "burglary_dwelling,E23000021,2014-04-01,2014-06-30,300,,,,\n").encode()
+    return (text + "burglary_dwelling,E23000021,2014-04-01,2014-04-30,300,,,,\n").encode()
 
 
 def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, django_assert_max_num_queries):
@@ -308,6 +308,21 @@ def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, d
     with django_assert_max_num_queries(12):
         history = client.get(reverse("return_history", args=[FORCE_SUBMITTER, "2014-04-01", "2014-06-30"]))
     assert "Version 1" in history.content.decode() and "Version 2" in history.content.decode()
+
+
+def test_after_acceptance_the_page_says_it_is_the_accepted_data(client_for, q1):
+    client = client_for(COORDINATOR)
+    _post_fixture(client, "valid.csv")
+    first = Return.objects.get()
+    page = client.post(reverse("return_accept", args=[first.pk]), follow=True)
+    assert b"This version is the current accepted data" in page.content
+    assert b"no version of this return has been accepted yet" not in page.content
+    _post(client, "v2.csv", _valid_v2())
+    second = Return.objects.get(version=2)
+    client.post(reverse("return_accept", args=[second.pk]))
+    page = client.get(reverse("return_detail", args=[second.pk]))
+    assert b"version 1, the accepted version it replaced" in page.content
+    assert page.context["diff"].changed >= 1
 
 
 def test_accept_twice_gives_message_not_500(client_for, q1):
@@ -368,7 +383,10 @@ def test_return_list_own_only_for_data_lead(client_for, make_user, q1, django_as
         response = client.get(reverse("return_list"))
     assert response.status_code == 200
     assert b"Blaby Community Safety Partnership" in response.content
-    assert b"Templates for Blaby" in response.content
+    assert b"Your returns for Blaby" in response.content
+    # Their own due dates and states, for the periods up to the working date.
+    assert response.context["periods"] and all(p.submitter.code == BLABY for p in response.context["periods"])
+    assert b"Due</th>" in response.content
     assert client_for(PANEL).get(reverse("return_list")).status_code == 403
 
 

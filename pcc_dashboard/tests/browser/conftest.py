@@ -46,8 +46,6 @@ _MAKE_USERS = """
 import json
 from django.contrib.auth.models import Group, User
 from returns.models import Submitter, SubmitterKind, SubmitterMembership
-from returns.services import submitters_ensure
-submitters_ensure()
 kinds = {"csp_submitter": SubmitterKind.CSP, "police_submitter": SubmitterKind.FORCE}
 made = {}
 for role in %(roles)r:

@@ -1,6 +1,5 @@
 """Keyboard-only use (WCAG 2.1.1, 2.4.7): sign in with Tab, typing and Enter, with focus always visible."""
 
-from datetime import date
 
 import pytest
 
@@ -79,10 +78,10 @@ def test_keyboard_only_upload_preview_accept(page, site):
     Choosing the file is the operating system's dialog, which a headless browser cannot open, so the
     test hands the file to the file input; every other step is Tab, typing and Enter.
     """
-    from pcc_dashboard.tests.browser.test_journey import _filled, _recent_quarter
+    from pcc_dashboard.tests.browser.test_journey import NEXT_QUARTER, _filled
 
     code = site.users["csp_submitter"]["submitter"]
-    start, end = _recent_quarter(date.today())
+    start, end = NEXT_QUARTER
     test_keyboard_only_sign_in(page, site)
     page.goto(site.url(f"/returns/{code}/{start}/{end}/"))
     tab_to(page, "a[href$='template.csv']")

@@ -12,16 +12,20 @@ def read_file(path: Path) -> bytes:
         raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def report_periods(command: BaseCommand, result, file_name: str) -> None:
-    """One line per period: imported as a new accepted version, or no change."""
+def report_periods(command: BaseCommand, result) -> None:
+    """One line per period: imported as a new accepted version (naming any version it replaces), or no change."""
     for period in result.periods:
-        if period.changed:
+        ret = period.ret
+        if not period.changed:
             command.stdout.write(
-                command.style.SUCCESS(
-                    f"{period.label}: imported as version {period.ret.version} ({period.rows:,} figures), accepted."
-                )
+                f"No change: {period.label} from {ret.original_name} already imported as version {ret.version}."
             )
-        else:
-            command.stdout.write(
-                f"No change: {period.label} from {file_name} already imported as version {period.ret.version}."
+            continue
+        line = f"{period.label}: imported from {ret.original_name} as version {ret.version} ({period.rows:,} figures), accepted."
+        if period.replaced is not None:
+            line += (
+                f" It replaces version {period.replaced.version}, imported from {period.replaced.original_name}"
+                f" on {period.replaced.uploaded_at:%d %B %Y}"
             )
+            line += f", and keeps its {period.kept:,} figures for other areas." if period.kept else "."
+        command.stdout.write(command.style.SUCCESS(line) if period.replaced is None else command.style.WARNING(line))

@@ -1,4 +1,4 @@
-"""python manage.py import_home_office_prc FILE: Home Office police recorded crime, force level."""
+"""python manage.py import_home_office_prc FILE: Home Office police recorded crime, force or CSP level."""
 
 from pathlib import Path
 
@@ -9,7 +9,10 @@ from returns.management.commands._public_import import read_file, report_periods
 
 
 class Command(BaseCommand):
-    help = "Import quarterly SP10-14 counts for every territorial force from the Home Office prc-pfa CSV."
+    help = (
+        "Import quarterly SP10-14 counts from a Home Office recorded crime CSV (prc-pfa for every force, "
+        "or prc-csp for the CSP areas), mapped by offence code."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
@@ -20,11 +23,20 @@ class Command(BaseCommand):
             result = home_office_prc_import(raw=read_file(path), file_name=path.name)
         except ImportProblem as exc:
             raise CommandError(f"{exc}\nNothing was imported.") from exc
-        summary = result.summary
-        skipped = summary["skipped"]
+        s = result.summary
+        skipped = s["skipped"]
+        kind = "CSP areas" if s["level"] == "csp" else "forces"
         self.stdout.write(
-            f"{path.name}: {summary['rows_read']:,} rows read, {summary['rows_used']:,} used for "
-            f"{len(summary['forces'])} forces; {sum(skipped.values()):,} rows skipped for "
-            f"{len(skipped)} non-territorial bodies ({', '.join(f'{k}: {v}' for k, v in skipped.items())})."
+            f"{path.name}: {s['rows_read']:,} rows read, {s['rows_used']:,} used for {len(s['areas'])} {kind}; "
+            f"{sum(skipped.values()):,} rows skipped for {len(skipped)} bodies or areas outside the product"
+            + (f" ({', '.join(f'{k}: {v}' for k, v in skipped.items())})." if skipped else ".")
         )
-        report_periods(self, result, path.name)
+        for measure, missing in s["no_source_row"].items():
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{measure}: no source row for {missing} area-quarters, so not stored there (unknown, never 0)."
+                )
+            )
+        if s["breaks"]:
+            self.stdout.write(f"{s['breaks']} series break annotation(s) recorded from the offence map.")
+        report_periods(self, result)

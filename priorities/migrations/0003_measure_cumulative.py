@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('priorities', '0001_initial'),
+        ('priorities', '0002_measure_kind_and_data_set'),
     ]
 
     operations = [
