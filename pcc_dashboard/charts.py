@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from pcc_dashboard import vocabulary
 from reports.analysis import round_half_up
-from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
+from reports.analysis.status import format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
@@ -475,7 +475,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            POSITION_PHRASES.get(m.get("position"), ""),
+            vocabulary.label("msg_position", m.get("position")),
         ]
         for m in members
     ]

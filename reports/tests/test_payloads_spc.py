@@ -67,7 +67,7 @@ def test_provisional_limits_are_said_in_the_series_the_sentence_and_the_chart():
          "provisional": True, "min_points": 12, "recalculated": None}
     ]  # fmt: skip
     sentence = overview["measures"][0]["status"]["sentence"]
-    assert "common-cause variation (provisional limits: from 8 points, fewer than 12)" in sentence
+    assert "common cause variation (provisional limits: from 8 points, fewer than 12)" in sentence
     chart = measure_charts(payload, as_of="2013-08-31")[0]
     assert "Limits from the baseline January 2013 to August 2013 (8 points; provisional: fewer than 12)." in (
         chart.summary
@@ -103,7 +103,7 @@ def test_cumulative_total_is_progress_and_spc_judges_each_quarter():
     assert payload["variation"] == "common_cause" and payload["status"]["tone"] == "common_cause"
     assert overview["measures"][0]["status"]["sentence"] == (
         "Revenue savings: Q4 2014/15 (January to March 2015), £8.1m in total so far; the period's own figure, "
-        "£900,000, on the SPC chart: common-cause variation (provisional limits: from 7 points, fewer than 12)."
+        "£900,000, on the SPC chart: common cause variation (provisional limits: from 7 points, fewer than 12)."
     )
     progress, own = measure_charts(payload, as_of="2015-03-31")
     assert progress.id == "savings" and "improvement" not in progress.summary.lower()
