@@ -5,11 +5,12 @@ import re
 
 import pandas as pd
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from priorities.models import Measure
 from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
-from reports.services import snapshot_freeze, snapshot_publish
+from reports.services import annotation_add, snapshot_freeze, snapshot_publish
 from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, month_rows, submit_and_accept
 from returns.models import Submitter
 from returns.services import FORCE_SUBMITTER, period_for, return_submit
@@ -205,3 +206,13 @@ def test_annotation_permissions(client, client_for, plan):
     Measure.objects.filter(code="all_crime").update(restricted=True)
     assert panel.get(url).status_code == 404
     assert not Annotation.objects.exists()
+
+
+def test_a_recalculation_needs_its_reason_in_the_service_and_the_model(plan):
+    measure = Measure.objects.get(code="all_crime")
+    with pytest.raises(ValueError, match="needs its reason"):
+        annotation_add(measure=measure, date=dt.date(2013, 4, 1), label="New rules", recalculate_limits=True)
+    with pytest.raises(ValidationError):
+        Annotation(measure=measure, date=dt.date(2013, 4, 1), label="New rules", recalculate_limits=True).full_clean()
+    assert not Annotation.objects.exists()
+    annotation_add(measure=measure, date=dt.date(2013, 4, 1), label="Event", text="")  # no recalculation: optional
