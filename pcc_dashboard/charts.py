@@ -58,7 +58,6 @@ SMALL_TITLE_CHARACTERS = 14
 LEGEND_CHARACTERS = 32
 
 
-
 @dataclass
 class Chart:
     """One chart as the page, the table and the downloads need it."""
@@ -391,7 +390,9 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
         names = ", ".join(_period_name(p) for p in missing)
         parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
-    special = [f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n]
+    special = [
+        f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n
+    ]
     if special:
         parts.append(f"Points showing special cause variation: {', '.join(special)}.")
     else:

@@ -244,7 +244,11 @@ def test_fig_msg_top_value_label_not_clipped_and_band_has_visible_edge(crime):
 def test_msg_and_trend_legends_sit_below_the_axis_and_wrap(crime):
     charts = [
         fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF),
-        fig_trend(measure=crime["measure"], trend={"points": trend_points([1.0, 2.0, 3.0], end=AS_OF, direction="down")}, as_of=AS_OF),
+        fig_trend(
+            measure=crime["measure"],
+            trend={"points": trend_points([1.0, 2.0, 3.0], end=AS_OF, direction="down")},
+            as_of=AS_OF,
+        ),
     ]
     for chart in charts:
         legend = chart.figure["layout"]["legend"]
