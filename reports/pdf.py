@@ -32,8 +32,16 @@ def static_file(url: str) -> tuple[bytes, str]:
         return handle.read(), _MIME[suffix]
 
 
+# PDF/UA-1 (ISO 14289-1): a tagged PDF (structure tree from the HTML: headings, lists, tables,
+# figures with their alt text) that opens showing its <title> (DisplayDocTitle) in the page's
+# <html lang>, for assistive technology (WCAG 2.2 AA, public sector accessibility regulations).
+PDF_VARIANT = "pdf/ua-1"
+
+
 def html_to_pdf(html: str) -> bytes:
-    """A4 PDF of a rendered page; its print stylesheet decides the layout and running footer."""
+    """A4 PDF/UA-1 of a rendered page (str of HTML with <title> and <html lang>) as bytes; its print
+    stylesheet decides the layout and running footer. Raises FetchRefused for any URL but our own
+    print stylesheet."""
     # Imported here: heavy, and only the PDF download needs it.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -43,4 +51,5 @@ def html_to_pdf(html: str) -> bytes:
             body, mime = static_file(url)
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
-    return HTML(string=html, base_url="http://pdf.invalid/", url_fetcher=StaticOnlyFetcher()).write_pdf()
+    page = HTML(string=html, base_url="http://pdf.invalid/", url_fetcher=StaticOnlyFetcher())
+    return page.write_pdf(pdf_variant=PDF_VARIANT)

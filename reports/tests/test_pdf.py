@@ -1,0 +1,50 @@
+"""reports.pdf: the Panel report's PDF is tagged PDF/UA-1, opens showing its title, and fetches nothing else."""
+
+import re
+import zlib
+
+import pytest
+
+from reports.pdf import FetchRefused, html_to_pdf, static_file
+
+PAGE = """<!DOCTYPE html><html lang="en-GB"><head><title>Thematic report, 9 June 2014</title></head>
+<body><h1>Thematic report</h1><p>Burglary fell.</p>
+<table><caption>Figures</caption><thead><tr><th scope="col">Month</th><th scope="col">Crimes</th></tr></thead>
+<tbody><tr><td>May 2014</td><td>120</td></tr></tbody></table></body></html>"""
+
+
+def _text(pdf: bytes) -> str:
+    """The PDF's objects as text, with every Flate stream (object streams, XMP) inflated."""
+    parts = [pdf.decode("latin-1")]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            parts.append(zlib.decompress(match.group(1)).decode("latin-1"))
+        except zlib.error:
+            continue
+    return "\n".join(parts)
+
+
+@pytest.fixture(scope="module")
+def pdf_text():
+    return _text(html_to_pdf(PAGE))
+
+
+def test_pdf_is_tagged_with_structure_for_headings_and_tables(pdf_text):
+    assert "/StructTreeRoot" in pdf_text and re.search(r"/Marked\s+true", pdf_text)
+    for tag in ("/H1", "/P", "/Table", "/Caption", "/TH", "/TD"):
+        assert re.search(rf"/S\s*{tag}\b", pdf_text), tag
+
+
+def test_pdf_opens_showing_its_title_in_its_language(pdf_text):
+    assert re.search(r"/DisplayDocTitle\s+true", pdf_text)
+    assert "Thematic report, 9 June 2014" in pdf_text
+    assert re.search(r"/Lang\s*\(en-GB\)", pdf_text)
+
+
+def test_pdf_declares_pdf_ua_1(pdf_text):
+    assert re.search(r"pdfuaid:part(>|=\")1", pdf_text)
+
+
+def test_pdf_fetches_nothing_but_the_print_stylesheet():
+    with pytest.raises(FetchRefused):
+        static_file("https://example.org/x.css")
