@@ -421,7 +421,8 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             name="Rate per 1,000 population",
             marker={
                 "color": [FORCE_COLOUR if f else PEER_COLOUR for f in is_focus],
-                "line": {"color": "#0b0c0c", "width": [2 if f else 0.5 for f in is_focus]},
+                # The peers' grey fill is 2.1:1 on white; a whole-pixel black edge marks each bar (WCAG 1.4.11).
+                "line": {"color": "#0b0c0c", "width": [2 if f else 1 for f in is_focus]},
                 "pattern": {"shape": ["/" if f else "" for f in is_focus], "fgcolor": "#ffffff"},
             },
             text=[f"{m['rate_per_1000']:.2f}" for m in members],

@@ -239,6 +239,8 @@ def test_fig_msg_top_value_label_not_clipped_and_band_has_visible_edge(crime):
     assert layout["margin"]["r"] >= 60
     band = next(s for s in layout["shapes"] if s["type"] == "rect")
     assert band["line"]["width"] >= 1 and _contrast(band["line"]["color"]) >= 3
+    # Every bar has an edge of at least 1 px that stands out 3:1 from the white background.
+    assert min(bar["marker"]["line"]["width"]) >= 1 and _contrast(bar["marker"]["line"]["color"]) >= 3
 
 
 def test_msg_and_trend_legends_sit_below_the_axis_and_wrap(crime):

@@ -35,8 +35,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# WCAG 2.2 AA, as GDS monitors it; wcag22aa must be named or axe skips target-size.
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+# WCAG 2.2 AA, as GDS monitors it; wcag22aa must be named or axe skips target-size. best-practice
+# adds what the audit (issue 17) ran too: content outside landmarks, unique landmark names, headings.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 DEMO_TO = "2015-03"
 PASSWORD = "browser-suite-passphrase-2015"
 ROLES = ("coordinator", "csp_submitter", "police_submitter", "panel", "pdg")
@@ -242,7 +243,7 @@ def page_as(browser, site, _role_states):
 
 
 def axe_check(page, url: str | None = None, *, exclude: list[str] | None = None):
-    """Open `url` (if given) and assert axe-core finds no WCAG 2.2 AA violations; return the result."""
+    """Open `url` (if given) and assert axe-core finds no WCAG 2.2 AA or best-practice violations; return the result."""
     from axe_playwright_python.sync_playwright import Axe
 
     if url is not None:
