@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pcc_dashboard import vocabulary
-from reports.analysis.status import format_value
+from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
@@ -181,7 +181,10 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         )
     )
     fig.add_trace(_limit_trace(points, "mean", name="Mean", dash="solid", showlegend=True, group="mean"))
-    limits_name = "Process limits (provisional: fewer than 12 points)" if provisional else "Process limits"
+    limits = trend.get("limits") or []
+    latest_limits = limits[-1] if limits else {"min_points": 12, "baseline_points": None}
+    fewer = f"fewer than {latest_limits.get('min_points', 12)} points"
+    limits_name = f"Process limits (provisional: {fewer})" if provisional else "Process limits"
     fig.add_trace(_limit_trace(points, "upper_limit", name=limits_name, dash="dash", showlegend=True, group="lim"))
     fig.add_trace(_limit_trace(points, "lower_limit", name=limits_name, dash="dash", showlegend=False, group="lim"))
     fig.add_trace(_limit_trace(points, "upper_2sigma", name="2-sigma lines", dash="dot", showlegend=True, group="2s"))
@@ -228,13 +231,16 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             yref="paper",
             showarrow=False,
             xanchor="left",
-            text="Run chart: limits are provisional (fewer than 12 points)",
+            text=f"Run chart: limits are provisional ({fewer})",
             font={"size": 12},
         )
     _layout(fig, x_title="Period ending", y_title=f"{measure.get('title', '')} ({units})")
 
     present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
-    summary = _trend_summary(measure, present, unit=unit, provisional=provisional)
+    missing = [p for p in points if not _number(p.get("value"))]
+    summary = _trend_summary(measure, present, unit=unit, provisional=provisional, missing=missing)
+    if present and limits:
+        summary += " " + limits_sentence(limits)
     header = [
         "Period start",
         "Period end",
@@ -258,7 +264,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             p.get("upper_limit"),
             p.get("lower_2sigma"),
             p.get("upper_2sigma"),
-            vocabulary.label("variation", s),
+            vocabulary.label("variation", s) if _number(p.get("value")) else "not returned",
             vocabulary.rules_label(p.get("rules")),
             "yes" if p.get("provisional") else "no",
         ]
@@ -285,7 +291,46 @@ def _iso(as_of) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
-def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool) -> str:
+def _period_name(point: dict) -> str:
+    """'September 2013' for a month, 'July to September 2013' for a longer period."""
+    start, end = point.get("period_start"), point["period_end"]
+    if not start or start[:7] == end[:7]:
+        return _month(end)
+    first = dt.date.fromisoformat(start)
+    year = "" if first.year == int(end[:4]) else f" {first.year}"
+    return f"{first:%B}{year} to {_month(end)}"
+
+
+def _months_between(first: str | None, last: str | None) -> str:
+    if not first:
+        return ""
+    return _month(first) if first[:7] == (last or first)[:7] else f"{_month(first)} to {_month(last)}"
+
+
+def limits_sentence(limits: list[dict]) -> str:
+    """Which baseline each set of limits comes from (§5.4), from a payload's `trend.limits`:
+    "Limits from the baseline January 2013 to December 2014 (24 points)." plus, for each
+    recalculation, its date and reason, and "provisional" where a baseline is short."""
+    parts = []
+    for entry in limits:
+        baseline = f"the baseline {_months_between(entry.get('baseline_from'), entry.get('baseline_to'))}"
+        count = entry.get("baseline_points")
+        text = f"{baseline} ({count} point{'s' if count != 1 else ''}"
+        if entry.get("provisional"):
+            text += f"; provisional: fewer than {entry.get('min_points', 12)}"
+        text += ")"
+        reason = entry.get("recalculated")
+        if reason:
+            why = reason.get("label") or "a recorded change"
+            if reason.get("text"):
+                why += f": {reason['text'].rstrip('.')}"
+            parts.append(f"Limits recalculated from {_month(entry['from'])} ({why}), from {text}.")
+        else:
+            parts.append(f"Limits from {text}.")
+    return " ".join(parts)
+
+
+def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool, missing: list) -> str:
     if not present:
         return f"There are no figures for {measure.get('title', 'this measure')} in this snapshot."
     last, last_signal = present[-1]
@@ -299,6 +344,9 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
         if _number(last.get("lower_limit")) and _number(last.get("upper_limit")):
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
+    if missing:
+        names = ", ".join(_period_name(p) for p in missing)
+        parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
     special = [f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n]
     if special:
@@ -381,12 +429,10 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         text.append(f"Group average ({used}) {average:.2f} per 1,000.")
     if focus_member:
         rank_word = summary.get("rank_1_is", "lowest")
+        verdict = msg_verdict(summary, under_reported=bool(measure.get("under_reported"))) or "no position"
         text.append(
             f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
-            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate), "
-            f"{(focus_member.get('position') or 'no position').replace('_', ' ')} the band.".replace(
-                " average the band", " at the average"
-            )
+            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate): {verdict}."
         )
     header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
     rows = [
@@ -398,7 +444,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            (m.get("position") or "").replace("_", " "),
+            POSITION_PHRASES.get(m.get("position"), ""),
         ]
         for m in members
     ]
@@ -703,8 +749,26 @@ def measure_charts(payload: dict, *, as_of) -> list[Chart]:
     unit = measure.get("unit")
     if unit == "percentage" and any(_number(p.get("respondents")) for p in trend.get("points", [])):
         charts = [fig_survey(measure=measure, trend=trend, as_of=as_of)]
-    elif unit == "pounds":
+    elif unit == "pounds" or measure.get("cumulative"):
+        # A running total is progress against the challenge (no SPC words); SPC judges each
+        # period's own figure, drawn as its own chart when the payload has it (§5.4).
         charts = [fig_savings(measure=measure, trend=trend, as_of=as_of)]
+        # A period whose own figure is not known (the first, or one after a gap) is left out;
+        # a period never returned stays a gap.
+        own = [
+            {**p, "value": p.get("period_value")}
+            for p in trend.get("points", [])
+            if _number(p.get("period_value")) or not _number(p.get("value"))
+        ]
+        if measure.get("cumulative") and any(_number(p["value"]) for p in own):
+            charts.append(
+                fig_trend(
+                    measure={**measure, "title": f"{measure.get('title', '')}, each period's own figure"},
+                    trend={**trend, "points": own},
+                    as_of=as_of,
+                    annotations=payload.get("annotations"),
+                )
+            )
     else:
         charts = [fig_trend(measure=measure, trend=trend, as_of=as_of, annotations=payload.get("annotations"))]
     charts.append(

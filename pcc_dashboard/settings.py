@@ -283,8 +283,14 @@ PCC_PEER_GROUP = os.environ.get("PCC_PEER_GROUP", "Leicestershire MSG")
 RETURN_DUE_WORKING_DAYS = int(os.environ.get("RETURN_DUE_WORKING_DAYS", "10"))
 # §5.4 statistical process control: numbers of points are settings.
 SPC_MIN_POINTS = 12
+# Limits come from the first SPC_BASELINE_POINTS points of a series (a fixed baseline) until the
+# co-ordinator recalculates them at a dated, explained change (an annotation); None = every point.
+SPC_BASELINE_POINTS = 20
 SPC_RUN_LENGTH = 7
 SPC_TREND_LENGTH = 7
+# A point flagged by rules pointing both ways (a rising trend below the mean): "concern" or
+# "improvement", as the NHS England SQL's MetricConflictRule; concern, so a warning is never hidden.
+SPC_CONFLICT_RULE = "concern"
 # §5.2 Most Similar Group: the band is this many standard deviations of members' rates.
 MSG_BAND_SD = 1.0
 MSG_AVERAGE = "mean"  # "mean" of members' rates (iQuanta/HMIC convention) or "pooled"

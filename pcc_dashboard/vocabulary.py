@@ -62,6 +62,14 @@ VERDICTS = {
     "no_significant_change": "No statistically significant change",
     "insufficient_data": "Not enough data to test",
 }
+# The same verdicts inside a sentence ("Latest 12 months against the 12 before: …").
+VERDICT_PHRASES = {
+    "significant_reduction": "a statistically significant reduction",
+    "significant_increase": "a statistically significant increase",
+    "significant_decrease": "a statistically significant decrease",
+    "no_significant_change": "no statistically significant change",
+    "insufficient_data": "too few figures to test for a significant change",
+}
 # R5: for under-reported crime a change is in recording, and a rise is accepted.
 UNDER_REPORTED_VERDICTS = {
     "significant_reduction": "Statistically significant fall in recorded numbers",
@@ -91,6 +99,15 @@ RETURN_STATES = {
     "late": "Late",
 }
 
+# How a return arrived (returns.models.Return.source).
+RETURN_SOURCES = {
+    "upload": "uploaded on the website",
+    "import_return": "imported on the command line",
+    "import_home_office_prc": "imported from Home Office open data",
+    "import_police_uk": "imported from data.police.uk",
+    "seed_demo": "demonstration data",
+}
+
 UNITS = {
     "count": "Number",
     "rate_per_1000": "Rate per 1,000 population",
@@ -107,8 +124,10 @@ KINDS = {
     "msg_position": MSG_POSITIONS,
     "msg_relative": MSG_RELATIVE,
     "verdict": VERDICTS,
+    "verdict_phrase": VERDICT_PHRASES,
     "audit": AUDIT_EVENTS,
     "return_state": RETURN_STATES,
+    "return_source": RETURN_SOURCES,
     "unit": UNITS,
     "direction": DIRECTIONS,
 }

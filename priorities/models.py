@@ -122,6 +122,11 @@ class Measure(models.Model):
         help_text="The agreed data set (R8) as in the plan file: who reports it, for which areas, how often",
     )
     msg_comparable = models.BooleanField(default=False, verbose_name="MSG comparable")
+    cumulative = models.BooleanField(
+        default=False,
+        help_text="§5.4: the figure is a running total (savings to date): shown as progress; SPC judges each "
+        "period's own figure",
+    )
     caveats = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     priorities = models.ManyToManyField(Priority, related_name="measures", blank=True)

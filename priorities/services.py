@@ -237,6 +237,7 @@ def plan_import(*, data: dict) -> ChangeCount:
             "frequency": frequency,
             "reported_by": _reported_by(item.get("reported_by"), where=where, frequency=frequency),
             "msg_comparable": bool(item.get("msg_comparable", False)),
+            "cumulative": bool(item.get("cumulative", False)),
             "caveats": str(item.get("caveats", "")).strip(),
             "order": m_index,
         }
@@ -321,6 +322,7 @@ def plan_export() -> dict:
             "frequency": m.frequency,
             "reported_by": m.reported_by,
             "msg_comparable": m.msg_comparable,
+            **({"cumulative": True} if m.cumulative else {}),
             "caveats": m.caveats,
             "priorities": sorted(p.number for p in m.priorities.all()),
         }

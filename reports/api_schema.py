@@ -91,20 +91,69 @@ def _get(summary: str, params: list, ok: dict, *errors: int) -> dict:
 
 POINT = {
     "type": "object",
+    "description": (
+        "One period of the series, every period from the first to the last: a period never "
+        "returned is a gap, a point whose value is null (no moving range spans it and it has no "
+        "signal). Limits are those in force for the period (see `limits`)."
+    ),
     "properties": {
         "period_start": {"type": "string", "format": "date"},
         "period_end": {"type": "string", "format": "date"},
-        "value": NUMBER,
+        "value": {**NUMBER, "description": "null: the period was never returned (a gap)."},
+        "period_value": {
+            **NUMBER,
+            "description": (
+                "For a cumulative measure (a running total such as savings to date): the period's own "
+                "figure, which the mean, limits and signal describe; null otherwise, for the first "
+                "period and beside a gap."
+            ),
+        },
         "numerator": NUMBER,
         "denominator": NUMBER,
         "respondents": {"type": ["integer", "null"]},
         "mean": NUMBER,
-        "upper_limit": NUMBER,
-        "lower_limit": NUMBER,
-        "signal": {"type": ["string", "null"]},
+        "upper_limit": {**NUMBER, "description": "Mean + 2.66 × mean moving range of the baseline."},
+        "lower_limit": {**NUMBER, "description": "Mean − 2.66 × mean moving range of the baseline."},
+        "signal": {
+            "type": ["string", "null"],
+            "enum": ["improvement", "concern", "neutral", None],
+            "description": "Special cause variation at this point; null: common cause (or a gap).",
+        },
         "signal_label": {"type": ["string", "null"], "description": "The SPC variation in words"},
         "rules": {"type": ["string", "null"], "description": "The SPC rules that fired, comma-separated codes"},
         "rules_label": {"type": ["string", "null"], "description": "The SPC rules that fired, in words"},
+        "provisional": {
+            "type": "boolean",
+            "description": (
+                "True when the limits come from fewer points than the minimum (12 by default): "
+                "a run chart whose limits are provisional."
+            ),
+        },
+    },
+}
+LIMITS = {
+    "type": "object",
+    "description": "One set of process limits: the periods it covers from `from` until the next set starts.",
+    "properties": {
+        "from": {"type": "string", "format": "date", "description": "Period end of its first period."},
+        "baseline_from": {"type": ["string", "null"], "format": "date"},
+        "baseline_to": {
+            "type": ["string", "null"],
+            "format": "date",
+            "description": "The mean and limits come from the points of baseline_from to baseline_to.",
+        },
+        "baseline_points": {"type": "integer"},
+        "provisional": {"type": "boolean", "description": "baseline_points < min_points."},
+        "min_points": {"type": "integer"},
+        "recalculated": {
+            "type": ["object", "null"],
+            "description": "The dated, explained change that started these limits; null for the first set.",
+            "properties": {
+                "date": {"type": "string", "format": "date"},
+                "label": {"type": "string"},
+                "text": {"type": "string"},
+            },
+        },
     },
 }
 MEMBER = {
@@ -205,7 +254,9 @@ def api_schema_dict() -> dict:
                             "snapshot": SNAPSHOT,
                             "measure": MEASURE_REF,
                             "area": {"type": "string"},
+                            "granularity": {"type": ["string", "null"], "enum": ["month", "quarter", "year", None]},
                             "points": {"type": "array", "items": POINT},
+                            "limits": {"type": "array", "items": LIMITS},
                         },
                     },
                     "Series",

@@ -44,7 +44,12 @@ class CommentaryForm(forms.Form):
 class AnnotationForm(forms.Form):
     date = forms.DateField(label="Date", help_text="For example, 2014-04-01", input_formats=["%Y-%m-%d", "%d/%m/%Y"])
     label = forms.CharField(label="Label", max_length=120, help_text="Short text shown on the chart")
-    text = forms.CharField(label="More detail (optional)", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        label="More detail",
+        required=False,
+        help_text="Optional, except when new control limits start here: then say what changed",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     area = forms.ModelChoiceField(
         label="Area (optional)",
         queryset=Area.objects.all(),
@@ -67,3 +72,10 @@ class AnnotationForm(forms.Form):
             Field.select("area"),
             Field.checkbox("recalculate_limits", small=True),
         )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("recalculate_limits") and not (data.get("text") or "").strip():
+            # §5.4: limits are recalculated only at a dated, explained change.
+            self.add_error("text", "Say what changed on this date, so the chart can explain its new limits")
+        return data

@@ -214,7 +214,7 @@ def _measures() -> list[dict]:
     for code, number in through:
         numbers.setdefault(code, []).append(number)
     fields = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
-              "msg_comparable", "definition", "method", "caveats"]  # fmt: skip
+              "msg_comparable", "cumulative", "definition", "method", "caveats"]  # fmt: skip
     return [
         {**row, "priorities": sorted(numbers.get(row["code"], []))}
         for row in Measure.objects.order_by("order", "code").values(*fields)
@@ -264,8 +264,10 @@ def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs
             name: getattr(settings, name)
             for name in (
                 "SPC_MIN_POINTS",
+                "SPC_BASELINE_POINTS",
                 "SPC_RUN_LENGTH",
                 "SPC_TREND_LENGTH",
+                "SPC_CONFLICT_RULE",
                 "MSG_BAND_SD",
                 "MSG_AVERAGE",
                 "POPULATION_PUBLICATION_LAG_MONTHS",

@@ -1,6 +1,7 @@
 """One version of the truth (R11–R13): frozen month-end snapshots, boards, meetings, commentary."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
@@ -158,3 +159,8 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date}: {self.label}"
+
+    def clean(self) -> None:
+        # §5.4: limits are recalculated only at a dated, explained change.
+        if self.recalculate_limits and not self.text.strip():
+            raise ValidationError({"text": "Say what changed on this date, so the chart can explain its new limits"})

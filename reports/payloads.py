@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from reports.analysis import msg as msg_analysis
-from reports.analysis import plain, significance, spc, status, survey
+from reports.analysis import plain, round_half_up, significance, spc, status, survey
 from reports.analysis.columns import (
     AREA_CODE,
+    BASELINE,
     CI_HIGH,
     CI_LOW,
     COUNT,
@@ -25,8 +26,10 @@ from reports.analysis.columns import (
     PERIOD_START,
     POPULATION,
     POPULATION_MID_YEAR,
+    PROVISIONAL,
     RATE_PER_1000,
     RESPONDENTS,
+    SEGMENT,
     VALUE,
 )
 from returns.periods import month_end, period_label
@@ -37,6 +40,7 @@ DENOMINATOR = "denominator"
 SPAN = "_span"
 FIRST_MONTH = "_first_month"  # months since year 0 of period_start
 LAST_MONTH = "_last_month"
+PERIOD_VALUE = "period_value"  # a cumulative measure's point: the period's own figure (what SPC judges)
 SPC_FLOAT_COLUMNS = ("mean", "upper_limit", "lower_limit", "upper_2sigma", "lower_2sigma")
 POINT_KEYS = [
     PERIOD_START,
@@ -99,16 +103,89 @@ def _finest(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows[SPAN] == finest]
 
 
+def with_gaps(finest: pd.DataFrame) -> pd.DataFrame:
+    """Add a row with value NaN for each period never returned inside a (measure, area) series.
+
+    `finest` (one granularity per series, sorted by measure, area, span, period end, with the
+    _span, _first_month and _last_month columns) gets, between a series' first and last period,
+    a row for every period of its span that has none (a gap: drawn as a break, never bridged by
+    a moving range, listed as missing). Periods not aligned with the series' first one are left
+    as they are. Returns the frame re-sorted in the same order.
+    """
+    if finest.empty:
+        return finest
+    keys = [MEASURE_CODE, AREA_CODE, SPAN]
+    bounds = finest.groupby(keys, sort=False)[FIRST_MONTH].agg(["min", "max", "size"]).reset_index()
+    expected = (bounds["max"] - bounds["min"]) // bounds[SPAN] + 1
+    short = bounds[expected > bounds["size"]]
+    if short.empty:
+        return finest
+    rows = []
+    positions = finest.groupby(keys, sort=False).indices
+    first_months = finest[FIRST_MONTH].to_numpy()
+    for code, area, span, first, last, _ in short.itertuples(index=False, name=None):
+        have = set(first_months[positions[(code, area, span)]].tolist())
+        for month in range(int(first), int(last) + 1, int(span)):
+            if month not in have:
+                end_month = month + int(span) - 1
+                start = dt.date(month // 12, month % 12 + 1, 1)
+                end = month_end(dt.date(end_month // 12, end_month % 12 + 1, 1))
+                rows.append((code, area, start.isoformat(), end.isoformat(), int(span), month, end_month))
+    gaps = pd.DataFrame(
+        rows, columns=[MEASURE_CODE, AREA_CODE, PERIOD_START, PERIOD_END, SPAN, FIRST_MONTH, LAST_MONTH]
+    )
+    for column in (VALUE, NUMERATOR, DENOMINATOR, RESPONDENTS):
+        gaps[column] = np.nan
+    combined = pd.concat([finest, gaps], ignore_index=True)
+    return combined.sort_values([MEASURE_CODE, AREA_CODE, SPAN, PERIOD_END], kind="stable").reset_index(drop=True)
+
+
 def _granularity(span: int) -> str:
     return {1: "month", 3: "quarter", 12: "year"}.get(int(span), "quarter")
 
 
-def _recalculate_at(inputs: FreezeInputs, code: str, area: str) -> list[dt.date]:
+def _recalculations(inputs: FreezeInputs, code: str, area: str) -> list[dict]:
+    """The dated, explained changes (annotations with recalculate_limits) on one series, by date."""
     return sorted(
-        a["date"]
-        for a in inputs.annotations
-        if a["measure_code"] == code and a["recalculate_limits"] and a["area_code"] in (None, area)
+        (
+            a
+            for a in inputs.annotations
+            if a["measure_code"] == code and a["recalculate_limits"] and a["area_code"] in (None, area)
+        ),
+        key=lambda a: a["date"],
     )
+
+
+def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int) -> list[dict]:
+    """One entry per set of limits of a series (see PAYLOADS.md, `trend.limits`): where it starts,
+    the baseline period its mean and limits come from, whether they are provisional, and the
+    annotation that started it (None for the first)."""
+    entries = []
+    segments, baseline = chart[SEGMENT], chart[BASELINE]
+    iso = [str(end)[:10] for end in ends]
+    for segment in np.unique(segments).tolist():
+        positions = np.flatnonzero(segments == segment)
+        base = positions[baseline[positions]]
+        start = iso[positions[0]]
+        reason = None
+        if segment:
+            # The latest change dated on or before the segment's first period end started it.
+            started = [a for a in changes if a["date"].isoformat() <= start]
+            if started:
+                reason = {key: started[-1][key] for key in ("label", "text")}
+                reason["date"] = started[-1]["date"].isoformat()
+        entries.append(
+            {
+                "from": start,
+                "baseline_from": iso[base[0]] if len(base) else None,
+                "baseline_to": iso[base[-1]] if len(base) else None,
+                "baseline_points": int(len(base)),
+                "provisional": bool(chart[PROVISIONAL][positions[0]]),
+                "min_points": int(min_points),
+                "recalculated": reason,
+            }
+        )
+    return entries
 
 
 def _month_numbers(values: pd.Series) -> np.ndarray:
@@ -180,6 +257,7 @@ class _Series:
     span: int
     variation: str | None
     points: list[dict]
+    limits: list[dict]
 
 
 def _json_floats(values: np.ndarray) -> list:
@@ -243,20 +321,27 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     provisional = np.zeros(size, dtype=bool)
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1])]) if size else []
     bounds = list(zip(starts, [*starts[1:], size])) if size else []
-    found: dict[tuple[str, str], tuple[int, int, str | None]] = {}
+    found: dict[tuple[str, str], tuple[int, int, str | None, list[dict]]] = {}
+    own: dict[tuple[str, str], list] = {}  # each period's own figure of a cumulative series
+    min_points = s.get("SPC_MIN_POINTS", 12)
     for start, stop in bounds:
         code, area = codes[start], areas[start]
         measure = measures.get(code)
         if measure is None:
             continue
+        changes = _recalculations(inputs, code, area)
+        # §5.4: a running total is progress, not a process; SPC judges each period's own figure.
+        judged = period_values(values[start:stop]) if measure.get("cumulative") else values[start:stop]
         chart = spc.xmr_columns(
-            values[start:stop],
+            judged,
             ends[start:stop],
             direction=measure["direction"],
-            recalculate_at=_recalculate_at(inputs, code, area),
-            min_points=s.get("SPC_MIN_POINTS", 12),
+            recalculate_at=[a["date"] for a in changes],
+            baseline_points=s.get("SPC_BASELINE_POINTS"),
+            min_points=min_points,
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),
+            conflict=s.get("SPC_CONFLICT_RULE", spc.CONCERN),
         )
         for name in SPC_FLOAT_COLUMNS:
             float_columns[name][start:stop] = chart[name]
@@ -268,12 +353,15 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
                 low, high = survey.wilson_interval(values[i], respondents[i])
                 float_columns[CI_LOW][i] = math.nan if low is None else low
                 float_columns[CI_HIGH][i] = math.nan if high is None else high
-        present = np.flatnonzero(~np.isnan(values[start:stop]))
+        if measure.get("cumulative"):
+            own[(code, area)] = _json_floats(judged)
+        present = np.flatnonzero(~np.isnan(judged))
         variation = None
         if len(present):
             signal = chart["signal"][present[-1]]
             variation = signal if isinstance(signal, str) else spc.COMMON_CAUSE
-        found[(code, area)] = (start, stop, variation)
+        limits = _limits(chart, ends[start:stop], changes, min_points)
+        found[(code, area)] = (start, stop, variation, limits)
     frame = finest.assign(
         **float_columns,
         signal=pd.Series(signals, index=finest.index, dtype=object),
@@ -282,16 +370,38 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
     )
     columns = _point_columns(frame, POINT_KEYS)
     rows = list(zip(*(columns[k] for k in POINT_KEYS)))
-    return {
+    series = {
         key: _Series(
-            start, stop, int(spans[start]), variation, [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]]
+            start,
+            stop,
+            int(spans[start]),
+            variation,
+            [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]],
+            limits,
         )
-        for key, (start, stop, variation) in found.items()
+        for key, (start, stop, variation, limits) in found.items()
     }
+    for key, figures in own.items():
+        for point, figure in zip(series[key].points, figures):
+            point[PERIOD_VALUE] = figure
+    return series
+
+
+def period_values(totals: np.ndarray) -> np.ndarray:
+    """Each period's own figure of a running total: its total minus the period before's.
+
+    Input: running totals in period order (NaN = a period never returned). Output: the same
+    length; NaN for the first period and wherever this or the previous period is missing (the
+    difference is not known, and never taken as 0).
+    """
+    own = np.full(len(totals), np.nan)
+    if len(totals) > 1:
+        own[1:] = np.diff(totals)  # NaN either side stays NaN
+    return own
 
 
 def _series_payload(series: _Series) -> dict:
-    return {"granularity": _granularity(series.span), "points": series.points}
+    return {"granularity": _granularity(series.span), "points": series.points, "limits": series.limits}
 
 
 def _members_at(inputs: FreezeInputs, day: dt.date) -> list[str]:
@@ -459,14 +569,14 @@ def _csp_block(
                 "count_12m": count,
                 POPULATION: population,
                 POPULATION_MID_YEAR: mid_year,
-                RATE_PER_1000: plain(rate),
+                RATE_PER_1000: round_half_up(rate, msg_analysis.RATE_DECIMALS),
                 "points": [{PERIOD_END: p[PERIOD_END], VALUE: p[VALUE]} for p in found.points],
             }
         )
     return sorted(items, key=lambda item: item[NAME])
 
 
-def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12) -> dict:
+def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits, period_value) -> dict:
     if trend.empty:
         return {
             "tone": status.NEUTRAL,
@@ -496,6 +606,10 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         survey=is_survey,
         respondents=int(latest[RESPONDENTS]) if is_survey else None,
         comparison_label=comparison,
+        limits=limits[-1] if limits else None,
+        latest_label=period_label(start, end),
+        period_value=period_value,
+        cumulative=bool(measure.get("cumulative")),
     )
     return {key: result[key] for key in ("tone", "variation", "msg_relative", "sentence")}
 
@@ -503,7 +617,7 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
 def _measure_header(measure: dict) -> dict:
     keys = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
             "msg_comparable", "definition", "method", "caveats", "priorities"]  # fmt: skip
-    return {key: measure[key] for key in keys}
+    return {**{key: measure[key] for key in keys}, "cumulative": bool(measure.get("cumulative", False))}
 
 
 def prepare_observations(observations: pd.DataFrame) -> pd.DataFrame:
@@ -604,7 +718,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
     obs[FIRST_MONTH] = _month_numbers(obs[PERIOD_START])
     obs[LAST_MONTH] = _month_numbers(obs[PERIOD_END])
-    finest = _finest(obs).reset_index(drop=True)
+    finest = with_gaps(_finest(obs).reset_index(drop=True))
     results: dict[str, tuple[str, dict]] = {}
     measures = {m["code"]: m for m in inputs.measures}
     populations = _Populations(
@@ -666,7 +780,10 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 if block is not None and block["summary"].get("group_size"):
                     results[f"msg:{code}:{quarter_end.isoformat()}:12"] = (code, block)
 
-        measure_status = _status(measure, trend, variation, change, msg_block, rolling_12)
+        own = focus.points[-1].get(PERIOD_VALUE) if focus and focus.points else None
+        measure_status = _status(
+            measure, trend, variation, change, msg_block, rolling_12, focus.limits if focus else None, own
+        )
         annotations = [
             {"date": a["date"].isoformat(), "label": a["label"], "text": a["text"], "area_code": a["area_code"]}
             for a in inputs.annotations
@@ -679,6 +796,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 "area_code": inputs.focus_area,
                 "granularity": _granularity(span) if not trend.empty else None,
                 "points": [dict(point) for point in focus.points] if focus else [],
+                "limits": focus.limits if focus else [],
             },
             "variation": variation,
             "change": change,
@@ -697,7 +815,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
                 PERIOD_END: last[PERIOD_END],
                 VALUE: plain(float(last[VALUE])),
                 "rolling_12": plain(rolling_12),
-                RATE_PER_1000: plain(rate),
+                RATE_PER_1000: round_half_up(rate, msg_analysis.RATE_DECIMALS),
             }
         overview.append(
             {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pcc_dashboard import vocabulary
-from reports.analysis.status import format_value
+from reports.analysis.status import format_value, msg_verdict, percent_text
 
 # GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
 TONE_CSS = {
@@ -40,7 +40,7 @@ def attach_statuses(priorities, overview: dict | None) -> None:
 
 
 def _pct(value) -> str:
-    return "" if value is None else f"{value:+.1f}%"
+    return "" if value is None else percent_text(value, signed=True)
 
 
 def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, str]]:
@@ -76,7 +76,7 @@ def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, 
     return rows + [("p-value", p_text or "not available"), ("Verdict", words or "")]
 
 
-def msg_rows(msg: dict | None) -> list[tuple[str, str]]:
+def msg_rows(msg: dict | None, *, under_reported: bool = False) -> list[tuple[str, str]]:
     """Summary-list rows for the frozen Most Similar Group comparison (R3, §5.2)."""
     if not msg:
         return []
@@ -95,6 +95,7 @@ def msg_rows(msg: dict | None) -> list[tuple[str, str]]:
                 f"(1 = {summary.get('rank_1_is', 'lowest')} rate)",
             )
         )
-    if summary.get("focus_position"):
-        rows.append(("Position", vocabulary.label("msg_position", summary["focus_position"])))
+    verdict = msg_verdict(summary, under_reported=under_reported)
+    if verdict:
+        rows.append(("Position", verdict[0].upper() + verdict[1:]))
     return rows

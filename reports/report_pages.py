@@ -7,6 +7,7 @@ from django.conf import settings
 from pcc_dashboard import charts, vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
+from reports.analysis.status import format_value, msg_verdict, percent_text
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.payloads import page_window
 from reports.selectors import narratives_visible_to
@@ -140,6 +141,7 @@ def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority:
         "sentence": (payload.get("status") or {}).get("sentence", ""),
         "significance": significance_sentence(payload.get("change")),
         "msg_summary": (payload.get("msg") or {}).get("summary"),
+        "msg_verdict": msg_verdict((payload.get("msg") or {}).get("summary"), under_reported=measure.under_reported),
         "trend_chart": main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
         "msg_chart": replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
         "context": commentary.get(measure.pk),
@@ -150,15 +152,19 @@ def significance_sentence(change: dict | None) -> str:
     """R4/§5.3: the latest 12 months against the 12 before, in words, with the test's numbers."""
     if not change:
         return "No test of change is available for this measure in this snapshot."
-    verdict = vocabulary.label("verdict", change.get("verdict"), default="No test result").lower()
-    parts = [f"Latest 12 months against the 12 before: {verdict}"]
+    verdict = vocabulary.label("verdict_phrase", change.get("verdict"), default="no test result")
+    survey = change.get("test") == "two_proportion_z"
+    compared = "Latest survey against the same period a year before" if survey else "Latest 12 months against the 12 before"
+    parts = [f"{compared}: {verdict}"]
     if change.get("pct_change") is not None:
-        text = f"{change['pct_change']:+.1f}%"
+        text = percent_text(change["pct_change"], signed=True)
         if change.get("pct_change_low") is not None and change.get("pct_change_high") is not None:
-            text += f" (95% interval {change['pct_change_low']:+.1f}% to {change['pct_change_high']:+.1f}%)"
+            low, high = (percent_text(change[k], signed=True) for k in ("pct_change_low", "pct_change_high"))
+            text += f" (95% interval {low} to {high})"
         parts.append(text)
     elif change.get("diff") is not None:
-        parts.append(f"{change['diff']:+.1f} percentage points")
+        sign = "+" if change["diff"] > 0 else ""
+        parts.append(f"{sign}{format_value(change['diff'], 'percentage').removesuffix('%')} percentage points")
     if change.get("p_value") is not None:
         parts.append(f"p = {change['p_value']:.3g}")
     return ", ".join(parts) + "."

@@ -72,11 +72,14 @@ def months_not_frozen(*, today: date) -> list[date]:
     )
     if span["first"] is None:
         return []
-    # Up to the month of the latest data, or the month before the working date if later (a month
-    # whose meetings are coming up, even when its own figures are not in yet: R11), never the future.
+    # Up to the month of the latest data. In a demo or an archived copy (its working date is not
+    # today) also the month before the working date, whose meetings are coming up (R11).
     from returns.selectors import working_date
 
-    latest = max(month_end(span["last"]), previous_month_end(working_date(today=today)))
+    latest = month_end(span["last"])
+    working = working_date(today=today)
+    if working < today:
+        latest = max(latest, previous_month_end(working))
     earliest, day = month_end(span["first"]), min(latest, previous_month_end(today))
     months = []
     while day >= earliest:

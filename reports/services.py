@@ -216,7 +216,13 @@ def commentary_save(*, snapshot: Snapshot, text: str, user=None, measure=None, t
 def annotation_add(
     *, measure, date: dt.date, label: str, text: str = "", area=None, recalculate_limits: bool = False
 ) -> Annotation:
-    """A dated event on a measure's series; with recalculate_limits, later freezes start new SPC limits."""
+    """A dated event on a measure's series; with recalculate_limits, later freezes start new SPC limits.
+
+    Raises ValueError when recalculate_limits has no text: limits restart only at a dated,
+    explained change (§5.4), and the chart prints the explanation.
+    """
+    if recalculate_limits and not text.strip():
+        raise ValueError("A recalculation of control limits needs its reason in the text.")
     return Annotation.objects.create(
         measure=measure,
         area=area,

@@ -164,8 +164,7 @@ def working_date(*, today: date | None = None) -> date:
     """
     today = today or timezone.localdate()
     latest = (
-        ReturnPeriod.objects.filter(returns__isnull=False)
-        .exclude(returns__submitter__kind=SubmitterKind.PUBLIC)
+        ReturnPeriod.objects.filter(returns__submitter__kind__in=[SubmitterKind.FORCE, SubmitterKind.CSP])
         .order_by("-end")
         .values_list("end", flat=True)
         .first()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import deque
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -29,7 +30,11 @@ from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from pcc_dashboard import vocabulary
 from pcc_dashboard.tests.test_access_matrix import MATRIX
+
+# The mark makes pytest-django set up the test database (it looks for tests that use one).
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAN_FILE = ROOT / "fixtures" / "plan_leicestershire_2014.yaml"
@@ -50,8 +55,9 @@ OWN = {
     "csp_a": {"return_detail", "return_history", "return_template"},
     "police": {"return_detail", "return_history", "return_template"},
 }
-# Patterns reached by redirect or GET form rather than an address of their own.
-REDIRECTS = {"snapshot_latest", "snapshot_select"}
+# Patterns reached by a redirect or a GET form rather than an address of their own. The
+# snapshot selector's target serves the pages outside the cached snapshot pages (crime outcomes).
+REDIRECTS = {"snapshot_latest": None, "snapshot_select": "outcomes", "outcomes_latest": "outcomes"}
 # Patterns no link should lead to, and why.
 NOT_LINKED = {
     "two_factor": "a step of signing in, shown only when two-factor sign-in is switched on",
@@ -65,19 +71,21 @@ NOT_LINKED = {
 # The CSP lead meets their validation report on the page that answers their upload (a POST).
 NOT_LINKED_FOR = {"csp_a": {"return_failed_report"}}
 SKIP_PREFIXES = ("/admin/", "/static/", "/accounts/sign-out/")
-# At most this many addresses per URL pattern, and one per pattern, arguments (but the snapshot
-# date) and query-string names: enough to see every measure, chart and kind of page once.
-PER_PATTERN = 40
-PER_PATTERN_LIMITS = {"panel_report_pdf": 1, "measure_download": 80, "return_original": 2}
+# The crawl opens at most this many addresses per URL pattern (the co-ordinator, who sees every
+# measure, THOROUGH), and one per pattern, arguments but the snapshot date, and query-string names.
+# A pattern's other links are still counted as reached. PDFs are the report page's HTML, read there.
+PER_PATTERN, THOROUGH = 10, 40
+PER_PATTERN_LIMITS = {
+    **{"panel_report_pdf": 0, "measure_download": 6, "public_measure_csv": 3, "return_original": 2},
+    "meeting_detail": THOROUGH,  # every board's meetings, so each board's own links are seen
+}
 
 
 def expected_patterns(role: str) -> set[str]:
     """The URL names this role may use: 200 in the access matrix, its own returns, redirects."""
     names = {name for name, (_, statuses) in MATRIX.items() if statuses[role] == 200}
     names |= OWN.get(role, set())
-    names |= {name for name in REDIRECTS if name in MATRIX}
-    if MATRIX["outcomes"][1][role] == 200:
-        names.add("outcomes_latest")
+    names |= {name for name, via in REDIRECTS.items() if via is None or via in names}
     return names - set(NOT_LINKED) - NOT_LINKED_FOR.get(role, set())
 
 
@@ -191,7 +199,8 @@ def crawl(client: Client, role: str) -> Crawl:
         result.linked.add(name)
         key = _visit_key(parts.path, parts.query)
         address = parts.path + (f"?{parts.query}" if parts.query else "")
-        if key in seen or address in seen or counts.get(name, 0) >= PER_PATTERN_LIMITS.get(name, PER_PATTERN):
+        limit = PER_PATTERN_LIMITS.get(name, THOROUGH if role == "coordinator" else PER_PATTERN)
+        if key in seen or address in seen or counts.get(name, 0) >= limit:
             continue
         seen |= {key, address}
         counts[name] = counts.get(name, 0) + 1
@@ -224,8 +233,11 @@ FAILED_UPLOAD = (
 def crawls(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Crawl]:
     """`make run`'s set-up, a CSP lead's failed upload, then one crawl per role; all rolled back."""
     from django.contrib.auth.models import User
+    from django.db import connection
 
     users_file = tmp_path_factory.mktemp("demo") / "demo_users.txt"
+    name = str(connection.settings_dict["NAME"])
+    assert "memory" in name or "test" in name, f"not a test database: {name}"
     with django_db_blocker.unblock(), transaction.atomic(), mock.patch("priorities.demo.USERS_FILE", users_file):
         quiet = io.StringIO()
         call_command("migrate", "--noinput", verbosity=0)
@@ -260,3 +272,53 @@ def test_every_page_a_role_may_use_is_linked_from_the_home_page(crawls, role):
 @pytest.mark.parametrize("role", USERS)
 def test_no_link_leads_a_role_to_an_error(crawls, role):
     assert not crawls[role].broken, f"{role} follows links to errors:\n" + "\n".join(crawls[role].broken)
+
+
+# Machine formats, where codes are the point (the return template a data lead fills in, the API),
+# and the validation report, which quotes the uploaded file's own column names and cells.
+MACHINE = {"return_template", "api_schema", "return_failed_report"}
+SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")  # all_crime, upload_failed, two_of_three …
+GSS = re.compile(r"\b[EWSN]\d{8}\b")
+NAME_NEAR = 120  # characters either side of a GSS code where its area's name must appear
+
+
+@pytest.fixture(scope="module")
+def code_words(crawls, django_db_blocker) -> tuple[set[str], dict[str, str]]:
+    """The codes to look for (vocabulary codes, their "cut" forms, measure codes) and GSS code → name."""
+    from priorities.models import Area, Measure
+
+    with django_db_blocker.unblock():
+        measures = set(Measure.objects.values_list("code", flat=True))
+        areas = dict(Area.objects.values_list("code", "name"))
+    coded = {c for c in vocabulary.codes() | measures if "_" in c}
+    return coded | {c.replace("_", "") for c in coded}, areas
+
+
+def _hits(text: str, codes: set[str], areas: dict[str, str]) -> list[str]:
+    hits = sorted({m.group() for m in SNAKE.finditer(text)} | {c for c in codes if re.search(rf"\b{c}\b", text)})
+    for match in GSS.finditer(text):
+        near = text[max(0, match.start() - NAME_NEAR) : match.end() + NAME_NEAR]
+        if areas.get(match.group(), "\0") not in near:
+            hits.append(f"{match.group()} without its name")
+    return hits
+
+
+@pytest.mark.parametrize("role", USERS)
+def test_no_page_or_download_shows_an_internal_code(crawls, code_words, role):
+    codes, areas = code_words
+    found = []
+    for visit in crawls[role].visits:
+        if visit.name not in MACHINE:
+            found += [f"{visit.url}: {hit}" for hit in _hits(visit.text, codes, areas)]
+    assert crawls[role].visits
+    assert not found, f"{role} sees internal codes:\n" + "\n".join(sorted(set(found)))
+
+
+def test_the_code_search_finds_codes_people_must_not_see():
+    codes = {"common_cause", "commoncause", "all_crime"}
+    areas = {"E07000129": "Blaby"}
+    assert _hits("Variation: common_cause", codes, areas) == ["common_cause"]
+    assert _hits("Tone commoncause", codes, areas) == ["commoncause"]
+    assert _hits("Rules: beyond_limit, shift", codes, areas) == ["beyond_limit"]
+    assert _hits("Area E07000129", codes, areas) == ["E07000129 without its name"]
+    assert _hits("Blaby (E07000129): All crime, common cause variation", codes, areas) == []

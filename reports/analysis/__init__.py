@@ -2,6 +2,7 @@
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -47,3 +48,15 @@ def frame_records(frame: pd.DataFrame, *, digits: int = 4) -> list[dict]:
         {str(col): plain(val, digits=digits) for col, val in zip(frame.columns, row)}
         for row in frame.itertuples(index=False, name=None)
     ]
+
+
+def round_half_up(value: float | None, digits: int = 0) -> float | None:
+    """`value` rounded once to `digits` decimals, halves away from zero, from its exact binary value.
+
+    Python's round() sends exact halves to the even neighbour (10.5 → 10); people read 10.5 as 11.
+    None and NaN stay None. Output: a float whose repr has at most `digits` decimals.
+    """
+    if value is None or not math.isfinite(value):
+        return None
+    exact = Decimal(float(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(exact)

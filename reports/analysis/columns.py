@@ -16,6 +16,7 @@ SIGNAL = "signal"
 RULES = "rules"
 PROVISIONAL = "provisional"
 SEGMENT = "segment"
+BASELINE = "baseline"
 
 # Areas, counts and populations
 AREA_CODE = "area_code"

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from reports.analysis import frame_records, plain
+from reports.analysis import frame_records, plain, round_half_up
 from reports.analysis.columns import (
     AREA_CODE,
     COMPLETE,
@@ -27,6 +27,10 @@ from reports.analysis.columns import (
 
 DIRECTIONS = ("up", "down", "neither")
 AVERAGES = ("mean", "pooled")
+# Rates per 1,000 are shown, stored and served with 2 decimals, rounded once from the exact rate
+# (ranks and positions are decided on the exact rates first).
+RATE_DECIMALS = 2
+RATE_KEYS = ("average", "mean_of_rates", "pooled_rate", "band_low", "band_high", "focus_rate")
 
 SIGNIFICANTLY_ABOVE = "significantly_above"
 ABOVE = "above"
@@ -245,8 +249,11 @@ def msg_comparison(
     sd (sample standard deviation of members' rates, 0 with one member), band_sd, band_low,
     band_high (average ± band_sd × sd), group_size (members with a rate), excluded (area
     codes without a rate), rank_1_is ("lowest" or "highest"), focus_rate, focus_rank,
-    focus_position and focus_relative ("better", "similar", "worse"; "neither" when the
-    measure has no good direction; None when the focus area has no rate). Rates per 1,000.
+    focus_position, focus_relative ("better", "similar", "worse"; "neither" when the
+    measure has no good direction; None when the focus area has no rate) and focus_rank_shared
+    (how many members hold the focus area's rank: 2 or more is a tie, "joint"). Rates per
+    1,000, in the frame and the summary, are rounded once to 2 decimals (halves up) from the exact
+    rate, after ranks and positions are decided on the exact rates.
     """
     _check_options(direction, average)
     frame = members.copy()
@@ -273,6 +280,8 @@ def msg_comparison(
         dtype=object,
     )
     frame = frame.sort_values([RANK, NAME] if NAME in frame else [RANK], na_position="last")
+    frame[RATE_PER_1000] = [round_half_up(rate, RATE_DECIMALS) for rate in frame[RATE_PER_1000]]
+    frame[RATE_PER_1000] = frame[RATE_PER_1000].astype(float)
 
     focus = frame[frame[AREA_CODE] == focus_area]
     focus_row = focus.iloc[0] if len(focus) else None
@@ -283,7 +292,14 @@ def msg_comparison(
         figures=(used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high),
         group_size=len(included),
         excluded=[str(code) for code in frame.loc[~frame[INCLUDED], AREA_CODE]],
-        focus=None if focus_row is None else (focus_row[RATE_PER_1000], focus_row[RANK], focus_row[POSITION]),
+        focus=None
+        if focus_row is None
+        else (
+            focus_row[RATE_PER_1000],
+            focus_row[RANK],
+            focus_row[POSITION],
+            int((frame[RANK] == focus_row[RANK]).sum()) if pd.notna(focus_row[RANK]) else None,
+        ),
     )
     return frame.reset_index(drop=True), summary
 
@@ -318,7 +334,10 @@ def _summary(*, focus_area, direction, average, figures, group_size, excluded, f
         "focus_rank": None if focus is None else focus[1],
         "focus_position": focus_position,
         "focus_relative": _relative(focus_position, direction),
+        "focus_rank_shared": None if focus is None else focus[3],
     }
+    for key in RATE_KEYS:
+        summary[key] = round_half_up(summary[key], RATE_DECIMALS)
     return plain(summary, digits=10)
 
 
@@ -389,7 +408,15 @@ def msg_comparison_arrays(
         figures=(used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high),
         group_size=size,
         excluded=[str(area_codes[i]) for i in order if not included[i]],
-        focus=None if focus is None else (rate_list[focus], ranks[focus], positions[focus]),
+        focus=None
+        if focus is None
+        else (
+            rate_list[focus],
+            ranks[focus],
+            positions[focus],
+            None if ranks[focus] is None else ranks.count(ranks[focus]),
+        ),
     )
-    columns = {RATE_PER_1000: rates, RANK: ranks, POSITION: positions, INCLUDED: included}
+    shown = np.array([np.nan if r is None else r for r in (round_half_up(v, RATE_DECIMALS) for v in rate_list)])
+    columns = {RATE_PER_1000: shown, RANK: ranks, POSITION: positions, INCLUDED: included}
     return np.array(order, dtype=np.int64), {**columns, "summary": summary}

@@ -1,4 +1,8 @@
-"""XmR statistical process control charts (NHS England "Making Data Count")."""
+"""XmR statistical process control charts (NHS England "Making Data Count").
+
+Rules follow the two NHS reference implementations (NHSRplotthedots and the NHS England SPC SQL,
+v2.x); where they differ the README says which this module follows.
+"""
 
 import datetime as dt
 
@@ -7,6 +11,7 @@ import pandas as pd
 
 from reports.analysis import frame_records
 from reports.analysis.columns import (
+    BASELINE,
     LOWER_2SIGMA,
     LOWER_LIMIT,
     MEAN,
@@ -21,10 +26,11 @@ from reports.analysis.columns import (
     VALUE,
 )
 
-# Constants from "Making Data Count": 2.66 = 3 / d2 (d2 = 1.128 for n = 2 moving ranges);
-# 1.773 = two thirds of that, the 2-sigma line.
+# Constants from "Making Data Count": 2.66 = 3 / d2 (d2 = 1.128 for moving ranges of 2 points).
+# The 2-sigma line is two thirds of the way to the limit, 2.66 × 2/3 = 1.77333…, as both NHS
+# references compute it (NHSRplotthedots `2 * (limit / 3)`, the SQL `2.66 * (2 / 3.0)`), not 1.773.
 LIMIT_FACTOR = 2.66
-TWO_SIGMA_FACTOR = 1.773
+TWO_SIGMA_FACTOR = LIMIT_FACTOR * 2 / 3
 
 BEYOND_LIMIT = "beyond_limit"
 SHIFT = "shift"
@@ -38,7 +44,7 @@ NEUTRAL = "neutral"
 COMMON_CAUSE = "common_cause"
 
 DIRECTIONS = ("up", "down", "neither")
-HIGH, LOW = 1, -1
+CONFLICT_RULES = (IMPROVEMENT, CONCERN)
 
 OUTPUT_COLUMNS = [
     PERIOD_END,
@@ -53,6 +59,7 @@ OUTPUT_COLUMNS = [
     RULES,
     PROVISIONAL,
     SEGMENT,
+    BASELINE,
 ]
 
 
@@ -68,77 +75,6 @@ def _segment_ids(period_ends: pd.DatetimeIndex, recalculate_at) -> np.ndarray:
     return ids.astype(int)
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) of each maximal run of True values."""
-    runs, start = [], None
-    for i, flag in enumerate(flags):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            runs.append((start, i))
-            start = None
-    if start is not None:
-        runs.append((start, len(flags)))
-    return runs
-
-
-def _segment_rules(
-    values: np.ndarray,
-    *,
-    mean: float,
-    mr_bar: float,
-    run_length: int,
-    trend_length: int,
-) -> list[dict[str, int]]:
-    """For one segment's non-missing values, the rules fired at each point and their side."""
-    n = len(values)
-    fired: list[dict[str, int]] = [{} for _ in range(n)]
-    if n == 0 or np.isnan(mean):
-        return fired
-    limits_apply = np.isfinite(mr_bar) and mr_bar > 0
-    tolerance = 1e-9 * max(1.0, abs(mean))
-    above = values > mean + tolerance
-    below = values < mean - tolerance
-
-    if limits_apply:
-        upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
-        for i, v in enumerate(values):
-            if v > upper:
-                fired[i][BEYOND_LIMIT] = HIGH
-            elif v < lower:
-                fired[i][BEYOND_LIMIT] = LOW
-
-    for side, flags in ((HIGH, above), (LOW, below)):
-        for start, stop in _runs(flags):
-            if stop - start >= run_length:
-                for i in range(start, stop):
-                    fired[i][SHIFT] = side
-
-    # A trend of k points has k - 1 consecutive strict rises (or falls).
-    rises = np.diff(values) > 0
-    falls = np.diff(values) < 0
-    for side, steps in ((HIGH, rises), (LOW, falls)):
-        for start, stop in _runs(steps):
-            if stop - start + 1 >= trend_length:
-                for i in range(start, stop + 1):
-                    # A point ending a fall and starting a rise keeps the first side found.
-                    fired[i].setdefault(TREND, side)
-
-    if limits_apply:
-        upper2, lower2 = (
-            mean + TWO_SIGMA_FACTOR * mr_bar,
-            mean - TWO_SIGMA_FACTOR * mr_bar,
-        )
-        for side, beyond in ((HIGH, values > upper2), (LOW, values < lower2)):
-            for start in range(max(n - 2, 0)):
-                window = range(start, start + 3)
-                if sum(beyond[i] for i in window) >= 2:
-                    for i in window:
-                        if beyond[i]:
-                            fired[i][TWO_OF_THREE] = side
-    return fired
-
-
 def _long_runs(flags: np.ndarray, min_length: int) -> np.ndarray:
     """True where a flag belongs to a run of at least `min_length` consecutive True values."""
     edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
@@ -150,62 +86,94 @@ def _long_runs(flags: np.ndarray, min_length: int) -> np.ndarray:
     return np.cumsum(marks[:-1]) > 0
 
 
-def _segment_rule_sides(
-    values: np.ndarray,
-    *,
-    mean: float,
-    mr_bar: float,
-    run_length: int,
-    trend_length: int,
-) -> dict[str, np.ndarray]:
-    """`_segment_rules` on whole arrays: for each rule, the side (+1, −1, 0 = not fired) at each point."""
+def _two_in_three(zone: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Points in `zone` (beyond a 2-sigma line, not beyond its limit) inside some run of 3
+    consecutive points that all lie on `side` of the mean and hold at least 2 zone points."""
+    n = len(zone)
+    marked = np.zeros(n, dtype=bool)
+    if n < 3:
+        return marked
+    hits = zone.astype(np.int8)
+    on_side = side.astype(np.int8)
+    window = ((hits[:-2] + hits[1:-1] + hits[2:]) >= 2) & ((on_side[:-2] + on_side[1:-1] + on_side[2:]) == 3)
+    for offset in range(3):
+        marked[offset : offset + n - 2] |= window
+    return marked & zone
+
+
+def _rule_sides(values: np.ndarray, *, mean: float, mr_bar: float, run_length: int, trend_length: int) -> dict:
+    """For one segment's present values in period order: {rule: (high, low)} boolean arrays.
+
+    A point exactly on a line (within 1e-9 of the chart's scale) is not beyond it: on the mean
+    it is on neither side (it breaks a run), on a limit or 2-sigma line it is inside.
+    """
     n = len(values)
-    sides = {rule: np.zeros(n, dtype=np.int8) for rule in RULE_ORDER}
+    none = np.zeros(n, dtype=bool)
+    sides = {rule: (none, none) for rule in RULE_ORDER}
     if n == 0 or np.isnan(mean):
         return sides
-    limits_apply = np.isfinite(mr_bar) and mr_bar > 0
-    tolerance = 1e-9 * max(1.0, abs(mean))
+    limits_apply = bool(np.isfinite(mr_bar) and mr_bar > 0)
+    scale = abs(mean) + (LIMIT_FACTOR * mr_bar if limits_apply else 0.0)
+    tolerance = 1e-9 * max(1.0, scale)
+    above, below = values > mean + tolerance, values < mean - tolerance
+    sides[SHIFT] = (_long_runs(above, run_length), _long_runs(below, run_length))
+    if n > 1:
+        # A trend of k points has k − 1 consecutive strict rises (or falls); equal values break it.
+        steps = np.diff(values)
+        trend = []
+        for moves in (steps > 0, steps < 0):
+            runs = _long_runs(moves, max(trend_length - 1, 1))
+            trend.append(np.r_[runs, False] | np.r_[False, runs])
+        sides[TREND] = tuple(trend)
     if limits_apply:
         upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
-        sides[BEYOND_LIMIT] = np.where(values > upper, HIGH, np.where(values < lower, LOW, 0)).astype(np.int8)
-    above = _long_runs(values > mean + tolerance, run_length)
-    below = _long_runs(values < mean - tolerance, run_length)
-    sides[SHIFT] = np.where(above, HIGH, np.where(below, LOW, 0)).astype(np.int8)
-    if n > 1:
-        # A trend of k points has k − 1 consecutive strict rises (or falls); rises are found first.
-        steps = np.diff(values)
-        trend = {}
-        for side, moves in ((HIGH, steps > 0), (LOW, steps < 0)):
-            runs = _long_runs(moves, max(trend_length - 1, 1))
-            trend[side] = np.r_[runs, False] | np.r_[False, runs]
-        sides[TREND] = np.where(trend[HIGH], HIGH, np.where(trend[LOW], LOW, 0)).astype(np.int8)
-    if limits_apply and n >= 3:
         upper2, lower2 = mean + TWO_SIGMA_FACTOR * mr_bar, mean - TWO_SIGMA_FACTOR * mr_bar
-        for side, beyond in ((HIGH, values > upper2), (LOW, values < lower2)):
-            hits = beyond.astype(np.int8)
-            window_ok = (hits[:-2] + hits[1:-1] + hits[2:]) >= 2  # windows starting at 0 … n − 3
-            covered = np.zeros(n, dtype=bool)
-            for offset in range(3):
-                covered[offset : offset + n - 2] |= window_ok
-            sides[TWO_OF_THREE][beyond & covered] = side
+        beyond_high, beyond_low = values > upper + tolerance, values < lower - tolerance
+        sides[BEYOND_LIMIT] = (beyond_high, beyond_low)
+        # Both references count only points between the 2-sigma line and the limit (a point beyond
+        # the limit is its own signal) and need all three points on the same side of the mean.
+        zone_high = (values > upper2 + tolerance) & ~beyond_high
+        zone_low = (values < lower2 - tolerance) & ~beyond_low
+        sides[TWO_OF_THREE] = (_two_in_three(zone_high, above), _two_in_three(zone_low, below))
     return sides
 
 
-def _side(rules: dict[str, int]) -> int | None:
-    """The side of a flagged point: position rules (limit, 2-sigma, shift) beat a trend."""
-    for rule in (BEYOND_LIMIT, TWO_OF_THREE, SHIFT, TREND):
-        if rule in rules:
-            return rules[rule]
-    return None
+def _signals(sides: dict, *, direction: str, conflict: str) -> tuple[list, list]:
+    """(signal, rules text) per point from `_rule_sides`.
+
+    A point flagged by a rule on the improving side and another on the worrying side (a rising
+    trend below the mean, say) is a conflict: `conflict` ("improvement" or "concern") decides, as
+    the NHS England SQL's MetricConflictRule does. "neither" measures get "neutral".
+    """
+    n = len(sides[SHIFT][0])
+    high = np.zeros(n, dtype=bool)
+    low = np.zeros(n, dtype=bool)
+    for rule_high, rule_low in sides.values():
+        high |= rule_high
+        low |= rule_low
+    signals: list = [None] * n
+    rules: list = [""] * n
+    for i in np.flatnonzero(high | low).tolist():
+        rules[i] = ",".join(rule for rule in RULE_ORDER if sides[rule][0][i] or sides[rule][1][i])
+        if direction == "neither":
+            signals[i] = NEUTRAL
+            continue
+        good, bad = (high[i], low[i]) if direction == "up" else (low[i], high[i])
+        signals[i] = (
+            (IMPROVEMENT if conflict == IMPROVEMENT else CONCERN)
+            if good and bad
+            else (IMPROVEMENT if good else CONCERN)
+        )
+    return signals, rules
 
 
-def _signal(side: int | None, direction: str) -> str | None:
-    if side is None:
-        return None
-    if direction == "neither":
-        return NEUTRAL
-    good_side = HIGH if direction == "up" else LOW
-    return IMPROVEMENT if side == good_side else CONCERN
+def _check(direction: str, baseline_points: int | None, conflict: str) -> None:
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
+    if baseline_points is not None and baseline_points < 1:
+        raise ValueError("baseline_points must be at least 1")
+    if conflict not in CONFLICT_RULES:
+        raise ValueError(f"conflict must be one of {CONFLICT_RULES}, not {conflict!r}")
 
 
 def xmr(
@@ -217,28 +185,28 @@ def xmr(
     min_points: int = 12,
     run_length: int = 7,
     trend_length: int = 7,
+    conflict: str = CONCERN,
 ) -> pd.DataFrame:
     """XmR chart of a measure's series.
 
-    Input: `series` of values (any unit) indexed by period end date; NaN is a missing
-    period, kept in the output but skipped by moving ranges and rules. `direction` is the
-    way improvement goes ("up", "down" or "neither").
+    Input: `series` of values (any unit) indexed by period end date, one entry per period; NaN
+    is a period never returned (a gap): kept in the output, no moving range spans it, and the
+    rules read the points either side of it as consecutive (as the NHS England SQL reads
+    "ghosted" points). `direction` is the way improvement goes ("up", "down" or "neither");
+    `conflict` says which signal a point flagged both ways gets ("concern" by default).
 
     Output columns (one row per input period, ascending): period_end (Timestamp), value,
     mean, upper_limit, lower_limit (mean ± 2.66 × mean moving range), upper_2sigma,
-    lower_2sigma (mean ± 1.773 × mean moving range), moving_range (|value − previous
-    non-missing value| in the same segment), signal ("improvement", "concern", "neutral"
-    or None), rules (comma-separated names of the rules that fired: beyond_limit, shift,
-    trend, two_of_three; "" when none), provisional (True when the segment has fewer than
-    `min_points` non-missing points: a run chart with provisional limits) and segment
-    (0, 1, … one per `recalculate_at` date that starts a new set of limits). All value-like
-    columns are in the unit of the input. The mean and limits of a segment come from its
-    first `baseline_points` non-missing points (all of them by default).
+    lower_2sigma (mean ± 2.66 × 2/3 × mean moving range), moving_range (|value − previous
+    period's value| when both are present in the same segment, else NaN), signal
+    ("improvement", "concern", "neutral" or None), rules (comma-separated names of the rules
+    that fired: beyond_limit, shift, trend, two_of_three; "" when none), provisional (True when
+    the limits come from fewer than `min_points` points: a run chart with provisional limits),
+    segment (0, 1, … one per `recalculate_at` date that starts a new set of limits) and
+    baseline (True for the points the segment's mean and limits come from: its first
+    `baseline_points` present points, all of them by default). Values are in the input's unit.
     """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if baseline_points is not None and baseline_points < 1:
-        raise ValueError("baseline_points must be at least 1")
+    _check(direction, baseline_points, conflict)
     data = series.sort_index()
     period_ends = pd.DatetimeIndex(pd.to_datetime(data.index))
     values = pd.to_numeric(data, errors="coerce").to_numpy(dtype=float)
@@ -251,12 +219,13 @@ def xmr(
         min_points=min_points,
         run_length=run_length,
         trend_length=trend_length,
+        conflict=conflict,
     )
     chart = pd.DataFrame({PERIOD_END: period_ends, VALUE: values, **{k: columns[k] for k in _FLOAT_COLUMNS}})
     chart[SIGNAL] = pd.Series(columns[SIGNAL], dtype=object)
     chart[RULES] = pd.Series(columns[RULES], dtype=object)
-    chart[PROVISIONAL] = columns[PROVISIONAL]
-    chart[SEGMENT] = columns[SEGMENT]
+    for name in (PROVISIONAL, SEGMENT, BASELINE):
+        chart[name] = columns[name]
     return chart[OUTPUT_COLUMNS]
 
 
@@ -273,65 +242,54 @@ def xmr_columns(
     min_points: int = 12,
     run_length: int = 7,
     trend_length: int = 7,
+    conflict: str = CONCERN,
 ) -> dict:
     """`xmr` on plain arrays, for callers that chart thousands of series (the freeze).
 
-    Input: `values` (float array, NaN = missing) and `period_ends` (datetime64[ns] array),
-    both already in ascending period order. Output: a dict of the `xmr` columns mean,
-    upper_limit, lower_limit, upper_2sigma, lower_2sigma, moving_range (float arrays), signal
-    and rules (lists), provisional (bool array) and segment (int array); no pandas objects.
+    Input: `values` (float array, NaN = a period never returned) and `period_ends`
+    (datetime64[ns] array), one item per period in ascending order. Output: a dict of the `xmr`
+    columns mean, upper_limit, lower_limit, upper_2sigma, lower_2sigma, moving_range (float
+    arrays), signal and rules (lists), provisional, baseline (bool arrays) and segment (int
+    array); no pandas objects.
     """
-    if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if baseline_points is not None and baseline_points < 1:
-        raise ValueError("baseline_points must be at least 1")
+    _check(direction, baseline_points, conflict)
     segments = _segment_ids(period_ends, recalculate_at)
     size = len(values)
-
-    columns = {
-        name: np.full(size, np.nan)
-        for name in (
-            MEAN,
-            UPPER_LIMIT,
-            LOWER_LIMIT,
-            UPPER_2SIGMA,
-            LOWER_2SIGMA,
-            MOVING_RANGE,
-        )
-    }
+    columns = {name: np.full(size, np.nan) for name in _FLOAT_COLUMNS}
     signals: list[str | None] = [None] * size
     rules_text = [""] * size
     provisional = np.zeros(size, dtype=bool)
+    baseline = np.zeros(size, dtype=bool)
+    present_all = ~np.isnan(values)
+    # A moving range needs the period before to be present and in the same segment: none spans a gap.
+    if size > 1:
+        joined = present_all[1:] & present_all[:-1] & (segments[1:] == segments[:-1])
+        columns[MOVING_RANGE][1:][joined] = np.abs(np.diff(values))[joined]
 
     for segment in np.unique(segments):
         positions = np.flatnonzero(segments == segment)
-        present = positions[~np.isnan(values[positions])]
-        points = values[present]
-        moving = np.abs(np.diff(points))
-        columns[MOVING_RANGE][present[1:]] = moving
-        provisional[positions] = len(points) < min_points
-        if len(points) == 0:
+        present = positions[present_all[positions]]
+        if len(present) == 0:
+            provisional[positions] = True
             continue
-        base = len(points) if baseline_points is None else min(baseline_points, len(points))
-        mean = float(points[:base].mean())
-        mr_bar = float(moving[: base - 1].mean()) if base > 1 else np.nan
+        base = len(present) if baseline_points is None else min(baseline_points, len(present))
+        in_base = present[:base]
+        baseline[in_base] = True
+        provisional[positions] = base < min_points
+        mean = float(values[in_base].mean())
+        ranges = columns[MOVING_RANGE][in_base[1:]]
+        ranges = ranges[~np.isnan(ranges)]
+        mr_bar = float(ranges.mean()) if len(ranges) else np.nan
         columns[MEAN][positions] = mean
         columns[UPPER_LIMIT][positions] = mean + LIMIT_FACTOR * mr_bar
         columns[LOWER_LIMIT][positions] = mean - LIMIT_FACTOR * mr_bar
         columns[UPPER_2SIGMA][positions] = mean + TWO_SIGMA_FACTOR * mr_bar
         columns[LOWER_2SIGMA][positions] = mean - TWO_SIGMA_FACTOR * mr_bar
-        sides = _segment_rule_sides(
-            points,
-            mean=mean,
-            mr_bar=mr_bar,
-            run_length=run_length,
-            trend_length=trend_length,
-        )
-        flagged = np.flatnonzero(np.any(np.vstack([sides[rule] for rule in RULE_ORDER]) != 0, axis=0))
-        for j in flagged.tolist():
-            rules = {rule: int(sides[rule][j]) for rule in RULE_ORDER if sides[rule][j]}
-            rules_text[present[j]] = ",".join(rules)
-            signals[present[j]] = _signal(_side(rules), direction)
+        sides = _rule_sides(values[present], mean=mean, mr_bar=mr_bar, run_length=run_length, trend_length=trend_length)
+        point_signals, point_rules = _signals(sides, direction=direction, conflict=conflict)
+        for j, position in enumerate(present.tolist()):
+            signals[position] = point_signals[j]
+            rules_text[position] = point_rules[j]
 
     return {
         **columns,
@@ -339,6 +297,7 @@ def xmr_columns(
         RULES: rules_text,
         PROVISIONAL: provisional,
         SEGMENT: segments,
+        BASELINE: baseline,
     }
 
 

@@ -56,6 +56,21 @@ def _points(as_of: date, months: int = 24, base: float = 100.0) -> list[dict]:
     return points
 
 
+def _limits(points: list[dict]) -> list[dict]:
+    """One set of limits from every point, as the freeze writes `trend.limits`."""
+    return [
+        {
+            "from": points[0]["period_end"],
+            "baseline_from": points[0]["period_end"],
+            "baseline_to": points[-1]["period_end"],
+            "baseline_points": len(points),
+            "provisional": False,
+            "min_points": 12,
+            "recalculated": None,
+        }
+    ]
+
+
 def _msg_block(as_of: date) -> dict:
     members = []
     for rank, (code, name) in enumerate(MSG_MEMBERS, start=1):
@@ -93,6 +108,7 @@ def _msg_block(as_of: date) -> dict:
 def measure_payload(measure: Measure, as_of: date) -> dict:
     priorities = sorted(measure.priorities.values_list("number", flat=True))
     sentence = f"{measure.title}: figures to {as_of:%B %Y} show common cause variation."
+    points = _points(as_of)
     return {
         "measure": {
             "code": measure.code,
@@ -109,7 +125,7 @@ def measure_payload(measure: Measure, as_of: date) -> dict:
             "priorities": priorities,
         },
         "focus_area": FOCUS,
-        "trend": {"area_code": FOCUS["code"], "granularity": "month", "points": _points(as_of)},
+        "trend": {"area_code": FOCUS["code"], "granularity": "month", "points": points, "limits": _limits(points)},
         "variation": "common_cause",
         "change": None,
         "msg": _msg_block(as_of) if measure.msg_comparable else None,
@@ -200,7 +216,7 @@ def snapshot_make(
                 snapshot=snapshot,
                 key=f"series:{measure.code}:{FOCUS['code']}",
                 measure_code=measure.code,
-                payload={"granularity": "month", "points": payload["trend"]["points"]},
+                payload={k: payload["trend"][k] for k in ("granularity", "points", "limits")},
             )
         )
         last = payload["trend"]["points"][-1]

@@ -31,7 +31,7 @@ MEASURES = [
     dict(code="ftes", title="First-time entrants", unit="count", direction="down", frequency="quarterly",
          msg_comparable=False, priorities=[2], **MEASURE_FIELDS),
     dict(code="savings", title="Savings", unit="pounds", direction="up", frequency="quarterly",
-         msg_comparable=False, priorities=[18], **MEASURE_FIELDS),
+         msg_comparable=False, priorities=[18], cumulative=True, **MEASURE_FIELDS),
     dict(code="empty", title="Nothing yet", unit="count", direction="down", frequency="monthly",
          msg_comparable=True, priorities=[10], **MEASURE_FIELDS),
 ]  # fmt: skip
@@ -106,6 +106,7 @@ def sample_inputs(seed: int = 8) -> FreezeInputs:
         peer_members=members,
         annotations=annotations,
         focus_area=FOCUS,
-        settings={"SPC_MIN_POINTS": 12, "SPC_RUN_LENGTH": 7, "SPC_TREND_LENGTH": 7, "MSG_BAND_SD": 1.0,
+        settings={"SPC_MIN_POINTS": 12, "SPC_BASELINE_POINTS": 20, "SPC_RUN_LENGTH": 7, "SPC_TREND_LENGTH": 7,
+                  "MSG_BAND_SD": 1.0,
                   "MSG_AVERAGE": "mean", "POPULATION_PUBLICATION_LAG_MONTHS": 12},  # fmt: skip
     )

@@ -88,6 +88,7 @@ def test_series_default_area_is_focus_force(client, published):
         "period_start",
         "period_end",
         "value",
+        "period_value",
         "numerator",
         "denominator",
         "respondents",
@@ -98,7 +99,17 @@ def test_series_default_area_is_focus_force(client, published):
         "signal_label",
         "rules",
         "rules_label",
+        "provisional",
     }
+    # Every key the API answers is documented in the schema, provisional and the gap included.
+    schema = client.get("/api/v1/schema").json()
+    series = schema["paths"]["/snapshots/{as_of}/measures/{code}/series"]["get"]["responses"]["200"]
+    properties = series["content"]["application/json"]["schema"]["properties"]
+    assert set(properties["points"]["items"]["properties"]) == set(body["points"][0])
+    assert "null: the period was never returned" in properties["points"]["items"]["properties"]["value"]["description"]
+    assert set(properties) >= set(body)
+    assert set(properties["limits"]["items"]["properties"]) == set(body["limits"][0])
+    assert all(isinstance(p["provisional"], bool) for p in body["points"])
 
 
 def test_series_point_has_labels_beside_its_codes():

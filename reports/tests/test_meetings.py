@@ -106,3 +106,30 @@ def test_panel_pack_never_shows_restricted_measures(client_for, boards):
     snapshot_freeze(as_of=dt.date(2014, 5, 31))
     panel = client_for("panel").get(reverse("meeting_detail", args=[boards.pk]))
     assert "Burglary" not in panel.text and "All crime" in panel.text
+
+
+def test_panel_meeting_links_to_its_thematic_report_and_pdf(client_for, boards):
+    report, pdf = reverse("panel_report", args=[boards.pk]), reverse("panel_report_pdf", args=[boards.pk])
+    url = reverse("meeting_detail", args=[boards.pk])
+    before = client_for("panel").get(url).text
+    assert f'href="{report}"' in before and f'href="{pdf}"' not in before  # no PDF until frozen
+    demo_history()
+    snapshot_freeze(as_of=dt.date(2014, 5, 31))
+    for role in ("panel", "coordinator"):
+        page = client_for(role).get(url).text
+        assert f'href="{report}"' in page and f'href="{pdf}"' in page, role
+    # The PDG and CSP leads do not read the Panel's report (view_panel_report), so are not sent to it.
+    assert "Thematic report" not in client_for("pdg").get(url).text
+
+
+def test_pdg_meeting_leads_to_crime_outcomes_for_its_snapshot(client_for, boards):
+    demo_history()
+    snapshot_freeze(as_of=dt.date(2014, 5, 31))
+    pdg = Meeting.objects.filter(board__audience_role="pdg", date__year=2014, date__month=6).get()
+    url = reverse("meeting_detail", args=[pdg.pk])
+    outcomes = reverse("outcomes", args=["2014-05-31"])
+    assert f'href="{outcomes}"' in client_for("pdg").get(url).text
+    assert f'href="{outcomes}"' in client_for("coordinator").get(url).text
+    assert "Crime outcomes" not in client_for("panel").get(url).text  # the Panel may not view outcomes
+    panel_meeting = client_for("pdg").get(reverse("meeting_detail", args=[boards.pk])).text
+    assert f'href="{outcomes}"' not in panel_meeting  # outcomes belong to the PDG's meetings

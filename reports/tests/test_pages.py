@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from priorities.models import Measure
@@ -269,3 +270,31 @@ def test_end_to_end_freeze_then_render_pages(client, plan):
     assert "chart-trend-data" in html and "All crime: 12 months to" in html
     csv_response = client.get(reverse("measure_download", args=[AS_OF, "all_crime", "trend", "csv"]))
     assert csv_response.status_code == 200 and snapshot.digest in csv_response.content.decode("utf-8-sig")
+
+
+def _signed_in(make_user, role, submitter=None) -> Client:
+    client = Client()
+    client.force_login(make_user(role, submitter))
+    return client
+
+
+def test_coordinator_finds_the_context_forms_on_measure_and_theme_pages(make_user, snapshot):
+    measure, theme = reverse("measure_detail", args=[AS_OF, "all_crime"]), reverse("theme_detail", args=[AS_OF, 3])
+    write_measure = reverse("commentary_measure", args=[AS_OF, "all_crime"])
+    write_theme = reverse("commentary_theme", args=[AS_OF, 3])
+    annotations = reverse("annotation_list", args=["all_crime"])
+    # The CSP lead shares the co-ordinator's visibility class: the cached page must not carry the forms.
+    csp = _signed_in(make_user, "csp_submitter", "csp-blaby")
+    assert write_measure not in csp.get(measure).text and write_theme not in csp.get(theme).text
+    assert annotations in csp.get(measure).text  # signed-in readers see the events on the series
+    coordinator = _signed_in(make_user, "coordinator")
+    assert write_measure in coordinator.get(measure).text and write_theme in coordinator.get(theme).text
+    assert "Write the context for this measure" in coordinator.get(measure).text
+    assert write_measure not in csp.get(measure).text  # nor the other way round
+    assert annotations not in Client().get(measure).text  # the public cannot open annotations
+
+
+def test_overview_leads_signed_in_readers_to_every_snapshot(make_user, snapshot):
+    overview = reverse("snapshot_overview", args=[AS_OF])
+    assert 'href="/snapshots/"' in _signed_in(make_user, "panel").get(overview).text
+    assert 'href="/snapshots/"' not in Client().get(overview).text

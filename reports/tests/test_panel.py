@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
 from priorities.models import Measure, Theme
@@ -134,3 +135,31 @@ def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot)
 
 def test_report_pdf_permission(client_for, meeting, snapshot):
     assert client_for(PDG).get(f"/meetings/{meeting.pk}/report.pdf").status_code == 403
+
+
+def test_report_links_the_coordinator_to_the_context_forms(make_user, meeting, snapshot):
+    from django.test import Client
+
+    url = f"/meetings/{meeting.pk}/report/"
+    theme_form = reverse("commentary_theme", args=["2014-05-31", 3])
+    measure_form = reverse("commentary_measure", args=["2014-05-31", "all_crime"])
+    coordinator, panel = Client(), Client()
+    coordinator.force_login(make_user(COORDINATOR))
+    panel.force_login(make_user(PANEL))
+    page = coordinator.get(url).text
+    assert theme_form in page and measure_form in page and "Write the context for this theme" in page
+    assert theme_form not in panel.get(url).text and measure_form not in panel.get(url).text
+
+
+def test_report_and_measure_page_give_the_one_msg_verdict(client_for, meeting, snapshot):
+    """Issue 19 item 4: the frozen verdict (above the average, inside the band: similar) reads the
+    same in the Panel report, the measure page's summary list, the MSG chart summary and its table."""
+    verdict = "above the group average but inside the band, so similar to peers"
+    report = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
+    page = client_for(COORDINATOR).get(reverse("measure_detail", args=["2014-05-31", "all_crime"])).content.decode()
+    assert verdict in report
+    assert verdict[0].upper() + verdict[1:] in page  # the summary list row
+    assert f"(1 = lowest rate): {verdict}." in page  # the chart summary
+    assert '<td class="govuk-table__cell">above the group average but inside the band</td>' in page
+    for html in (report, page):
+        assert "above the band" not in html and "compared with peers" not in html

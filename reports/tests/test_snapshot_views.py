@@ -168,11 +168,12 @@ def test_annotations_add_and_recalculate_limits_at_the_next_freeze(client_for, f
     client = client_for("coordinator")
     url = reverse("annotation_list", args=["all_crime"])
     assert client.get(url).status_code == 200
-    response = client.post(
-        url,
-        {"date": "2013-04-01", "label": "New recording standard", "text": "", "area": "", "recalculate_limits": "on"},
-        follow=True,
-    )
+    fields = {"date": "2013-04-01", "label": "New recording standard", "text": "", "area": "", "recalculate_limits": "on"}
+    # §5.4: limits restart only at a dated, explained change.
+    response = client.post(url, fields)
+    assert "Say what changed on this date" in response.text
+    assert not Annotation.objects.exists()
+    response = client.post(url, {**fields, "text": "Crime recording audit."}, follow=True)
     assert "New recording standard" in response.text
     assert Annotation.objects.get().recalculate_limits
     june = snapshot_freeze(as_of=dt.date(2014, 6, 30))
@@ -185,6 +186,9 @@ def test_annotations_add_and_recalculate_limits_at_the_next_freeze(client_for, f
     may_points = frozen.results.get(key="measure:all_crime").payload["trend"]["points"]
     assert len({p["mean"] for p in may_points}) == 1  # the earlier snapshot keeps its limits
     assert june.results.get(key="measure:all_crime").payload["annotations"][0]["label"] == "New recording standard"
+    limits = june.results.get(key="measure:all_crime").payload["trend"]["limits"]
+    assert limits[1]["recalculated"] == {"date": "2013-04-01", "label": "New recording standard",
+                                         "text": "Crime recording audit."}  # fmt: skip
 
 
 def test_annotation_permissions(client, client_for, plan):

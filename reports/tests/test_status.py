@@ -89,7 +89,7 @@ def test_measure_status_normal_measure_sentence():
     assert result["sentence"] == (
         "Burglary dwelling: 12 months to May 2014, 5.1 per 1,000, a significant 11% reduction "
         "on the year before; common-cause variation; 3rd lowest of 8 in the Most Similar "
-        "Group, below the group average."
+        "Group, below the group average but inside the band, so similar to peers."
     )
     assert result["tone"] == "common_cause"
     assert result["variation"] == "common_cause"
@@ -197,5 +197,5 @@ def test_measure_status_rank_one_highest_when_up():
 def test_measure_status_previous_zero_has_no_percentage():
     change = {"verdict": "no_significant_change", "pct_change": None, "change": 3}
     assert (
-        "an increase from none the year before" in burglary(change=change)["sentence"]
+        "an increase from none in the year before" in burglary(change=change)["sentence"]
     )

@@ -167,6 +167,7 @@ POINT_KEYS = [
     "period_start",
     "period_end",
     "value",
+    "period_value",
     "numerator",
     "denominator",
     "respondents",
@@ -177,6 +178,7 @@ POINT_KEYS = [
     "signal_label",
     "rules",
     "rules_label",
+    "provisional",
 ]
 # Machine codes stay in their fields; each *_label field holds the same thing in people's words.
 MEASURE_KEYS = ["code", "title", "unit", "unit_label", "direction", "direction_label"]
@@ -220,6 +222,7 @@ def series(request, as_of, code):
         "area": area,
         "granularity": result.get("granularity"),
         "points": points,
+        "limits": result.get("limits") or [],
     }
     rows = [[p[k] for k in POINT_KEYS] for p in points]
     name = f"{code}-{area}-{snapshot.as_of.isoformat()}"
@@ -237,10 +240,6 @@ MEMBER_KEYS = [
     "position",
     "position_label",
 ]
-
-
-def _round(value, digits=2):
-    return None if value is None else round(float(value), digits)
 
 
 def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
@@ -304,10 +303,10 @@ def msg(request, as_of, code):
     if block is None:
         raise ApiError(404, "No complete Most Similar Group data for this period")
     summary = block.get("summary") or {}
+    # Rates are served as stored: the freeze rounded them once, from the exact rate (issue 19).
     members = [
         {
             **{k: m.get(k) for k in MEMBER_KEYS},
-            "rate_per_1000": _round(m.get("rate_per_1000")),
             "position_label": vocabulary.label("msg_position", m.get("position")) or None,
         }
         for m in block.get("members", [])
@@ -320,10 +319,10 @@ def msg(request, as_of, code):
         "months": months,
         "group": block.get("group"),
         "average_used": summary.get("average_used"),
-        "mean_of_rates": _round(summary.get("mean_of_rates")),
-        "pooled_rate": _round(summary.get("pooled_rate")),
-        "band_low": _round(summary.get("band_low")),
-        "band_high": _round(summary.get("band_high")),
+        "mean_of_rates": summary.get("mean_of_rates"),
+        "pooled_rate": summary.get("pooled_rate"),
+        "band_low": summary.get("band_low"),
+        "band_high": summary.get("band_high"),
         "members": members,
     }
     rows = [[m[k] for k in MEMBER_KEYS] for m in members]

@@ -90,7 +90,7 @@ def measure_detail(request, snapshot, code):
         "window": window,
         "tag": status_tag(payload, under_reported=measure.under_reported or bool(block.get("under_reported"))),
         "significance": significance_rows(payload.get("change"), measure=block),
-        "msg_rows": msg_rows(payload.get("msg")),
+        "msg_rows": msg_rows(payload.get("msg"), under_reported=measure.under_reported),
         "commentary": Commentary.objects.filter(snapshot=snapshot, measure=measure).first(),
     }
     return Page("reports/pages/measure.html", context, title=f"{measure.title}, {_label(snapshot)}", has_charts=True)
