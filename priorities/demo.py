@@ -440,9 +440,24 @@ class DemoBuilder:
         fix = (rows["measure_code"] == "burglary_dwelling") & (rows["area_code"] == self.focus.code)
         rows.loc[fix, "value"] = rows.loc[fix, "value"] + 23
         records = list(rows.itertuples(index=False, name=None))
+        # The corrected version carries the month's crime outcomes again, unchanged.
+        outcomes = pd.DataFrame(
+            list(
+                original.outcomes.values_list(
+                    "area__code", "month", "crime_group", "outcome__scheme", "outcome__code", "count"
+                )
+            ),
+            columns=["area_code", "month", "crime_group", "scheme", "outcome_code", "count"],
+        )
         # Sent after the June 2014 month end was frozen (R11: it reaches later snapshots only).
         return _submit(
-            self.force, date(2014, 5, 1), date(2014, 5, 31), records, decider=self.coordinator, arrived=30
+            self.force,
+            date(2014, 5, 1),
+            date(2014, 5, 31),
+            records,
+            outcomes=outcomes,
+            decider=self.coordinator,
+            arrived=30,
         )
 
 
