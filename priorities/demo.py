@@ -440,9 +440,27 @@ class DemoBuilder:
         fix = (rows["measure_code"] == "burglary_dwelling") & (rows["area_code"] == self.focus.code)
         rows.loc[fix, "value"] = rows.loc[fix, "value"] + 23
         records = list(rows.itertuples(index=False, name=None))
+        # A new version replaces the whole return, so it carries May's crime outcomes too: the 23
+        # burglaries found late had no suspect identified (outcome 18) when the return was corrected.
+        outcomes = pd.DataFrame(
+            list(
+                original.outcomes.values_list(
+                    "area__code", "month", "crime_group", "outcome__scheme", "outcome__code", "count"
+                )
+            ),
+            columns=["area_code", "month", "crime_group", "scheme", "outcome_code", "count"],
+        )
+        late = (outcomes["crime_group"] == "Theft offences") & (outcomes["outcome_code"] == "18")
+        outcomes.loc[late, "count"] = outcomes.loc[late, "count"] + 23
         # Sent after the June 2014 month end was frozen (R11: it reaches later snapshots only).
         return _submit(
-            self.force, date(2014, 5, 1), date(2014, 5, 31), records, decider=self.coordinator, arrived=30
+            self.force,
+            date(2014, 5, 1),
+            date(2014, 5, 31),
+            records,
+            outcomes=outcomes,
+            decider=self.coordinator,
+            arrived=30,
         )
 
 

@@ -66,3 +66,13 @@ def test_the_demo_opens_on_its_own_story(demo, client_for, settings):
     listing = client_for(COORDINATOR).get(reverse("snapshot_list"))
     offered = [value for value, _ in listing.context["freeze_form"].fields["as_of"].choices if value]
     assert offered[0] == "2014-07-31"
+
+    # May 2014 was corrected after the June freeze: the corrected return keeps May's crime
+    # outcomes, so the next snapshot still shows the month (with its corrected counts).
+    from returns.models import OutcomeCount
+
+    current_may = OutcomeCount.objects.filter(
+        month=date(2014, 5, 1), source_return__is_current=True, source_return__status="accepted"
+    )
+    assert current_may.exists()
+    assert current_may.first().source_return.version > 1
