@@ -8,6 +8,7 @@ from pcc_dashboard import charts, vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.analysis.status import format_value, msg_verdict, percent_text
+from reports.cover import cover_context
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.payloads import page_window
 from reports.selectors import narratives_visible_to
@@ -77,8 +78,9 @@ def panel_snapshot(meeting: Meeting) -> Snapshot | None:
     return Snapshot.objects.select_related("publication").filter(as_of=previous_month_end(meeting.date)).first()
 
 
-def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) -> dict:
-    """Everything the thematic report shows, read from the meeting's frozen snapshot.
+def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, exceptions: bool = False) -> dict:
+    """Everything the thematic report shows, read from the meeting's frozen snapshot, with its
+    cover (reports.cover; exceptions=True lists only measures with special cause or a changed status).
 
     The report is made for the board's audience (the Panel), whoever reads or downloads it: no
     restricted measure, nor its context, caveats, annotations, nor narratives on restricted
@@ -120,7 +122,11 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) ->
                 "narratives": [n for n in narratives if n.get("priority_number") == priority.number],
             }
         )
+    cover = cover_context(
+        meeting=meeting, snapshot=snapshot, user=user, codes=titles, payloads=payloads, exceptions=exceptions
+    )
     return {
+        **cover,
         "theme_context": theme_context,
         "sections": sections,
         "caveats": caveats,

@@ -27,7 +27,12 @@ def _context(request, pk) -> dict:
     context["may_write_context"] = can(request.user, "write_commentary")
     if snapshot is not None and theme is not None:
         context["snapshot_published"] = snapshot_is_published(snapshot)
-        context.update(panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user))
+        exceptions = request.GET.get("show") == "exceptions"
+        context.update(
+            panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user, exceptions=exceptions),
+            cover_all_url=request.path,
+            cover_exceptions_url=f"{request.path}?show=exceptions",
+        )
     return context
 
 
