@@ -295,7 +295,7 @@ def _iso(as_of) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
-def _period_name(point: dict) -> str:
+def period_name(point: dict) -> str:
     """'September 2013' for a month, 'July to September 2013' for a longer period."""
     start, end = point.get("period_start"), point["period_end"]
     if not start or start[:7] == end[:7]:
@@ -349,7 +349,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
     if missing:
-        names = ", ".join(_period_name(p) for p in missing)
+        names = ", ".join(period_name(p) for p in missing)
         parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
     special = [f"{n} {vocabulary.label('variation', s).removeprefix('Special cause: ')}" for s, n in counts.items() if n]

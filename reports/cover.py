@@ -6,26 +6,14 @@ Read from frozen payloads only (R11): the meeting's snapshot and the previous me
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pcc_dashboard import vocabulary
+from pcc_dashboard.charts import period_name
 from reports.analysis.status import RELATIVE_PHRASES, format_value, msg_verdict
 from reports.models import Meeting, Snapshot
 from reports.presenters import TONE_CSS
 from reports.selectors import meeting_previous, meeting_snapshot_date, snapshot_result, snapshots_visible_to
 
 SPECIAL_CAUSE = ("improvement", "concern", "neutral")
-
-
-def _period_text(latest: dict | None) -> str:
-    """'June 2014' for a month, 'April to June 2014' for a quarter."""
-    if not latest or not latest.get("period_end"):
-        return ""
-    end = dt.date.fromisoformat(latest["period_end"])
-    start = dt.date.fromisoformat(latest["period_start"]) if latest.get("period_start") else end
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{end:%B %Y}"
-    return f"{start:%B}{'' if start.year == end.year else f' {start.year}'} to {end:%B %Y}"
 
 
 def _position(status: dict | None) -> tuple:
@@ -86,7 +74,7 @@ def cover_rows(*, snapshot: Snapshot, previous: Snapshot | None, entries: list[d
                 "code": entry["code"],
                 "title": entry.get("title", ""),
                 "value": format_value(latest.get("value"), entry.get("unit", "count")),
-                "period": _period_text(latest),
+                "period": period_name(latest) if latest.get("period_end") else "",
                 "variation": variation,
                 "variation_words": vocabulary.label("variation_tag", variation, default="No SPC result"),
                 "icon_letter": _high_or_low(payload) if variation in SPECIAL_CAUSE else "",
