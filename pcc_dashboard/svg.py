@@ -125,11 +125,17 @@ class _Panel:
 
     def px(self, v) -> float | None:
         v = self.x.value(v)
-        return None if v is None else self.left + (v - self.x.low) / (self.x.high - self.x.low) * (self.right - self.left)
+        return (
+            None if v is None else self.left + (v - self.x.low) / (self.x.high - self.x.low) * (self.right - self.left)
+        )
 
     def py(self, v) -> float | None:
         v = self.y.value(v)
-        return None if v is None else self.bottom - (v - self.y.low) / (self.y.high - self.y.low) * (self.bottom - self.top)
+        return (
+            None
+            if v is None
+            else self.bottom - (v - self.y.low) / (self.y.high - self.y.low) * (self.bottom - self.top)
+        )
 
 
 def _axis_key(ref: str, letter: str) -> str:
@@ -251,15 +257,25 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
             )
         for value, text in p.x.ticks(2 if grid else 6) if p.x.kind != "category" else []:
             x = p.left + (value - p.x.low) / (p.x.high - p.x.low) * (p.right - p.left)
-            body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom + 4:.1f}" stroke="#505a5f"/>')
+            body.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom + 4:.1f}" stroke="#505a5f"/>'
+            )
             body.append(
                 f'<text x="{x:.1f}" y="{p.bottom + 15:.1f}" text-anchor="middle" font-size="{9 if grid else 11}">{escape(text)}</text>'
             )
-        body.append(f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>')
-        body.append(f'<line x1="{p.left:.1f}" x2="{p.left:.1f}" y1="{p.top:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>')
+        body.append(
+            f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>'
+        )
+        body.append(
+            f'<line x1="{p.left:.1f}" x2="{p.left:.1f}" y1="{p.top:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>'
+        )
 
     def ref_x(shape, key):
-        return first.left + shape[key] * (first.right - first.left) if shape.get("xref") == "paper" else first.px(shape[key])
+        return (
+            first.left + shape[key] * (first.right - first.left)
+            if shape.get("xref") == "paper"
+            else first.px(shape[key])
+        )
 
     def ref_y(shape, key):
         if str(shape.get("yref", "y")).endswith(("paper", "domain")):
@@ -278,7 +294,10 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
         dash = DASHES.get(line.get("dash"), "")
         if shape.get("type") == "rect":
             colour = shape.get("fillcolor", "#e6e6e6")
-            body.insert(0, f'<rect x="{min(x0, x1):.1f}" y="{min(y0, y1):.1f}" width="{abs(x1 - x0):.1f}" height="{abs(y1 - y0):.1f}" fill="{colour}"/>')
+            body.insert(
+                0,
+                f'<rect x="{min(x0, x1):.1f}" y="{min(y0, y1):.1f}" width="{abs(x1 - x0):.1f}" height="{abs(y1 - y0):.1f}" fill="{colour}"/>',
+            )
         else:
             body.append(
                 f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y0:.1f}" y2="{y1:.1f}" stroke="{line.get("color", "#0b0c0c")}" '
@@ -310,12 +329,16 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
                     )
                     text = _pick(t.get("text"), i)
                     if text:
-                        body.append(f'<text x="{max(x0, x1) + 4:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>')
+                        body.append(
+                            f'<text x="{max(x0, x1) + 4:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>'
+                        )
             else:
                 days = sorted({p.x.value(x) for x in xs if p.x.value(x) is not None})
                 gap = min((b - a for a, b in zip(days, days[1:])), default=30)
                 width = gap * 0.8 / (p.x.high - p.x.low) * (p.right - p.left)
-                fill = _fill(marker.get("color", "#505a5f"), pattern.get("shape", ""), pattern.get("fgcolor", "#fff"), defs)
+                fill = _fill(
+                    marker.get("color", "#505a5f"), pattern.get("shape", ""), pattern.get("fgcolor", "#fff"), defs
+                )
                 for x, y in zip(xs, ys):
                     if not _num(y) or p.px(x) is None:
                         continue
@@ -369,7 +392,9 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
     # Axis titles and paper annotations (subplot titles, the provisional-limits note).
     x_title = _title(layout.get("xaxis", {}))
     if x_title and not grid:
-        body.append(f'<text x="{(first.left + first.right) / 2:.1f}" y="{area[3] + 34:.1f}" text-anchor="middle" font-size="11">{escape(x_title)}</text>')
+        body.append(
+            f'<text x="{(first.left + first.right) / 2:.1f}" y="{area[3] + 34:.1f}" text-anchor="middle" font-size="11">{escape(x_title)}</text>'
+        )
     y_title = _title(layout.get("yaxis", {}))
     if y_title and not horizontal:
         middle = (area[1] + area[3]) / 2
@@ -381,7 +406,9 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
             x = area[0] + note.get("x", 0) * (area[2] - area[0])
             y = area[3] - note.get("y", 1) * (area[3] - area[1])
             anchor = {"left": "start", "right": "end"}.get(note.get("xanchor"), "middle")
-            body.append(f'<text x="{x:.1f}" y="{y + 10:.1f}" text-anchor="{anchor}" font-size="11" font-weight="bold">{escape(str(note["text"]))}</text>')
+            body.append(
+                f'<text x="{x:.1f}" y="{y + 10:.1f}" text-anchor="{anchor}" font-size="11" font-weight="bold">{escape(str(note["text"]))}</text>'
+            )
 
     # Legend under the plot.
     entries, seen = [], set()
@@ -402,23 +429,31 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
             x, y = left, y + 18
         if shape is not None:
             if shape.get("type") == "rect":
-                legend.append(f'<rect x="{x}" y="{y - 9}" width="22" height="11" fill="{shape.get("fillcolor", "#e6e6e6")}"/>')
+                legend.append(
+                    f'<rect x="{x}" y="{y - 9}" width="22" height="11" fill="{shape.get("fillcolor", "#e6e6e6")}"/>'
+                )
             else:
                 ln = shape.get("line") or {}
-                legend.append(f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>')
+                legend.append(
+                    f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>'
+                )
         elif t.get("type") == "bar":
             marker = t.get("marker") or {}
             pattern = marker.get("pattern") or {}
             colour = marker.get("color") if isinstance(marker.get("color"), str) else "#b1b4b6"
             shape_ = pattern.get("shape") if isinstance(pattern.get("shape"), str) else ""
             fill = _fill(colour, shape_, pattern.get("fgcolor", "#fff"), defs)
-            legend.append(f'<rect x="{x}" y="{y - 10}" width="22" height="12" fill="{fill}" stroke="#0b0c0c" stroke-width="0.5"/>')
+            legend.append(
+                f'<rect x="{x}" y="{y - 10}" width="22" height="12" fill="{fill}" stroke="#0b0c0c" stroke-width="0.5"/>'
+            )
         elif "markers" in t.get("mode", "") and "lines" not in t.get("mode", ""):
             marker = t.get("marker") or {}
             legend.append(_marker(marker.get("symbol", "circle"), x + 11, y - 4, 9, marker.get("color", "#0b0c0c")))
         else:
             ln = t.get("line") or {}
-            legend.append(f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>')
+            legend.append(
+                f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>'
+            )
         legend.append(f'<text x="{x + 28}" y="{y}" font-size="11">{escape(name)}</text>')
         x += width + 14
     height = (y + 10) if entries else area[3] + bottom_axis
