@@ -181,7 +181,9 @@ def significance_sentence(change: dict | None) -> str:
         sign = "+" if change["diff"] > 0 else ""
         parts.append(f"{sign}{format_value(change['diff'], 'percentage').removesuffix('%')} percentage points")
     if change.get("p_value") is not None:
-        parts.append(f"p = {change['p_value']:.3g}")
+        # Three decimals at most on paper: a smaller p-value reads "p < 0.001".
+        p_value = change["p_value"]
+        parts.append("p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}".rstrip("0").rstrip("."))
     return ", ".join(parts) + "."
 
 
