@@ -10,7 +10,7 @@ import os
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,20 +38,41 @@ AREAS = ["E23000021", "E07000129", "E07000130", "E07000131", "E07000132", "E0700
 START, END = date(2014, 4, 1), date(2014, 6, 30)
 
 
-def generate(rows: int) -> bytes:
-    """A valid force return; day-level periods inside the quarter keep every row unique."""
-    days = [START + timedelta(days=i) for i in range((END - START).days + 1)]
+MONTHS = [(date(2014, 4, 1), date(2014, 4, 30)), (date(2014, 5, 1), date(2014, 5, 31)), (date(2014, 6, 1), date(2014, 6, 30))]
+
+
+def bench_areas(rows: int) -> list[str]:
+    """Enough stand-in CSP areas, in the force's agreed data set for the monthly crime measures, that
+    one row per measure, area and month of Q1 2014/15 makes `rows` valid rows (one-day rows are refused)."""
+    from priorities.models import Area, AreaKind, Frequency, Measure
+    from returns.models import DataSetItem, Submitter
+    from returns.services import FORCE_SUBMITTER
+
+    count = -(-rows // (len(MEASURES) * len(MONTHS)))
+    force = Submitter.objects.get(code=FORCE_SUBMITTER)
+    parent = Area.objects.get(code=AREAS[0])
+    areas = Area.objects.bulk_create(
+        Area(code=f"E9{i:07d}", name=f"Bench area {i}", kind=AreaKind.CSP, parent=parent) for i in range(count)
+    )
+    measures = list(Measure.objects.filter(code__in=MEASURES))
+    DataSetItem.objects.bulk_create(
+        DataSetItem(submitter=force, measure=m, area=a, frequency=Frequency.MONTHLY) for a in areas for m in measures
+    )
+    return [a.code for a in areas]
+
+
+def generate(rows: int, areas: list[str]) -> bytes:
+    """A valid force return: each monthly crime measure, bench area and month of the quarter."""
     lines = ["measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment"]
     n = 0
-    for i, ps in enumerate(days):
-        for pe in days[i:]:
-            for measure in MEASURES:
-                for area in AREAS:
-                    lines.append(f"{measure},{area},{ps},{pe},{n % 4999},,,,")
-                    n += 1
-                    if n == rows:
-                        return ("\r\n".join(lines) + "\r\n").encode()
-    raise ValueError("too many rows for one quarter")
+    for area in areas:
+        for measure in MEASURES:
+            for ps, pe in MONTHS:
+                lines.append(f"{measure},{area},{ps},{pe},{n % 4999},,,,")
+                n += 1
+                if n == rows:
+                    return ("\r\n".join(lines) + "\r\n").encode()
+    raise ValueError("not enough bench areas")
 
 
 def main() -> None:
@@ -63,7 +84,7 @@ def main() -> None:
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))
-    raw = generate(rows)
+    raw = generate(rows, bench_areas(rows))
     submitter = Submitter.objects.get(code=FORCE_SUBMITTER)
     began, cpu_began = time.perf_counter(), time.process_time()
     outcome = return_upload(submitter=submitter, start=START, end=END, raw=raw, file_name="bench.csv")

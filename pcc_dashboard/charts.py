@@ -19,7 +19,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pcc_dashboard import vocabulary
-from reports.analysis.status import POSITION_PHRASES, format_value, msg_verdict
+from reports.analysis import round_half_up
+from reports.analysis.status import format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
@@ -275,6 +276,11 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         for p, s in zip(points, signals)
     ]
     area = trend.get("area_name") or ""
+    notes = ["Under-reported: a rise in recording is accepted; no variation is called improvement or concern."]
+    notes = notes if under_reported else []
+    changed = _changed_since_baseline(present, limits)
+    if changed:
+        notes.append(changed)
     return Chart(
         id="trend",
         title=f"{measure.get('title', '')}: trend with process limits ({units}){', ' + area if area else ''}. "
@@ -285,9 +291,25 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         table_header=header,
         table_rows=rows,
         csv_name=f"{measure.get('code', 'measure')}-trend-{_iso(as_of)}",
-        notes=["Under-reported: a rise in recording is accepted; no variation is called improvement or concern."]
-        if under_reported
-        else [],
+        notes=notes,
+    )
+
+
+def _changed_since_baseline(present: list, limits: list[dict]) -> str | None:
+    """A note when most points since the latest baseline are special cause: the process has
+    probably changed, and Making Data Count practice is to recalculate at a dated, explained change."""
+    if not limits or not limits[-1].get("baseline_to"):
+        return None
+    latest = limits[-1]
+    after = [s for p, s in present if p["period_end"] > latest["baseline_to"]]
+    special = sum(1 for s in after if s != COMMON_CAUSE)
+    if len(after) < 6 or special * 2 <= len(after):
+        return None
+    baseline = _months_between(latest["baseline_from"], latest["baseline_to"])
+    return (
+        f"{special} of the {len(after)} points since the baseline ({baseline}) show special cause variation: "
+        "the process has probably changed. The limits stay on that baseline until the co-ordinator "
+        "recalculates them at a dated, explained change (an annotation)."
     )
 
 
@@ -303,6 +325,13 @@ def period_name(point: dict) -> str:
     first = dt.date.fromisoformat(start)
     year = "" if first.year == int(end[:4]) else f" {first.year}"
     return f"{first:%B}{year} to {_month(end)}"
+
+
+def _count_span(count: int, noun: str, first: str, last: str) -> str:
+    """'14 points from January 2013 to March 2014'; '1 point, March 2014'."""
+    if count == 1:
+        return f"1 {noun}, {_month(last)}"
+    return f"{count} {noun}s from {_month(first)} to {_month(last)}"
 
 
 def _months_between(first: str | None, last: str | None) -> str:
@@ -340,8 +369,9 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
     last, last_signal = present[-1]
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
-        f"{len(present)} points from {_month(present[0][0]['period_end'])} to {_month(last['period_end'])}.",
-        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: {vocabulary.label('variation_phrase', last_signal)}.",
+        f"{_count_span(len(present), 'point', present[0][0]['period_end'], last['period_end'])}.",
+        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: "
+        f"{vocabulary.label('variation_phrase', last_signal)}.",
     ]
     if _number(last.get("mean")):
         limits = ""
@@ -436,7 +466,8 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         verdict = msg_verdict(summary, under_reported=bool(measure.get("under_reported"))) or "no position"
         text.append(
             f"{focus_member.get('name')} {focus_member['rate_per_1000']:.2f} per 1,000, ranked "
-            f"{focus_member.get('rank')} of {len(members)} (1 = {rank_word} rate): {verdict}."
+            f"{'joint ' if (summary.get('focus_rank_shared') or 1) > 1 else ''}{focus_member.get('rank')} of "
+            f"{len(members)} (1 = {rank_word} rate): {verdict}."
         )
     header = ["Rank", "Force", "Area code", "Count", "Population", "Population mid-year", "Rate per 1,000", "Position"]
     rows = [
@@ -448,7 +479,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             m.get("population"),
             m.get("population_mid_year"),
             m.get("rate_per_1000"),
-            POSITION_PHRASES.get(m.get("position"), ""),
+            vocabulary.label("msg_position", m.get("position")),
         ]
         for m in members
     ]
@@ -554,11 +585,12 @@ def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
         last = points[-1]
         interval = ""
         if _number(last.get("ci_low")) and _number(last.get("ci_high")):
-            interval = f" (95% confidence interval {last['ci_low']:.1f}% to {last['ci_high']:.1f}%"
+            low, high = (format_value(last[k], "percentage") for k in ("ci_low", "ci_high"))
+            interval = f" (95% confidence interval {low} to {high}"
             interval += f", {last['respondents']:,} respondents)" if _number(last.get("respondents")) else ")"
         summary = (
-            f"{len(points)} survey periods from {_month(points[0]['period_end'])} to "
-            f"{_month(last['period_end'])}. Latest {last['value']:.1f}% in {_month(last['period_end'])}{interval}."
+            f"{_count_span(len(points), 'survey period', points[0]['period_end'], last['period_end'])}. Latest {format_value(last['value'], 'percentage')} in "
+            f"{_month(last['period_end'])}{interval}."
         )
     else:
         summary = f"There are no survey results for {measure.get('title', 'this measure')} in this snapshot."
@@ -631,7 +663,7 @@ def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS
         last = points[-1]
         summary = (
             f"{format_value(last['value'], 'pounds')} of revenue savings delivered by "
-            f"{_month(last['period_end'])}, {last['value'] / challenge * 100:.0f}% of the "
+            f"{_month(last['period_end'])}, {round_half_up(last['value'] / challenge * 100):.0f}% of the "
             f"{challenge_text} challenge."
         )
     else:

@@ -28,7 +28,8 @@ VARIATION_PHRASE = {
     "common_cause": "common cause variation",
     "improvement": "special cause variation showing improvement",
     "concern": "special cause variation of concern",
-    "neutral": "special cause variation (the measure has no good direction)",
+    # No judging word here: under-reported measures (R5) read this in their sentence.
+    "neutral": "special cause variation",
 }
 
 # The SPC rules that flag special cause variation (§5.4); how many points make a run is a setting.
@@ -42,14 +43,14 @@ SPC_RULES = {
 # The force's position in its Most Similar Group (§5.2), and what that means for the force.
 MSG_POSITIONS = {
     "significantly_above": "significantly above the group average (outside the band)",
-    "above": "above the group average (inside the band)",
+    "above": "above the group average but inside the band",
     "average": "at the group average",
-    "below": "below the group average (inside the band)",
+    "below": "below the group average but inside the band",
     "significantly_below": "significantly below the group average (outside the band)",
 }
 MSG_RELATIVE = {
     "better": "better than similar forces",
-    "similar": "similar to similar forces",
+    "similar": "in line with similar forces",
     "worse": "worse than similar forces",
     "neither": "no better or worse than similar forces: a rise in recording is accepted",
 }
@@ -94,7 +95,8 @@ RETURN_STATES = {
     "accepted": "Accepted",
     "rejected": "Rejected",
     "superseded": "Superseded by a later version",
-    "not_started": "Not started",
+    "not_due": "Not yet due",
+    "awaiting_decision": "Awaiting decision",
     "missing": "Missing",
     "late": "Late",
 }

@@ -110,27 +110,31 @@ def with_gaps(finest: pd.DataFrame) -> pd.DataFrame:
     _span, _first_month and _last_month columns) gets, between a series' first and last period,
     a row for every period of its span that has none (a gap: drawn as a break, never bridged by
     a moving range, listed as missing). Periods not aligned with the series' first one are left
-    as they are. Returns the frame re-sorted in the same order.
+    as they are. Returns the frame re-sorted in the same order (the same frame when no gap).
     """
     if finest.empty:
         return finest
-    keys = [MEASURE_CODE, AREA_CODE, SPAN]
-    bounds = finest.groupby(keys, sort=False)[FIRST_MONTH].agg(["min", "max", "size"]).reset_index()
-    expected = (bounds["max"] - bounds["min"]) // bounds[SPAN] + 1
-    short = bounds[expected > bounds["size"]]
-    if short.empty:
+    codes, areas = finest[MEASURE_CODE].to_numpy(), finest[AREA_CODE].to_numpy()
+    spans, firsts = finest[SPAN].to_numpy(), finest[FIRST_MONTH].to_numpy()
+    new = np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1]) | (spans[1:] != spans[:-1])]
+    starts = np.flatnonzero(new)
+    stops = np.r_[starts[1:], len(finest)]
+    # Rows are in period order within a series: the first row has the first month, the last the last.
+    expected = (firsts[stops - 1] - firsts[starts]) // spans[starts] + 1
+    short = np.flatnonzero(expected > stops - starts)
+    if not len(short):
         return finest
     rows = []
-    positions = finest.groupby(keys, sort=False).indices
-    first_months = finest[FIRST_MONTH].to_numpy()
-    for code, area, span, first, last, _ in short.itertuples(index=False, name=None):
-        have = set(first_months[positions[(code, area, span)]].tolist())
-        for month in range(int(first), int(last) + 1, int(span)):
+    for g in short.tolist():
+        start, stop, span = int(starts[g]), int(stops[g]), int(spans[starts[g]])
+        have = set(firsts[start:stop].tolist())
+        for month in range(int(firsts[start]), int(firsts[stop - 1]) + 1, span):
             if month not in have:
-                end_month = month + int(span) - 1
-                start = dt.date(month // 12, month % 12 + 1, 1)
-                end = month_end(dt.date(end_month // 12, end_month % 12 + 1, 1))
-                rows.append((code, area, start.isoformat(), end.isoformat(), int(span), month, end_month))
+                end_month = month + span - 1
+                first_day = dt.date(month // 12, month % 12 + 1, 1)
+                last_day = month_end(dt.date(end_month // 12, end_month % 12 + 1, 1))
+                rows.append((codes[start], areas[start], first_day.isoformat(), last_day.isoformat(), span, month,
+                             end_month))  # fmt: skip
     gaps = pd.DataFrame(
         rows, columns=[MEASURE_CODE, AREA_CODE, PERIOD_START, PERIOD_END, SPAN, FIRST_MONTH, LAST_MONTH]
     )
@@ -162,11 +166,14 @@ def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int)
     annotation that started it (None for the first)."""
     entries = []
     segments, baseline = chart[SEGMENT], chart[BASELINE]
-    iso = [str(end)[:10] for end in ends]
+
+    def iso(i: int) -> str:
+        return str(ends[i])[:10]
+
     for segment in np.unique(segments).tolist():
         positions = np.flatnonzero(segments == segment)
         base = positions[baseline[positions]]
-        start = iso[positions[0]]
+        start = iso(positions[0])
         reason = None
         if segment:
             # The latest change dated on or before the segment's first period end started it.
@@ -177,8 +184,8 @@ def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int)
         entries.append(
             {
                 "from": start,
-                "baseline_from": iso[base[0]] if len(base) else None,
-                "baseline_to": iso[base[-1]] if len(base) else None,
+                "baseline_from": iso(base[0]) if len(base) else None,
+                "baseline_to": iso(base[-1]) if len(base) else None,
                 "baseline_points": int(len(base)),
                 "provisional": bool(chart[PROVISIONAL][positions[0]]),
                 "min_points": int(min_points),
@@ -592,7 +599,8 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
         label, value, comparison = f"12 months to {end:%B %Y}", rolling_12, "the previous 12 months"
     else:
         label, value = period_label(start, end), float(latest[VALUE])
-        comparison = "the same period a year before" if is_survey else "the previous 12 months"
+        # Percentages are compared with the same period a year before (_survey_change).
+        comparison = "the same period a year before" if measure["unit"] == "percentage" else "the previous 12 months"
     result = status.measure_status(
         title=measure["title"],
         unit=measure["unit"],

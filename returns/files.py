@@ -72,9 +72,9 @@ def csv_decode(raw: bytes) -> tuple[str, str]:
         candidates = ("utf-8-sig",)
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ("utf-16",)
-    elif _looks_utf16(raw[:400], odd=True):
+    elif _looks_utf16(raw[:200], odd=True):
         candidates = ("utf-16-le",)
-    elif _looks_utf16(raw[:400], odd=False):
+    elif _looks_utf16(raw[:200], odd=False):
         candidates = ("utf-16-be",)
     else:
         candidates = ("utf-8", "cp1252")
@@ -89,11 +89,14 @@ def csv_decode(raw: bytes) -> tuple[str, str]:
 
 
 def _looks_utf16(start: bytes, *, odd: bool) -> bool:
-    """Every byte at odd (UTF-16 LE) or even (BE) positions NUL, and none at the others: ASCII in UTF-16."""
+    """Nearly every byte at odd (UTF-16 LE) or even (BE) positions NUL, nearly none at the others.
+
+    That is ASCII text (the template's header) in UTF-16; a stray NUL in a UTF-8 file is not.
+    """
     if len(start) < 8:
         return False
     zeros, others = (start[1::2], start[0::2]) if odd else (start[0::2], start[1::2])
-    return zeros.count(0) == len(zeros) and others.count(0) == 0
+    return zeros.count(0) >= 0.9 * len(zeros) and others.count(0) <= 0.1 * len(others)
 
 
 def csv_separator(text: str, template_columns: Sequence[str]) -> str:

@@ -135,7 +135,8 @@ def _store_periods(
             period = period_for(start=start, end=end)
             current = Return.objects.filter(submitter=submitter, period=period, is_current=True).first()
             kept = _rows_kept(current, rows) if current is not None and keep_other_areas else rows.iloc[0:0]
-            rows = pd.concat([rows, kept], ignore_index=True) if len(kept) else rows
+            if len(kept):  # figures from the database are floats: compare like with like
+                rows = pd.concat([rows.assign(value=rows["value"].astype(float)), kept], ignore_index=True)
             digest = _content_digest(rows, outcomes)
             if current is not None and (current.sha256 == sha or current.summary.get("content_sha256") == digest):
                 results.append(PeriodResult(start, end, len(rows), current, changed=False))

@@ -29,6 +29,7 @@ from returns.files import (
     csv_decode,
     csv_line_check,
     csv_separator,
+    formula_like,
     is_percent_format,
     percent_text,
     xlsx_data_sheet,
@@ -165,6 +166,7 @@ class ParseResult:
     sheet: str | None = None  # the XLSX sheet read
     formulas: int = 0  # XLSX formula cells in the sheets read
     external_links: list[str] = field(default_factory=list)  # XLSX links to other workbooks
+    formula_like_cells: int = 0  # comments a spreadsheet could run as formulas (returns.files.formula_like)
 
     @property
     def errors(self) -> list[Problem]:
@@ -221,9 +223,9 @@ def _parse(raw: bytes, *, context: UploadContext, fast: bool) -> ParseResult:
     except _Stop:
         pass
     except FileRefused as exc:
-        parser.file_problem(str(exc))
+        parser.ended(str(exc))
     except Exception as exc:  # noqa: BLE001 - the contract is "problems, never a 500"
-        parser.file_problem(
+        parser.ended(
             f"the file could not be read ({type(exc).__name__}); check it is a CSV or .xlsx "
             "saved from the return template"
         )
@@ -325,6 +327,7 @@ class _Parser:
         self.sheet: str | None = None
         self.formulas = 0
         self.external_links: list[str] = []
+        self.formula_like_cells = 0
         self.rows_read = 0
         self.error_count = 0
         self.columns_at: list[int | None] = []
@@ -353,8 +356,12 @@ class _Parser:
     def file_problem(self, message: str) -> None:
         self.add(None, None, "", message)
 
-    def stop(self, message: str) -> None:
+    def ended(self, message: str) -> None:
+        """The file-level problem that ended reading (outside the problem limit, which it may follow)."""
         self.problems.append(Problem(self.name, None, None, "", message))
+
+    def stop(self, message: str) -> None:
+        self.ended(message)
         raise _Stop
 
     def result(self) -> ParseResult:
@@ -367,7 +374,6 @@ class _Parser:
                 order.get(p.column or "", -1 if p.column is None else 99),
             )
 
-        problems = sorted(self.problems, key=key)
         frames = [f for f in self.valid_frames if len(f)]
         if self.valid:
             frames.append(pd.DataFrame(self.valid, columns=list(ROW_COLUMNS), dtype=object))
@@ -379,6 +385,9 @@ class _Parser:
                 rows = rows.sort_values("source_row", kind="stable", ignore_index=True)
         else:
             rows = _empty_rows()
+        if not self.errors_found():
+            self._live_content_warnings(rows)
+        problems = sorted(self.problems, key=key)
         return ParseResult(
             rows=rows,
             problems=problems,
@@ -390,7 +399,44 @@ class _Parser:
             sheet=self.sheet,
             formulas=self.formulas,
             external_links=self.external_links,
+            formula_like_cells=self.formula_like_cells,
         )
+
+    def errors_found(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def _live_content_warnings(self, rows: pd.DataFrame) -> None:
+        """Issue 13 item 12: say what in the original could run or reach out when it is opened.
+
+        The figures stored are the values read; the original is kept and served back unchanged
+        (its SHA-256 is the evidence of what was sent), so the preview and the download both warn.
+        """
+        comments = rows["comment"][rows["comment"] != ""]
+        self.formula_like_cells = int(comments.map(formula_like).sum()) if len(comments) else 0
+        if self.formulas:
+            self.warn(
+                None,
+                None,
+                "",
+                f"the workbook has {self.formulas:,} formula cell(s): the figures read are the results it last "
+                "saved, and Excel may recalculate them when the original is opened",
+            )
+        if self.external_links:
+            self.warn(
+                None,
+                None,
+                ", ".join(self.external_links[:5]),
+                f"the workbook links to {len(self.external_links)} other workbook(s): when the original is opened, "
+                "choose not to update links; the figures stored are the values as uploaded",
+            )
+        if self.formula_like_cells:
+            self.warn(
+                None,
+                "comment",
+                "",
+                f"{self.formula_like_cells:,} comment(s) begin with = + - or @ and could run as formulas if the "
+                "original is opened in a spreadsheet; exports from this product show them as text",
+            )
 
     # -- file level ----------------------------------------------------------------------
     def run(self, raw: bytes) -> None:

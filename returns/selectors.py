@@ -111,6 +111,9 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         DataSetItem.objects.filter(submitter=submitter).values_list("measure__code", "area__code", "frequency")
     )
     frequency = PERIOD_FREQUENCY.get(period_kind(start, end))
+    frequencies: dict[tuple[str, str], set[str]] = {}
+    for m, a, f in items:
+        frequencies.setdefault((m, a), set()).add(f)
     return UploadContext(
         file_name=file_name,
         measures=measures,
@@ -120,7 +123,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         period_start=start,
         period_end=end,
         expected={(m, a, start, end) for m, a, f in items if f == frequency} or None,
-        frequencies={(m, a): frozenset(f for mm, aa, f in items if (mm, aa) == (m, a)) for m, a, _ in items},
+        frequencies={key: frozenset(found) for key, found in frequencies.items()},
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
     )
@@ -164,8 +167,7 @@ def working_date(*, today: date | None = None) -> date:
     """
     today = today or timezone.localdate()
     latest = (
-        ReturnPeriod.objects.filter(returns__isnull=False)
-        .exclude(returns__submitter__kind=SubmitterKind.PUBLIC)
+        ReturnPeriod.objects.filter(returns__submitter__kind__in=[SubmitterKind.FORCE, SubmitterKind.CSP])
         .order_by("-end")
         .values_list("end", flat=True)
         .first()

@@ -559,7 +559,17 @@ def return_upload(
                 source=source,
                 narrative=result.narrative,
                 warnings=warnings,
-                summary={"file_type": result.file_type, "encoding": result.encoding, "rows_read": result.rows_read},
+                summary={
+                    "file_type": result.file_type,
+                    "encoding": result.encoding,
+                    "separator": result.separator,
+                    "sheet": result.sheet,
+                    "rows_read": result.rows_read,
+                    # What in the original could run or reach out when opened (issue 13 item 12).
+                    "formulas": result.formulas,
+                    "external_links": result.external_links,
+                    "formula_like_cells": result.formula_like_cells,
+                },
                 progress=progress,
             )
             if accept:

@@ -85,9 +85,8 @@ def test_a_write_conflict_answers_a_clear_message_not_a_500(client_for, plan, mo
         raise OperationalError(message)
 
     monkeypatch.setattr(snapshots, "snapshot_freeze", locked)
-    response = client_for("coordinator").post(
-        "/snapshots/freeze/", {"as_of": date(2014, 5, 31).isoformat(), "confirm": "yes"}
-    )
+    form = {"as_of": date(2014, 5, 31).isoformat(), "confirm": "yes"}  # the confirmation page's button
+    response = client_for("coordinator").post("/snapshots/freeze/", form)
     assert response.status_code == 503
     body = response.content.decode()
     assert "Someone else is changing the data at the same moment" in body

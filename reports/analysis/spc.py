@@ -159,11 +159,7 @@ def _signals(sides: dict, *, direction: str, conflict: str) -> tuple[list, list]
             signals[i] = NEUTRAL
             continue
         good, bad = (high[i], low[i]) if direction == "up" else (low[i], high[i])
-        signals[i] = (
-            (IMPROVEMENT if conflict == IMPROVEMENT else CONCERN)
-            if good and bad
-            else (IMPROVEMENT if good else CONCERN)
-        )
+        signals[i] = conflict if good and bad else (IMPROVEMENT if good else CONCERN)
     return signals, rules
 
 

@@ -3,6 +3,7 @@
 import math
 import re
 
+from pcc_dashboard import vocabulary
 from reports.analysis import round_half_up
 from reports.analysis.survey import wilson_interval
 
@@ -26,37 +27,22 @@ UNIT_ALIASES = {
     "£": "pounds",
 }
 
-VARIATION_PHRASES = {
-    COMMON_CAUSE: "common-cause variation",
-    IMPROVEMENT: "special-cause variation showing improvement",
-    CONCERN: "special-cause variation of concern",
-    NEUTRAL: "special-cause variation",
-}
-
-# The Most Similar Group verdict in words: every view (sentence, chart, table, measure page,
-# Panel report) prints these, from the frozen position and relative, so no two views disagree.
-POSITION_PHRASES = {
-    "significantly_above": "significantly above the group average (outside the band)",
-    "above": "above the group average but inside the band",
-    "average": "at the group average",
-    "below": "below the group average but inside the band",
-    "significantly_below": "significantly below the group average (outside the band)",
-}
-RELATIVE_PHRASES = {"better": "better than peers", "similar": "similar to peers", "worse": "worse than peers"}
-
-
 def msg_verdict(summary: dict | None, *, under_reported: bool = False) -> str | None:
-    """The one Most Similar Group verdict for a frozen `msg.summary` (§5.2, R3).
+    """The one Most Similar Group verdict for a frozen `msg.summary` (§5.2, R3), in the words of
+    pcc_dashboard.vocabulary: every view (sentence, chart, table, measure page, Panel report, API
+    label) prints it from the frozen position and relative, so no two views disagree.
 
     Input: the summary dict (focus_position, focus_relative). Output: e.g. "above the group
-    average but inside the band, so similar to peers"; the position alone for a measure with no
-    good direction or an under-reported one (R5); None when the focus force has no position.
+    average but inside the band, so in line with similar forces"; the position alone for a
+    measure with no good direction or an under-reported one (R5); None when the focus force has
+    no position.
     """
-    position = POSITION_PHRASES.get((summary or {}).get("focus_position"))
+    position = vocabulary.MSG_POSITIONS.get((summary or {}).get("focus_position"))
     if position is None:
         return None
-    relative = None if under_reported else RELATIVE_PHRASES.get(summary.get("focus_relative"))
-    return f"{position}, so {relative}" if relative else position
+    relative = (summary or {}).get("focus_relative")
+    words = None if under_reported or relative == "neither" else vocabulary.MSG_RELATIVE.get(relative)
+    return f"{position}, so {words}" if words else position
 
 
 def ordinal(number: int) -> str:
@@ -284,7 +270,9 @@ def measure_status(
         value_text += " in total so far"
     first = [f"{title}: {period_label}", value_text]
     if change:
-        if survey:
+        # A percentage compared by a two-proportion test (a survey, or a rate with numerator and
+        # denominator) has a difference in points, not a count change.
+        if survey or change.get("test") == "two_proportion_z":
             phrase = _survey_change_phrase(change, comparison=comparison_label)
         else:
             phrase = _rate_change_phrase(change, under_reported=under_reported, comparison=comparison_label)
@@ -299,7 +287,7 @@ def measure_status(
             else "this crime is under-reported, so recorded numbers reflect reporting as well as offending"
         )
     if variation is not None:
-        phrase = VARIATION_PHRASES.get(variation, variation)
+        phrase = vocabulary.label("variation_phrase", variation)
         if limits and limits.get("provisional"):
             phrase += (
                 f" (provisional limits: from {limits['baseline_points']} points, fewer than {limits['min_points']})"
@@ -312,7 +300,7 @@ def measure_status(
             phrase = f"{where}: {phrase}"
             if latest_label != period_label and _disagree(variation, change, direction):
                 phrase += (
-                    f" (the SPC chart judges {latest_label} against the months before it; the 12-month "
+                    f" (the SPC chart judges {latest_label} against its own history; the 12-month "
                     "total is compared with the previous 12 months, so the two can point different ways)"
                 )
         parts.append(phrase)

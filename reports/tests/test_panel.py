@@ -154,7 +154,7 @@ def test_report_links_the_coordinator_to_the_context_forms(make_user, meeting, s
 def test_report_and_measure_page_give_the_one_msg_verdict(client_for, meeting, snapshot):
     """Issue 19 item 4: the frozen verdict (above the average, inside the band: similar) reads the
     same in the Panel report, the measure page's summary list, the MSG chart summary and its table."""
-    verdict = "above the group average but inside the band, so similar to peers"
+    verdict = "above the group average but inside the band, so in line with similar forces"
     report = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
     page = client_for(COORDINATOR).get(reverse("measure_detail", args=["2014-05-31", "all_crime"])).content.decode()
     assert verdict in report

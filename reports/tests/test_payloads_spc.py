@@ -67,7 +67,7 @@ def test_provisional_limits_are_said_in_the_series_the_sentence_and_the_chart():
          "provisional": True, "min_points": 12, "recalculated": None}
     ]  # fmt: skip
     sentence = overview["measures"][0]["status"]["sentence"]
-    assert "common-cause variation (provisional limits: from 8 points, fewer than 12)" in sentence
+    assert "common cause variation (provisional limits: from 8 points, fewer than 12)" in sentence
     chart = measure_charts(payload, as_of="2013-08-31")[0]
     assert "Limits from the baseline January 2013 to August 2013 (8 points; provisional: fewer than 12)." in (
         chart.summary
@@ -103,7 +103,7 @@ def test_cumulative_total_is_progress_and_spc_judges_each_quarter():
     assert payload["variation"] == "common_cause" and payload["status"]["tone"] == "common_cause"
     assert overview["measures"][0]["status"]["sentence"] == (
         "Revenue savings: Q4 2014/15 (January to March 2015), £8.1m in total so far; the period's own figure, "
-        "£900,000, on the SPC chart: common-cause variation (provisional limits: from 7 points, fewer than 12)."
+        "£900,000, on the SPC chart: common cause variation (provisional limits: from 7 points, fewer than 12)."
     )
     progress, own = measure_charts(payload, as_of="2015-03-31")
     assert progress.id == "savings" and "improvement" not in progress.summary.lower()
@@ -144,3 +144,18 @@ def test_limits_come_from_a_fixed_baseline_until_an_explained_recalculation():
         "(New rules: Home Office counting rules changed), from the baseline July 2014 to October 2014 (4 points; "
         "provisional: fewer than 12)."
     )
+
+
+def test_chart_says_when_most_points_since_the_baseline_are_special_cause():
+    values = [100, 110] * 10 + [80] * 14  # as above, with no recalculation yet
+    results, _ = payloads(
+        monthly_rows("all_crime", values, first=dt.date(2012, 1, 1)),
+        as_of=dt.date(2014, 10, 31),
+        SPC_BASELINE_POINTS=20,
+    )
+    chart = measure_charts(results["measure:all_crime"], as_of="2014-10-31")[0]
+    assert chart.notes == [
+        "14 of the 14 points since the baseline (January 2012 to August 2013) show special cause variation: the "
+        "process has probably changed. The limits stay on that baseline until the co-ordinator recalculates them "
+        "at a dated, explained change (an annotation)."
+    ]

@@ -5,14 +5,15 @@ import re
 
 import pandas as pd
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from priorities.models import Measure
 from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
-from reports.services import snapshot_freeze, snapshot_publish
-from reports.tests.snapshot_data import demo_history
+from reports.services import annotation_add, snapshot_freeze, snapshot_publish
+from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, month_rows, submit_and_accept
 from returns.models import Submitter
-from returns.services import period_for, return_submit
+from returns.services import FORCE_SUBMITTER, period_for, return_submit
 
 MAY = dt.date(2014, 5, 31)
 
@@ -86,13 +87,17 @@ def test_freeze_asks_for_confirmation_saying_what_will_happen(client_for, plan):
 
 
 def test_freeze_form_offers_month_ends_within_the_data_newest_first(client_for, plan):
-    demo_history()  # January 2012 to May 2014
+    # The force's monthly figures, January 2012 to May 2014, in its return for May 2014.
+    rows = month_rows("all_crime", LEICESTERSHIRE, dt.date(2012, 1, 1), [500.0] * 29)
+    submit_and_accept(FORCE_SUBMITTER, rows, period=(dt.date(2014, 5, 1), dt.date(2014, 5, 31)))
     snapshot_freeze(as_of=dt.date(2014, 4, 30))
     response = client_for("coordinator").get(reverse("snapshot_list"))
     form = response.text.split("Frozen snapshots")[0]
     offered = re.findall(r'<option value="(\d{4}-\d{2}-\d{2})"', form)
-    assert offered[:3] == ["2014-05-31", "2014-03-31", "2014-02-28"]  # not the future, not April (frozen)
-    assert offered[-1] == "2012-01-31" and len(offered) == 28  # 29 months of data, one frozen
+    # Newest first: June (the month before the working date, when May's return is due: its meetings
+    # come next), the data's last month, then back to its first; never April (frozen) nor the future.
+    assert offered[:4] == ["2014-06-30", "2014-05-31", "2014-03-31", "2014-02-28"]
+    assert offered[-1] == "2012-01-31" and len(offered) == 29  # 30 month ends, one frozen
     assert offered == sorted(offered, reverse=True)
 
 
@@ -201,3 +206,13 @@ def test_annotation_permissions(client, client_for, plan):
     Measure.objects.filter(code="all_crime").update(restricted=True)
     assert panel.get(url).status_code == 404
     assert not Annotation.objects.exists()
+
+
+def test_a_recalculation_needs_its_reason_in_the_service_and_the_model(plan):
+    measure = Measure.objects.get(code="all_crime")
+    with pytest.raises(ValueError, match="needs its reason"):
+        annotation_add(measure=measure, date=dt.date(2013, 4, 1), label="New rules", recalculate_limits=True)
+    with pytest.raises(ValidationError):
+        Annotation(measure=measure, date=dt.date(2013, 4, 1), label="New rules", recalculate_limits=True).full_clean()
+    assert not Annotation.objects.exists()
+    annotation_add(measure=measure, date=dt.date(2013, 4, 1), label="Event", text="")  # no recalculation: optional

@@ -88,8 +88,8 @@ def test_measure_status_normal_measure_sentence():
     result = burglary()
     assert result["sentence"] == (
         "Burglary dwelling: 12 months to May 2014, 5.1 per 1,000, a significant 11% reduction "
-        "on the year before; common-cause variation; 3rd lowest of 8 in the Most Similar "
-        "Group, below the group average but inside the band, so similar to peers."
+        "on the year before; common cause variation; 3rd lowest of 8 in the Most Similar "
+        "Group, below the group average but inside the band, so in line with similar forces."
     )
     assert result["tone"] == "common_cause"
     assert result["variation"] == "common_cause"
@@ -108,7 +108,7 @@ def test_measure_status_missing_pieces_are_left_out():
 def test_measure_status_tone_follows_special_cause():
     assert burglary(variation="concern")["tone"] == "concern"
     assert (
-        "special-cause variation of concern"
+        "special cause variation of concern"
         in burglary(variation="concern")["sentence"]
     )
 

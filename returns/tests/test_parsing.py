@@ -480,3 +480,40 @@ def test_valid_rows_survive_encodings_and_line_endings(rows, encoding, eol):
 
 def test_required_columns_are_the_first_five():
     assert REQUIRED_COLUMNS == TEMPLATE_COLUMNS[:5]
+
+
+def _workbook(sheets: list[tuple[str, list[list[object]], str]]) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows, state in sheets:
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        ws.sheet_state = state
+    wb.active = [s[2] for s in sheets].index("visible")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_very_hidden_sheet_named_return_is_not_read():
+    secret = [list(TEMPLATE_COLUMNS), ["all_crime", FORCE, "2014-04-01", "2014-06-30", 999]]
+    shown = [list(TEMPLATE_COLUMNS), ["all_crime", FORCE, "2014-04-01", "2014-06-30", 5]]
+    raw = _workbook([("Return", secret, "veryHidden"), ("Sheet2", shown, "visible")])
+    result = parse_upload(raw, context=make_context("r.xlsx"))
+    assert list(result.rows.value) == [5.0]
+    assert result.sheet == "Sheet2"
+    assert [p.message for p in result.warnings] == [
+        "read sheet 'Sheet2', the active sheet: the workbook has no visible sheet called 'Return'"
+    ]
+
+
+def test_hidden_narrative_sheet_is_not_read_and_said():
+    data = [list(TEMPLATE_COLUMNS), ["all_crime", FORCE, "2014-04-01", "2014-06-30", 5]]
+    words = [["priority_number", "priority_title", "work_undertaken"], [10, "x", "secret words"]]
+    raw = _workbook([("Return", data, "visible"), ("Narrative", words, "hidden")])
+    result = parse_upload(raw, context=make_context("r.xlsx"))
+    assert result.ok and result.narrative == {}
+    assert [p.message for p in result.warnings] == [
+        "the Narrative sheet is hidden and was not read; unhide it to send the narrative"
+    ]

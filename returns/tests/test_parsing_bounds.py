@@ -220,3 +220,13 @@ def test_styled_empty_cells_past_the_bound_are_not_columns(blank_cells):
     result = parse_upload(raw, context=make_context("styled.xlsx"))
     assert result.ok, result.problems
     assert list(result.rows.value) == [5.0]
+
+
+def test_bound_passed_just_after_the_problem_limit_is_still_reported():
+    rows = "".join(f"nope{i},{FORCE},2014-04-01,2014-06-30,1,,,,\n" for i in range(4))
+    result = parse_text(f"{HEADER}\n{rows}", max_problems=3, max_cells=40)
+    assert [p.message for p in result.errors] == [
+        "return.csv has more than 40 cells, the limit; delete unused rows and columns, or split the return into "
+        "smaller files",
+        *[f"unknown measure code 'nope{i}'" for i in range(3)],
+    ]

@@ -164,6 +164,9 @@ def test_csp_level_file_maps_home_office_csp_names_and_keeps_force_figures(plan,
     assert "used for 2 CSP areas" in out and "Bolton: 1" in out
     assert "It replaces version 1, imported from prc-pfa-2024-25-q1.csv" in out
     assert "keeps its 6 figures for other areas" in out
+    call_command("import_home_office_prc", _later_release(tmp_path))  # the force file again: same figures
+    assert "No change: Q1 2024/25" in capsys.readouterr().out
+    assert Return.objects.filter(period__start=Q1_2024).count() == 2
 
 
 def test_csp_level_file_with_an_unknown_csp_name_is_refused(plan, tmp_path):

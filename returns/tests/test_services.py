@@ -284,3 +284,17 @@ def test_failed_submit_writes_no_file(force, settings, tmp_path):
             submitter=force, period=period_for(start=START, end=END), rows=bad, raw=b"x", original_name="r.csv"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_working_date_follows_the_latest_period_a_force_or_csp_sent_even_beside_public_data(force, settings):
+    from returns.periods import due_date
+    from returns.services import PUBLIC_SUBMITTER
+
+    assert selectors.working_date(today=date(2026, 11, 29)) == date(2026, 11, 29)  # no returns: today
+    quarter = period_for(start=date(2014, 1, 1), end=date(2014, 3, 31))
+    for submitter in (Submitter.objects.get(code=PUBLIC_SUBMITTER), force):
+        return_submit(submitter=submitter, period=quarter, rows=_rows(1).iloc[0:0], raw=b"q", original_name="q.csv")
+    april_due = due_date(date(2014, 4, 30), settings.RETURN_DUE_WORKING_DAYS)
+    assert selectors.working_date(today=date(2026, 11, 29)) == april_due
+    # A live office (returns this month) works as at today.
+    assert selectors.working_date(today=date(2014, 4, 3)) == date(2014, 4, 3)

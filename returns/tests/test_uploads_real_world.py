@@ -4,6 +4,8 @@ naming file, row, column and the fix with nothing written."""
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date
 
 import openpyxl
@@ -309,3 +311,64 @@ def test_monthly_and_one_day_rows_in_a_quarterly_return_refused(coordinator):
 def test_monthly_rows_of_a_monthly_measure_in_a_quarterly_return_stored(coordinator):
     rows = [APRIL, ["all_crime", FORCE, "2014-05-01", "2014-05-31", 130, None, None, None, None]]
     assert len(stored(coordinator, "r.csv", csv_text(rows).encode())) == 2
+
+
+# -- issue 13 item 12: originals with live formulas or links to other workbooks ---------------------------
+
+
+def _with_saved_formula_and_link(raw: bytes) -> bytes:
+    """The workbook with E2 a formula whose saved result is 120, and a link to another workbook."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="E2"[^>]*>.*?</c>', b'<c r="E2"><f>[1]Sheet1!A1*120</f><v>120</v></c>', data)
+            dst.writestr(info.filename, data)
+        dst.writestr(
+            "xl/externalLinks/externalLink1.xml",
+            '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+        )
+    return out.getvalue()
+
+
+def test_formulas_and_links_warned_on_preview_and_download_serves_original(coordinator):
+    raw = _with_saved_formula_and_link(workbook([("Return", [APRIL], "visible")]))
+    assert stored(coordinator, "linked.xlsx", raw) == {KEY: (120.0, None, None, None)}
+    ret = Return.objects.get()
+    messages = [w["message"] for w in ret.warnings]
+    assert (
+        "the workbook has 1 formula cell(s): the figures read are the results it last saved, and Excel may "
+        "recalculate them when the original is opened"
+    ) in messages
+    assert (
+        "the workbook links to 1 other workbook(s): when the original is opened, choose not to update links; "
+        "the figures stored are the values as uploaded"
+    ) in messages
+    page = coordinator.get(reverse("return_detail", args=[ret.pk])).content.decode()
+    warning = page[page.index('id="original-warning"') :][:900]
+    assert "holds 1 formula cell and links to 1 other workbook." in warning
+    download = coordinator.get(reverse("return_original", args=[ret.pk]))
+    assert b"".join(download.streaming_content) == raw
+
+
+def test_csv_comment_that_could_run_as_formula_warned(coordinator):
+    row = APRIL[:8] + ["\u200b=HYPERLINK(1)"]
+    stored(coordinator, "r.csv", csv_text([row]).encode())
+    ret = Return.objects.get()
+    assert ret.summary["formula_like_cells"] == 1
+    page = coordinator.get(reverse("return_detail", args=[ret.pk])).content.decode()
+    assert "1 comment that could run as formula." in page
+
+
+def test_hundred_thousand_column_csv_gives_a_short_page(coordinator):
+    header = ",".join([*HEADER, *(f"x{i}" for i in range(100_000 - len(HEADER)))])
+    raw = (header + "\r\n" + ",".join(str(v) for v in APRIL[:5]) + ",,,,\r\n").encode()
+    response = _post(coordinator, "wide.csv", raw)
+    assert len(response.content) < 60_000
+    event = AuditEvent.objects.get(action="upload_failed")
+    assert [p["message"] for p in event.details["problems"]] == [
+        "wide.csv: row 1 has 100,000 columns; the limit is 100 (the template has 9); delete the columns after "
+        "the template's last column"
+    ]
+    assert Return.objects.count() == 0
