@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pcc_dashboard import vocabulary
 from pcc_dashboard.charts import period_name
-from reports.analysis.status import RELATIVE_PHRASES, format_value, msg_verdict
+from reports.analysis.status import format_value, msg_verdict
 from reports.models import Meeting, Snapshot
 from reports.presenters import TONE_CSS
 from reports.selectors import meeting_previous, meeting_snapshot_date, snapshot_result, snapshots_visible_to
@@ -24,8 +24,8 @@ def _position(status: dict | None) -> tuple:
 def _status_words(status: dict | None) -> str:
     variation, relative = _position(status)
     words = vocabulary.label("variation_tag", variation, default="no SPC result").lower()
-    if relative in RELATIVE_PHRASES:
-        words += ", " + RELATIVE_PHRASES[relative]
+    if relative in vocabulary.MSG_RELATIVE and relative != "neither":
+        words += ", " + vocabulary.MSG_RELATIVE[relative]
     return words
 
 

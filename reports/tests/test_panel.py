@@ -206,11 +206,11 @@ def test_report_cover_lists_every_measure_with_variation_msg_and_change(client_f
     )
     assert set(rows) == theme_titles
     burglary = rows["Burglary dwelling"]
-    assert "Concern" in burglary and "Changed: was common cause variation, similar to peers" in burglary
+    assert "Concern" in burglary and "Changed: was common cause variation, in line with similar forces" in burglary
     assert ">H</text>" in html  # the MDC icon's letter; the word beside it says what it means
     crime = rows["All crime"]
     assert "Common cause variation" in crime and "No change" in crime
-    assert "Above the group average but inside the band, so similar to peers" in crime
+    assert "Above the group average but inside the band, so in line with similar forces" in crime
     assert "All crime: figures to May 2014 show common cause variation." in crime
     assert "compares with the data the board saw on 12 March 2014" in html
 
@@ -248,7 +248,7 @@ def test_report_pdf_reads_as_a_paper(client_for, meeting, snapshot):
     for title in titles:
         assert title in pages[0], title
     assert pages[0].count("Common cause variation") == len(titles)
-    assert "Above the group average but inside the band, so similar to peers" in pages[0]
+    assert "Above the group average but inside the band, so in line with similar forces" in pages[0]
     # A chart (drawn on the server as SVG, its axis titles are text) for every measure with figures.
     assert text.count("Period ending") == len(titles)  # the trend chart's x axis
     assert text.count("Rate per 1,000 population") >= len(titles)  # the MSG chart's x axis
