@@ -452,8 +452,11 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         fig,
         x_title="Rate per 1,000 population",
         y_title="",
-        height=120 + 40 * len(members),
-        margin={"l": 190, "r": 40, "t": 30, "b": 60},
+        # Room under the plot for the axis title and the three legend entries, so the legend never
+        # runs over what follows the chart.
+        height=190 + 40 * len(members),
+        margin={"l": 190, "r": 40, "t": 30, "b": 130},
+        legend={"orientation": "h", "x": 0, "y": 0, "yanchor": "bottom", "yref": "container"},
     )
     fig.update_yaxes(automargin=True)
     period = f"12 months to {_month(msg.get('period_end'))}" if msg.get("period_end") else ""

@@ -125,7 +125,7 @@ def trend_rows(view: OutcomeView, crime_group: str) -> list[dict]:
                 if (t.get("outcome_group") or "") == g
             )
             cells.append({"count": n, "share": share(n, total)})
-        rows.append({"month": month, "total": total, "cells": cells})
+        rows.append({"month": month, "label": f"{dt.date.fromisoformat(month):%b %Y}", "total": total, "cells": cells})
     return rows
 
 
