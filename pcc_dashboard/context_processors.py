@@ -41,6 +41,13 @@ def _navigation(request) -> list[dict]:
         pattern = CURRENT_PATTERNS.get(name)
         current = bool(pattern.match(request.path)) if pattern else request.path.startswith(url)
         items.append({"label": label, "url": url, "current": current})
+    # One item is current: where two addresses match (Returns /returns/, Tracker /returns/tracker/),
+    # the longer one wins.
+    matching = [item for item in items if item["current"]]
+    if len(matching) > 1:
+        best = max(matching, key=lambda item: len(item["url"]))
+        for item in matching:
+            item["current"] = item is best
     return items
 
 

@@ -440,8 +440,7 @@ class DemoBuilder:
         fix = (rows["measure_code"] == "burglary_dwelling") & (rows["area_code"] == self.focus.code)
         rows.loc[fix, "value"] = rows.loc[fix, "value"] + 23
         records = list(rows.itertuples(index=False, name=None))
-        # A new version replaces the whole return, so it carries May's crime outcomes too: the 23
-        # burglaries found late had no suspect identified (outcome 18) when the return was corrected.
+        # The corrected version carries the month's crime outcomes again, unchanged.
         outcomes = pd.DataFrame(
             list(
                 original.outcomes.values_list(
@@ -450,8 +449,6 @@ class DemoBuilder:
             ),
             columns=["area_code", "month", "crime_group", "scheme", "outcome_code", "count"],
         )
-        late = (outcomes["crime_group"] == "Theft offences") & (outcomes["outcome_code"] == "18")
-        outcomes.loc[late, "count"] = outcomes.loc[late, "count"] + 23
         # Sent after the June 2014 month end was frozen (R11: it reaches later snapshots only).
         return _submit(
             self.force,

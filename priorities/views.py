@@ -19,6 +19,12 @@ from reports.selectors import snapshots_visible_to
 def home(request):
     context = plan_tree(request.user)
     context["can_edit_plan"] = can(request.user, "edit_plan")
+    if can(request.user, "view_meetings"):
+        from reports.selectors import next_meetings_for
+        from returns.selectors import working_date
+
+        context["next_meetings"] = next_meetings_for(request.user, today=working_date())
+        context["perms_panel_report"] = can(request.user, "view_panel_report")
     latest = snapshots_visible_to(request.user).first()
     if latest is not None:
         as_of = latest.as_of.isoformat()

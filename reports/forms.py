@@ -12,13 +12,21 @@ from priorities.models import Area
 class FreezeForm(forms.Form):
     as_of = forms.ChoiceField(label="Month to freeze", help_text="The data as at the last day of this month")
 
-    def __init__(self, *args, months: list[date] | None = None, **kwargs):
+    def __init__(self, *args, months: list[date] | None = None, first_frozen: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if months is None:
             # On POST any date is offered to the service, which explains what is wrong with it.
             self.fields["as_of"] = forms.CharField(label="Month to freeze", max_length=10)
         else:
-            self.fields["as_of"].choices = [(d.isoformat(), f"{d:%-d %B %Y}") for d in months]
+            # A month before the first snapshot says so: freezing it would be a back-dated snapshot.
+            self.fields["as_of"].choices = [
+                (
+                    d.isoformat(),
+                    f"{d:%-d %B %Y}"
+                    + (" (back-dated: before the first snapshot)" if first_frozen and d < first_frozen else ""),
+                )
+                for d in months
+            ]
         self.helper = gds_helper(self, Field("as_of", context={"label_size": Size.for_label(Size.MEDIUM)}))
 
     def clean_as_of(self) -> date:

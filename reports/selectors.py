@@ -90,20 +90,53 @@ def months_not_frozen(*, today: date) -> list[date]:
 
 
 def freeze_preview(as_of: date) -> dict:
-    """What freezing `as_of` would take in, for the confirmation page (3 queries).
+    """What freezing `as_of` would take in, for the confirmation page (6 queries).
 
     accepted: current accepted returns holding figures for periods ending on or before `as_of`
     (the freeze copies those figures); accepted_this_month: those with figures for periods ending
-    in `as_of`'s month; waiting: returns awaiting a decision with such figures, left out.
+    in `as_of`'s month; waiting: returns awaiting a decision with such figures, left out; not_in:
+    tracker cells (returns.selectors.TrackerCell) for periods ending on `as_of` not yet accepted.
     """
     before = {"observations__period_end__lte": as_of}
     accepted = Return.objects.filter(is_current=True, status=ReturnStatus.ACCEPTED)
     month = {"observations__period_end__gt": previous_month_end(as_of), **before}
+    from returns.models import PeriodKind, Submitter, SubmitterKind
+    from returns.periods import financial_quarter, month_bounds
+    from returns.selectors import tracker_cells, working_date
+
+    periods = [(*month_bounds(as_of), PeriodKind.MONTH)]
+    if financial_quarter(as_of)[1] == as_of:
+        periods.append((*financial_quarter(as_of), PeriodKind.QUARTER))
+    owed = tracker_cells(
+        as_at=max(working_date(), as_of),
+        submitters=list(Submitter.objects.exclude(kind=SubmitterKind.PUBLIC).order_by("kind", "name")),
+        periods=periods,
+    )
     return {
         "accepted": accepted.filter(**before).distinct().count(),
         "accepted_this_month": accepted.filter(**month).distinct().count(),
         "waiting": Return.objects.filter(status=ReturnStatus.SUBMITTED, **before).distinct().count(),
+        "not_in": [cell for cell in owed if cell.state != "accepted"],
     }
+
+
+def next_meetings_for(user, *, today: date) -> list[Meeting]:
+    """The next meeting (on or after `today`) of each board this user attends, soonest first.
+
+    A board's audience is its audience_role (R12); the co-ordinator and staff attend them all.
+    """
+    from pcc_dashboard.roles import COORDINATOR, user_roles
+
+    roles = user_roles(user)
+    boards = Board.objects.all()
+    if COORDINATOR not in roles and not getattr(user, "is_staff", False):
+        boards = boards.filter(audience_role__in=roles)
+    meetings = []
+    for board in boards.order_by("name"):
+        meeting = board.meetings.filter(date__gte=today).order_by("date").first()
+        if meeting is not None:
+            meetings.append(meeting)
+    return sorted(meetings, key=lambda m: m.date)
 
 
 def boards_with_meetings(*, today: date) -> list[dict]:

@@ -12,7 +12,7 @@ from pcc_dashboard.forms import gds_helper
 from priorities.models import Area, AreaKind
 from returns.models import Submitter
 from returns.parsing import _human_size
-from returns.selectors import period_kind, submitters_for_upload, upload_period_choices
+from returns.selectors import period_kind, submitters_for_upload, upload_period_choices, upload_periods_for
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
 
@@ -64,8 +64,19 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         submitters = submitters_for_upload(user)
         self.fields["submitter"].queryset = submitters
-        self.fields["period"].choices = upload_period_choices()
         self.fixed_submitter = submitters.first() if submitters.count() == 1 else None
+        choices = upload_period_choices()
+        if self.fixed_submitter:
+            # A data lead sees the periods their agreed data set asks for, and starts on the oldest
+            # one still owed (missing or rejected), else the newest.
+            owed = upload_periods_for(user)
+            kinds = {cell.kind for cell in owed}
+            choices = [(key, label) for key, label in choices if period_kind(*parse_period(key)) in kinds]
+            due = [c for c in owed if c.state in ("missing", "rejected")]
+            if due and not self.initial.get("period"):
+                oldest = min(due, key=lambda c: c.end)
+                self.initial["period"] = f"{oldest.start.isoformat()}:{oldest.end.isoformat()}"
+        self.fields["period"].choices = choices
         if self.fixed_submitter:
             # The hint is rendered unescaped by crispy-forms-gds; the name comes from the database.
             self.fields["submitter"].help_text = f"You upload returns for {escape(self.fixed_submitter.name)} only."

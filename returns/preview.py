@@ -42,6 +42,10 @@ class DiffRow:
     changes: list[FigureChange]
     jump: str = ""  # the warning sentence, when the value jumped against the previous accepted value
 
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
 
 @dataclass
 class ReturnDiff:

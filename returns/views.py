@@ -17,7 +17,7 @@ from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
 from returns.models import Return, ReturnStatus, Submitter
 from returns.parsing import _human_size, problems_csv
-from returns.periods import period_label
+from returns.periods import due_date, period_label
 
 PROBLEMS_SHOWN = 1000
 
@@ -148,6 +148,7 @@ def _detail(request, ret, reject_form: RejectForm, status: int = 200):
         "ret": ret,
         "diff": _named(preview.return_diff(ret)),
         "narratives": selectors.return_narratives(ret),
+        "due": due_date(ret.period.end, settings.RETURN_DUE_WORKING_DAYS),
         "can_decide": can(request.user, "decide_return") and ret.status == "submitted",
         "can_download": can(request.user, "decide_return"),
         "reject_form": reject_form,

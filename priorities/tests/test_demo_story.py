@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER
+from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL
 from returns import selectors
 from returns.periods import due_date
 
@@ -67,12 +67,27 @@ def test_the_demo_opens_on_its_own_story(demo, client_for, settings):
     offered = [value for value, _ in listing.context["freeze_form"].fields["as_of"].choices if value]
     assert offered[0] == "2014-07-31"
 
-    # May 2014 was corrected after the June freeze: the corrected return keeps May's crime
-    # outcomes, so the next snapshot still shows the month (with its corrected counts).
-    from returns.models import OutcomeCount
-
-    current_may = OutcomeCount.objects.filter(
-        month=date(2014, 5, 1), source_return__is_current=True, source_return__status="accepted"
+    # The CSP lead's upload form starts on the quarter they owe, and offers quarters only.
+    upload = client_for(CSP_SUBMITTER, "csp-blaby").get(reverse("return_upload"))
+    form = upload.context["form"]
+    assert form.initial["period"] == "2014-04-01:2014-06-30"
+    assert all(
+        selectors.period_kind(*map(date.fromisoformat, key.split(":"))) == "quarter"
+        for key, _ in form.fields["period"].choices
     )
-    assert current_may.exists()
-    assert current_may.first().source_return.version > 1
+
+    # The home page leads each board member to their next meeting.
+    home = client_for(PANEL).get(reverse("home")).content.decode()
+    assert "Police and Crime Panel, 10 September 2014" in home and "thematic report" in home
+
+    # The corrected May 2014 force return (accepted after the June freeze) keeps the month's outcomes.
+    from returns.models import OutcomeCount, Return
+
+    may = Return.objects.filter(submitter__code="leicestershire-police", period__start=date(2014, 5, 1))
+    versions = {r.version: OutcomeCount.objects.filter(source_return=r).count() for r in may}
+    assert versions[2] == versions[1] > 0
+
+    # The freeze confirmation says which returns for the month are not in yet.
+    confirm = client_for(COORDINATOR).post(reverse("snapshot_freeze"), {"as_of": "2014-07-31"})
+    assert "not accepted yet" in confirm.content.decode()
+    assert "Leicestershire Police, July 2014: not yet due" in confirm.content.decode()

@@ -216,3 +216,11 @@ def test_a_recalculation_needs_its_reason_in_the_service_and_the_model(plan):
         Annotation(measure=measure, date=dt.date(2013, 4, 1), label="New rules", recalculate_limits=True).full_clean()
     assert not Annotation.objects.exists()
     annotation_add(measure=measure, date=dt.date(2013, 4, 1), label="Event", text="")  # no recalculation: optional
+
+
+def test_a_month_before_the_first_snapshot_is_offered_as_back_dated(client_for, plan):
+    from reports.forms import FreezeForm
+
+    form = FreezeForm(months=[dt.date(2014, 5, 31), dt.date(2014, 3, 31)], first_frozen=dt.date(2014, 4, 30))
+    labels = [label for _, label in form.fields["as_of"].choices]
+    assert labels == ["31 May 2014", "31 March 2014 (back-dated: before the first snapshot)"]

@@ -13,6 +13,7 @@ from pcc_dashboard.roles import can, require
 from priorities.models import Area, Measure, Theme
 from priorities.selectors import measures_visible_to
 from reports.forms import AnnotationForm, CommentaryForm, FreezeForm
+from reports.models import Snapshot
 from reports.selectors import (
     annotations_for,
     commentary_for,
@@ -44,7 +45,8 @@ def snapshot_list(request):
         **snapshot_context(request.user, snapshots[0] if snapshots else None),
     }
     if can(request.user, "freeze_snapshot"):
-        context["freeze_form"] = FreezeForm(months=months_not_frozen(today=timezone.localdate()))
+        first = Snapshot.objects.order_by("as_of").values_list("as_of", flat=True).first()
+        context["freeze_form"] = FreezeForm(months=months_not_frozen(today=timezone.localdate()), first_frozen=first)
     return render(request, "reports/snapshots/list.html", context)
 
 

@@ -40,6 +40,14 @@ def _template_rows(client, submitter: str, start: str, end: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def _upload_row(client, name: str, row: str):
+    """Upload a one-row CSV return for Blaby, Q1 2014/15, as the CSP lead would."""
+    content = f"measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment\r\n{row}\r\n"
+    upload = io.BytesIO(content.encode())
+    upload.name = name
+    return client.post(reverse("return_upload"), {"submitter": "csp-blaby", "period": Q1, "file": upload})
+
+
 def test_set_up_in_either_order_gives_the_same_data_sets_and_reruns_change_nothing():
     call_command("import_plan", str(PLAN_FILE), verbosity=0)
     call_command("import_reference", verbosity=0)  # the order `make setup` used when it broke
@@ -95,13 +103,7 @@ def test_fresh_set_up_gives_a_csp_lead_a_template_with_rows_and_an_upload_is_tak
 
 def test_a_ratio_measure_without_its_numerator_is_refused_naming_the_column(q1, client_for):
     client = client_for(CSP_SUBMITTER, "csp-blaby")
-    content = (
-        "measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment\r\n"
-        f"adult_reoffending_rate,{BLABY_AREA},2014-04-01,2014-06-30,25,,120,,\r\n"
-    ).encode()
-    upload = io.BytesIO(content)
-    upload.name = "blaby.csv"
-    response = client.post(reverse("return_upload"), {"submitter": "csp-blaby", "period": Q1, "file": upload})
+    response = _upload_row(client, "blaby.csv", f"adult_reoffending_rate,{BLABY_AREA},2014-04-01,2014-06-30,25,,120,,")
     text = response.content.decode()
     assert "numerator required" in text
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
@@ -128,13 +130,7 @@ def test_a_measure_added_to_the_plan_file_is_in_the_template_upload_and_snapshot
     client = client_for(CSP_SUBMITTER, "csp-blaby")
     rows = _template_rows(client, "csp-blaby", "2014-04-01", "2014-06-30")
     assert ("knife_crime", BLABY_AREA) in [(r["measure_code"], r["area_code"]) for r in rows]
-    content = (
-        "measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment\r\n"
-        f"knife_crime,{BLABY_AREA},2014-04-01,2014-06-30,17,,,,\r\n"
-    ).encode()
-    upload = io.BytesIO(content)
-    upload.name = "blaby-knife.csv"
-    response = client.post(reverse("return_upload"), {"submitter": "csp-blaby", "period": Q1, "file": upload})
+    response = _upload_row(client, "blaby-knife.csv", f"knife_crime,{BLABY_AREA},2014-04-01,2014-06-30,17,,,,")
     assert response.status_code == 302
     ret = Return.objects.get()
     coordinator = client_for(COORDINATOR)
