@@ -39,9 +39,13 @@ PEER_COLOUR = "#b1b4b6"
 BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
 # The band's fill is faint (1.25:1), so its edge carries it: #505a5f is 7:1 on white (WCAG 1.4.11).
 BAND_EDGE = {"color": "#505a5f", "width": 1.5, "dash": "dot"}
-# Outcome types have no order of merit (R10): one hue in steps, with patterns, never red/green.
-OUTCOME_SHADES = ["#0b0c0c", "#383f43", "#505a5f", "#6f777b", "#8e9599", "#b1b4b6", "#cfd2d3"]
-OUTCOME_PATTERNS = ["", "/", ".", "x", "\\", "-", "|", "+"]
+# Outcome groups have no order of merit (R10): at most 8 series, told apart by four well-separated
+# greys (never red/green) each plain and hatched, so no two series look alike in print or on screen.
+OUTCOME_STYLES = [
+    (shade, pattern) for pattern in ("", "/") for shade in ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
+]
+OUTCOME_MAX_SERIES = len(OUTCOME_STYLES)
+OTHER_OUTCOMES = "Other outcome groups"
 # The page font (static/scss/app.scss), so charts read like the text around them.
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 # No mode bar: its buttons would sit inside the chart's role="img" (axe nested-interactive);
@@ -325,7 +329,7 @@ def _iso(as_of) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
-def _period_name(point: dict) -> str:
+def period_name(point: dict) -> str:
     """'September 2013' for a month, 'July to September 2013' for a longer period."""
     start, end = point.get("period_start"), point["period_end"]
     if not start or start[:7] == end[:7]:
@@ -387,7 +391,7 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
     if missing:
-        names = ", ".join(_period_name(p) for p in missing)
+        names = ", ".join(period_name(p) for p in missing)
         parts.append(f"Not returned: {names} (a gap in the line; no moving range spans it).")
     counts = {s: sum(1 for _, sig in present if sig == s) for s in (IMPROVEMENT, CONCERN, NEUTRAL)}
     special = [
@@ -466,9 +470,11 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         fig,
         x_title="Rate per 1,000<br>population",
         y_title="",
-        height=120 + 40 * len(members),
-        # Left grows to fit the force names (automargin below); right holds the top value's label.
-        margin={"l": 10, "r": 60, "t": 30, "b": 60},
+        # Room under the plot for the axis title and the legend entries (the legend sits at the chart's
+        # bottom, LEGEND_BELOW), so it never runs over the axis or what follows the chart. Left grows
+        # to fit the force names (automargin below); right holds the top value's label.
+        height=190 + 40 * len(members),
+        margin={"l": 10, "r": 60, "t": 30, "b": 130},
     )
     fig.update_yaxes(automargin=True, tickfont={"size": 12})
     _wrap_legend(fig)
@@ -728,13 +734,35 @@ def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS
 ALL_GROUPS = ("all", "all_crime", "All crime")
 
 
+def outcome_series(types: list[dict], window_counts: dict[str, float]) -> list[tuple[str, list[str]]]:
+    """The chart's series: (name, outcome codes) per Home Office outcome group, in code order.
+
+    Input: outcome types in code order ({code, outcome_group}) and each code's count over the
+    window. Groups with no outcomes are left out. When more than OUTCOME_MAX_SERIES groups have
+    outcomes, the smallest (by count over the window) are drawn together as "Other outcome groups",
+    last, so the chart has at most 8 series that can be told apart; the table keeps every group.
+    """
+    groups: dict[str, list[str]] = {}
+    for t in types:
+        groups.setdefault(t.get("outcome_group") or t["name"], []).append(t["code"])
+    size = {g: sum(window_counts.get(c, 0) for c in codes) for g, codes in groups.items()}
+    used = [g for g in groups if size[g]]
+    if len(used) > OUTCOME_MAX_SERIES:
+        keep = set(sorted(used, key=lambda g: -size[g])[: OUTCOME_MAX_SERIES - 1])
+        other = [c for g in used if g not in keep for c in groups[g]]
+        return [(g, groups[g]) for g in used if g in keep] + [(OTHER_OUTCOMES, other)]
+    return [(g, groups[g]) for g in used]
+
+
 def fig_outcomes(
     *, outcomes: dict, as_of, scheme: str | None = None, crime_group: str | None = None, share: bool = False
 ) -> Chart | None:
-    """Monthly crime outcomes by type (R10), stacked in the outcome's own code order, neutral shades.
+    """Monthly crime outcomes by outcome group (R10), stacked in the outcome's own code order, neutral shades.
 
     scheme defaults to the payload's first; crime_group None uses an all-crime group when the
-    payload has one, otherwise sums every group. share=True draws each type's % of the month's total.
+    payload has one, otherwise sums every group. share=True draws each group's % of the month's total.
+    Series are the Home Office outcome groups (at most 8: see `outcome_series`); the legend sits
+    under the plot so it never narrows it.
     """
     if not outcomes or not outcomes.get("months"):
         return None
@@ -751,35 +779,35 @@ def fig_outcomes(
     )
     months = list(outcomes["months"])
     table: dict[tuple[str, str], float] = {}
+    by_code: dict[str, float] = {}
     for c in counts:
         key = (c["month"], c["outcome_code"])
         table[key] = table.get(key, 0) + (c.get("count") or 0)
-    used_codes = {code for _, code in table}
-    types = [t for t in types if t["code"] in used_codes]
-    totals = {m: sum(table.get((m, t["code"]), 0) for t in types) for m in months}
+        by_code[c["outcome_code"]] = by_code.get(c["outcome_code"], 0) + (c.get("count") or 0)
+    series = outcome_series(types, by_code)
+    sums = {(m, name): sum(table.get((m, code), 0) for code in codes) for m in months for name, codes in series}
+    totals = {m: sum(sums[(m, name)] for name, _ in series) for m in months}
 
-    def cell(month, code):
-        value = table.get((month, code), 0)
+    def cell(month, name):
+        value = sums[(month, name)]
         if share:
             return round(value / totals[month] * 100, 1) if totals[month] else None
         return value
 
     fig = go.Figure()
-    for i, t in enumerate(types):
+    for i, (name, _codes) in enumerate(series):
+        shade, pattern = OUTCOME_STYLES[i]
         fig.add_trace(
             go.Bar(
                 x=months,
-                y=[cell(m, t["code"]) for m in months],
-                name=f"{t['code']}: {t['name']}" if scheme == "home_office" else t["name"],
+                y=[cell(m, name) for m in months],
+                name=name,
                 marker={
-                    "color": OUTCOME_SHADES[i % len(OUTCOME_SHADES)],
-                    "pattern": {
-                        "shape": OUTCOME_PATTERNS[(i // len(OUTCOME_SHADES)) % len(OUTCOME_PATTERNS)],
-                        "fgcolor": "#ffffff",
-                    },
+                    "color": shade,
+                    "pattern": {"shape": pattern, "fgcolor": "#ffffff" if i % 4 < 2 else "#0b0c0c"},
                     "line": {"color": "#ffffff", "width": 0.5},
                 },
-                hovertemplate="%{x|%B %Y}: %{y:,}" + ("%" if share else "") + "<extra>" + t["name"] + "</extra>",
+                hovertemplate="%{x|%B %Y}: %{y:,}" + ("%" if share else "") + "<extra>" + name + "</extra>",
             )
         )
     y_title = "Share of the month's outcomes (%)" if share else "Number of crimes"
@@ -788,8 +816,9 @@ def fig_outcomes(
         x_title="Month",
         y_title=y_title,
         barmode="stack",
-        height=520,
-        legend={"orientation": "v", "x": 1.02, "y": 1, "traceorder": "normal"},
+        height=420 + 24 * len(series),
+        margin={"l": 70, "r": 20, "t": 30, "b": 80 + 24 * len(series)},
+        legend={"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "traceorder": "normal"},
     )
     fig.update_xaxes(tickformat="%b %Y")
     units = "percentage of the month's outcomes" if share else "number of crimes"
@@ -799,21 +828,27 @@ def fig_outcomes(
         group_text = f", {crime_group}"
     last = months[-1]
     summary = (
-        f"{len(types)} outcome types over {len(months)} months from {_month(months[0])} to {_month(last)}"
-        f"{group_text}. {_month(last)}: {totals[last]:,.0f} outcomes recorded. Outcome types are shown in "
+        f"{len(series)} outcome groups over {len(months)} months from {_month(months[0])} to {_month(last)}"
+        f"{group_text}. {_month(last)}: {totals[last]:,.0f} outcomes recorded. Outcome groups are shown in "
         "their code order; no outcome ranks above another."
     )
-    header = ["Month"] + [t["name"] for t in types] + ([] if share else ["Total"])
-    rows = [[m] + [cell(m, t["code"]) for t in types] + ([] if share else [totals[m]]) for m in months]
+    notes = []
+    other = next((codes for name, codes in series if name == OTHER_OUTCOMES), None)
+    if other:
+        merged = list(dict.fromkeys(t.get("outcome_group") or t["name"] for t in types if t["code"] in other))
+        notes.append(f"{OTHER_OUTCOMES}: {', '.join(merged)}.")
+    header = ["Month"] + [name for name, _ in series] + ([] if share else ["Total"])
+    rows = [[m] + [cell(m, name) for name, _ in series] + ([] if share else [totals[m]]) for m in months]
     return Chart(
         id="outcomes-share" if share else "outcomes",
-        title=f"Crime outcomes by outcome type, monthly ({units}{group_text}). {as_of_label(as_of)}",
+        title=f"Crime outcomes by outcome group, monthly ({units}{group_text}). {as_of_label(as_of)}",
         units=units,
         summary=summary,
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
         csv_name=f"outcomes-{'share-' if share else ''}{_iso(as_of)}",
+        notes=notes,
     )
 
 

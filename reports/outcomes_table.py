@@ -4,6 +4,7 @@ Outcome types keep their own code order and no outcome is ranked: tables list ty
 and never sort by count.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 WINDOW_MONTHS = 13  # the chosen month and the 12 before it
@@ -19,7 +20,8 @@ class OutcomeView:
     schemes: list[str]
     month: str  # ISO first of month
     months: list[str]  # the window, oldest first
-    all_months: list[str]
+    all_months: list[str]  # the months holding outcomes of this scheme, oldest first
+    latest: bool  # True when `month` is the latest month holding outcomes (the default)
     crime_groups: list[str]
     types: list[dict]  # in code order
     counts: dict  # (month, crime_group, outcome_code) -> count
@@ -28,22 +30,28 @@ class OutcomeView:
 
 
 def outcome_view(payload: dict, *, month: str | None, scheme: str | None) -> OutcomeView:
-    """Choose the scheme and month (YYYY-MM; default the latest) and index the payload.
+    """Choose the scheme and month (YYYY-MM) and index the payload.
 
-    Raises OutcomeChoiceError when the month or scheme is not in the payload.
+    The month defaults to the latest month holding outcomes of the scheme: a snapshot frozen
+    straight after a month end has none yet for that month, and a page of zeros would mislead.
+    Only months holding outcomes can be chosen; the window (13 calendar months to the chosen one)
+    keeps any month in between that has none, as a gap. Raises OutcomeChoiceError when the month
+    or scheme is not in the payload.
     """
     schemes = list(payload.get("schemes") or [])
     scheme = scheme or (schemes[0] if schemes else "")
     if scheme not in schemes:
         raise OutcomeChoiceError("Choose an outcome scheme held in this snapshot")
-    all_months = sorted(payload.get("months") or [])
+    calendar = sorted(payload.get("months") or [])
+    held = {c["month"] for c in payload.get("counts", []) if c.get("scheme") == scheme}
+    all_months = [m for m in calendar if m in held]
     if not all_months:
         raise OutcomeChoiceError("This snapshot holds no crime outcomes")
     chosen = f"{month}-01" if month else all_months[-1]
     if chosen not in all_months:
         raise OutcomeChoiceError("Choose a month held in this snapshot")
-    index = all_months.index(chosen)
-    months = all_months[max(0, index - WINDOW_MONTHS + 1) : index + 1]
+    index = calendar.index(chosen)
+    months = calendar[max(0, index - WINDOW_MONTHS + 1) : index + 1]
     types = sorted(
         (t for t in payload.get("outcome_types", []) if t.get("scheme") == scheme),
         key=lambda t: (t.get("order", 0), str(t.get("code"))),
@@ -66,6 +74,7 @@ def outcome_view(payload: dict, *, month: str | None, scheme: str | None) -> Out
         month=chosen,
         months=months,
         all_months=all_months,
+        latest=chosen == all_months[-1],
         crime_groups=sorted(groups),
         types=types,
         counts=counts,
@@ -102,8 +111,9 @@ def group_rows(view: OutcomeView, crime_group: str) -> list[dict]:
 
 
 def trend_rows(view: OutcomeView, crime_group: str) -> list[dict]:
-    """Each month of the window for one crime group: total crimes, then each outcome group's count and share."""
-    groups = list(dict.fromkeys(t.get("outcome_group") or "" for t in view.types))
+    """Each month of the window for one crime group: outcomes recorded, then each outcome group's
+    count and share (the groups of `outcome_groups`). A month with no outcomes has total None."""
+    groups = outcome_groups(view, crime_group)
     rows = []
     for month in view.months:
         total = view.totals.get((month, crime_group))
@@ -115,12 +125,28 @@ def trend_rows(view: OutcomeView, crime_group: str) -> list[dict]:
                 if (t.get("outcome_group") or "") == g
             )
             cells.append({"count": n, "share": share(n, total)})
-        rows.append({"month": month, "total": total, "cells": cells})
+        rows.append({"month": month, "label": f"{dt.date.fromisoformat(month):%b %Y}", "total": total, "cells": cells})
     return rows
 
 
-def outcome_groups(view: OutcomeView) -> list[str]:
-    return list(dict.fromkeys(t.get("outcome_group") or "" for t in view.types))
+def outcome_groups(view: OutcomeView, crime_group: str | None = None) -> list[str]:
+    """The outcome groups in code order; with a crime group, only those with outcomes in the window
+    (so the trend table has no columns of zeros)."""
+    groups = list(dict.fromkeys(t.get("outcome_group") or "" for t in view.types))
+    if crime_group is None:
+        return groups
+    used = {
+        t.get("outcome_group") or ""
+        for t in view.types
+        for m in view.months
+        if view.counts.get((m, crime_group, t["code"]))
+    }
+    return [g for g in groups if g in used]
+
+
+def month_name(iso: str) -> str:
+    """'2014-06-01' → 'June 2014'."""
+    return f"{dt.date.fromisoformat(iso):%B %Y}"
 
 
 CSV_HEADER = [

@@ -8,7 +8,9 @@ from pcc_dashboard import charts, vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
 from reports.analysis.status import format_value, msg_verdict, percent_text
+from reports.cover import cover_context
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
+from reports.paper import paper_chart
 from reports.payloads import page_window
 from reports.selectors import narratives_visible_to
 from returns.periods import previous_month_end
@@ -77,8 +79,9 @@ def panel_snapshot(meeting: Meeting) -> Snapshot | None:
     return Snapshot.objects.select_related("publication").filter(as_of=previous_month_end(meeting.date)).first()
 
 
-def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) -> dict:
-    """Everything the thematic report shows, read from the meeting's frozen snapshot.
+def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, exceptions: bool = False) -> dict:
+    """Everything the thematic report shows, read from the meeting's frozen snapshot, with its
+    cover (reports.cover; exceptions=True lists only measures with special cause or a changed status).
 
     The report is made for the board's audience (the Panel), whoever reads or downloads it: no
     restricted measure, nor its context, caveats, annotations, nor narratives on restricted
@@ -117,33 +120,45 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user) ->
             {
                 "priority": priority,
                 "measures": items,
-                "narratives": [n for n in narratives if n.get("priority_number") == priority.number],
+                "narratives": narrative_groups([n for n in narratives if n.get("priority_number") == priority.number]),
             }
         )
+    cover = cover_context(
+        meeting=meeting, snapshot=snapshot, user=user, codes=titles, payloads=payloads, exceptions=exceptions
+    )
     return {
+        **cover,
         "theme_context": theme_context,
         "sections": sections,
-        "caveats": caveats,
+        "caveats": _caveats_once(caveats),
         "measure_count": len(titles),
     }
 
 
 def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority: Priority, commentary: dict) -> dict:
     suffix = f"sp{priority.number}-{measure.code}"
+    measure_header = payload.get("measure") or {}
     msg_chart = charts.fig_msg(
-        measure=payload.get("measure") or {},
+        measure=measure_header,
         msg=payload.get("msg"),
         as_of=snapshot.as_of,
         focus_area=(payload.get("focus_area") or {}).get("code"),
     )
+    # The recent window, whichever payload was read (a full one from an older snapshot is cut here).
+    csp_chart = charts.fig_csp(measure=measure_header, csp=page_window(payload)[0].get("csp"), as_of=snapshot.as_of)
+    shown = [
+        main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
+        replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
+        replace(csp_chart, id=f"csp-{suffix}") if csp_chart else None,
+    ]
+    unit = measure_header.get("unit") or measure.unit
     return {
         "measure": measure,
         "sentence": (payload.get("status") or {}).get("sentence", ""),
         "significance": significance_sentence(payload.get("change")),
         "msg_summary": (payload.get("msg") or {}).get("summary"),
         "msg_verdict": msg_verdict((payload.get("msg") or {}).get("summary"), under_reported=measure.under_reported),
-        "trend_chart": main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
-        "msg_chart": replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
+        "charts": [paper_chart(chart, unit=unit) for chart in shown if chart is not None],
         "context": commentary.get(measure.pk),
     }
 
@@ -166,8 +181,47 @@ def significance_sentence(change: dict | None) -> str:
         sign = "+" if change["diff"] > 0 else ""
         parts.append(f"{sign}{format_value(change['diff'], 'percentage').removesuffix('%')} percentage points")
     if change.get("p_value") is not None:
-        parts.append(f"p = {change['p_value']:.3g}")
+        # Three decimals at most on paper: a smaller p-value reads "p < 0.001".
+        p_value = change["p_value"]
+        parts.append("p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}".rstrip("0").rstrip("."))
     return ", ".join(parts) + "."
+
+
+def narrative_groups(items: list[dict]) -> list[dict]:
+    """CSP narratives for one priority as a reader wants them: latest quarter first, each distinct
+    text once, with the partnerships that wrote it and every quarter it was written for.
+
+    Input: narrative items ({submitter, period_start, period_end, text}, ISO dates). Output:
+    [{"period": "July to September 2014", "entries": [{"text", "submitters": [names],
+    "periods": [period names, newest first]}]}], an entry shown under the newest quarter of its text.
+    """
+    entries: dict[str, dict] = {}
+    for item in sorted(items, key=lambda i: (i["period_end"], i["period_start"]), reverse=True):
+        text = " ".join(str(item.get("text") or "").split())
+        if not text:
+            continue
+        entry = entries.setdefault(text, {"text": item["text"], "submitters": [], "periods": [], "end": item["period_end"]})
+        if item["submitter"] not in entry["submitters"]:
+            entry["submitters"].append(item["submitter"])
+        period = charts.period_name(item)
+        if period not in entry["periods"]:
+            entry["periods"].append(period)
+    quarters: dict[str, dict] = {}
+    for entry in entries.values():
+        quarter = quarters.setdefault(entry["end"], {"period": entry["periods"][0], "entries": []})
+        entry["submitters"].sort()
+        quarter["entries"].append(entry)
+    return [quarters[end] for end in sorted(quarters, reverse=True)]
+
+
+def _caveats_once(caveats: list[dict]) -> list[dict]:
+    """Each caveat text once, with every measure it applies to: [{"measures": [titles], "text"}]."""
+    merged: dict[str, dict] = {}
+    for caveat in caveats:
+        entry = merged.setdefault(caveat["text"], {"measures": [], "text": caveat["text"]})
+        if caveat["measure"] not in entry["measures"]:
+            entry["measures"].append(caveat["measure"])
+    return list(merged.values())
 
 
 def _caveats(measure: Measure) -> list[dict]:

@@ -54,6 +54,7 @@ def submit_and_accept(
     period=(dt.date(2014, 4, 1), dt.date(2014, 6, 30)),
     user=None,
     narrative=None,
+    outcomes=None,
 ):
     from returns.models import Submitter
 
@@ -71,6 +72,7 @@ def submit_and_accept(
         original_name="test.csv",
         user=user,
         narrative=narrative,
+        outcomes=None if outcomes is None else pd.DataFrame(outcomes),
     )
     return return_accept(ret=ret, user=user)
 

@@ -169,24 +169,52 @@ def test_fig_savings_challenge_line_never_a_target():
     assert "£" in chart.figure["layout"]["yaxis"]["title"]["text"]
 
 
-def test_fig_outcomes_code_order_neutral_palette():
+def _channels(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_fig_outcomes_groups_in_code_order_neutral_palette():
     outcomes = outcomes_payload(as_of=AS_OF)
     outcomes["outcome_types"].reverse()  # the payload order must not matter: the code order does
     chart = fig_outcomes(outcomes=outcomes, as_of=AS_OF)
     _assert_plain(chart.figure)
     names = [t["name"] for t in chart.figure["data"]]
-    assert names[0].startswith("1: Charged") and names[-1].startswith("18: Investigation complete")
-    colours = {t["marker"]["color"] for t in chart.figure["data"]}
-    for colour in colours:  # greys only: no red or green cast, channels within 20 of each other
-        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    # Home Office outcome groups, in the order of their first outcome code; the two cautions are one group.
+    assert names == ["Charge", "Caution", "Out of court (informal)", "Evidential difficulties", "No suspect"]
+    styles = [(t["marker"]["color"], t["marker"]["pattern"]["shape"]) for t in chart.figure["data"]]
+    assert len(set(styles)) == len(styles)  # no two series look alike
+    for colour, _pattern in styles:  # greys only: no red or green cast, channels within 20 of each other
+        r, g, b = _channels(colour)
         assert max(r, g, b) - min(r, g, b) <= 20 and r <= b and g <= b
     assert chart.figure["layout"]["barmode"] == "stack"
-    assert chart.table_header[1] == "Charged/Summonsed" and chart.table_header[-1] == "Total"
+    # The legend sits under the plot, so it never narrows it.
+    assert chart.figure["layout"]["legend"]["orientation"] == "h"
+    assert chart.table_header[1] == "Charge" and chart.table_header[-1] == "Total"
     first = chart.table_rows[0]
     assert first[1:-1] == [t["y"][0] for t in chart.figure["data"]] and first[-1] == sum(first[1:-1])
     assert "May 2014" in chart.summary and "no outcome ranks above another" in chart.summary
     share = fig_outcomes(outcomes=outcomes, as_of=AS_OF, share=True)
     assert sum(share.table_rows[0][1:]) == pytest.approx(100, abs=0.5)
+
+
+def test_fig_outcomes_at_most_eight_distinct_series():
+    outcomes = outcomes_payload(as_of=AS_OF)
+    month = outcomes["months"][-1]
+    # Twelve outcome groups with outcomes: the four smallest are drawn together, named in a note.
+    outcomes["outcome_types"] = [
+        {"scheme": "home_office", "code": str(i), "name": f"Type {i}", "outcome_group": f"Group {i}", "order": i}
+        for i in range(1, 13)
+    ]
+    outcomes["counts"] = [
+        {"scheme": "home_office", "month": month, "crime_group": "All crime", "outcome_code": str(i), "count": 100 - i}
+        for i in range(1, 13)
+    ]
+    chart = fig_outcomes(outcomes=outcomes, as_of=AS_OF)
+    names = [t["name"] for t in chart.figure["data"]]
+    assert names == [f"Group {i}" for i in range(1, 8)] + ["Other outcome groups"]
+    assert len({(t["marker"]["color"], t["marker"]["pattern"]["shape"]) for t in chart.figure["data"]}) == 8
+    assert chart.table_rows[-1][-2] == sum(100 - i for i in range(8, 13))
+    assert chart.notes == ["Other outcome groups: Group 8, Group 9, Group 10, Group 11, Group 12."]
 
 
 def test_no_targets_anywhere(crime):

@@ -104,6 +104,37 @@ def test_correction_after_freeze_changes_only_the_next_snapshot(history):
     assert snapshot_verify() == []
 
 
+def _may_outcomes(theft_18: int) -> list[dict]:
+    base = {"area_code": LEICESTERSHIRE, "month": dt.date(2014, 5, 1), "scheme": "home_office"}
+    return [
+        {**base, "crime_group": "Theft offences", "outcome_code": "1", "count": 40},
+        {**base, "crime_group": "Theft offences", "outcome_code": "18", "count": theft_18},
+    ]
+
+
+def _outcome_counts(snapshot, month: str) -> dict:
+    payload = SnapshotResult.objects.get(snapshot=snapshot, key="outcomes").payload
+    return {(c["crime_group"], c["outcome_code"]): c["count"] for c in payload["counts"] if c["month"] == month}
+
+
+def test_outcomes_corrected_after_freeze_reach_every_later_snapshot(history):
+    """R10/R11: May's outcomes, corrected after the June freeze, are in July's snapshot with the new counts."""
+    force, _ = history
+    rows = [
+        {"measure_code": o.measure.code, "area_code": o.area.code, "period_start": o.period_start,
+         "period_end": o.period_end, "value": o.value, "respondents": o.respondents}
+        for o in force.observations.select_related("measure", "area")
+    ]  # fmt: skip
+    submit_and_accept(FORCE_SUBMITTER, rows, period=MAY_PERIOD, outcomes=_may_outcomes(100))
+    june = snapshot_freeze(as_of=dt.date(2014, 6, 30))
+    submit_and_accept(FORCE_SUBMITTER, rows, period=MAY_PERIOD, outcomes=_may_outcomes(123))
+    july = snapshot_freeze(as_of=dt.date(2014, 7, 31))
+    august = snapshot_freeze(as_of=dt.date(2014, 8, 31))
+    assert _outcome_counts(june, "2014-05-01")[("Theft offences", "18")] == 100
+    for later in (july, august):
+        assert _outcome_counts(later, "2014-05-01") == {("Theft offences", "1"): 40, ("Theft offences", "18"): 123}
+
+
 def test_freeze_command(history, capsys):
     from django.core.management import call_command
     from django.core.management.base import CommandError

@@ -30,6 +30,23 @@ def test_outcome_view_window_is_13_months_in_code_order():
     assert rows[0]["share"] == round(23 / 213 * 100, 1)
 
 
+def test_outcome_view_opens_on_latest_month_with_outcomes():
+    """Straight after a freeze the snapshot's own month has no outcomes yet: open on the month before."""
+    payload = outcomes_payload(date(2014, 6, 30))
+    payload["counts"] = [c for c in payload["counts"] if c["month"] != "2014-06-01"]
+    view = ot.outcome_view(payload, month=None, scheme=None)
+    assert view.month == "2014-05-01" and view.latest
+    assert "2014-06-01" not in view.all_months  # an empty month is not offered
+    with pytest.raises(ot.OutcomeChoiceError):
+        ot.outcome_view(payload, month="2014-06", scheme=None)
+
+
+def test_outcomes_page_says_which_month_it_shows(client_for, plan):
+    snapshot_make(as_of=date(2014, 5, 31))
+    html = client_for(PDG).get(URL).content.decode()
+    assert "Showing May 2014, the latest month with outcomes in this snapshot (data as at 31 May 2014)" in html
+
+
 def test_outcome_view_rejects_unknown_month():
     with pytest.raises(ot.OutcomeChoiceError):
         ot.outcome_view(outcomes_payload(date(2014, 5, 31)), month="2010-01", scheme=None)

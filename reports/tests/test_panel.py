@@ -163,3 +163,129 @@ def test_report_and_measure_page_give_the_one_msg_verdict(client_for, meeting, s
     assert '<td class="govuk-table__cell">above the group average but inside the band</td>' in page
     for html in (report, page):
         assert "above the band" not in html and "compared with peers" not in html
+
+
+def _cover_rows(html: str) -> dict[str, str]:
+    """The cover table as {measure title: the row's text}, as a reader sees it."""
+    table = html[html.index('id="cover-heading"') :]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for row in table.split("<tr")[2:]:
+        cells = [" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in re.split(r"<t[hd]\b", row)[1:]]
+        cells = [c.removeprefix('scope="row" ').split(">", 1)[-1].strip() for c in cells]
+        rows[cells[0]] = " | ".join(cells[1:])
+    return rows
+
+
+@pytest.fixture
+def changed_since_march(panel_board, monkeypatch):
+    """The Panel met on 12 March 2014 (data to February); by May burglary shows special cause of concern."""
+    from reports.tests import factories_reports
+
+    Meeting.objects.create(board=panel_board, date=date(2014, 3, 12))
+    snapshot_make(as_of=date(2014, 2, 28))
+    original = factories_reports.measure_payload
+
+    def payload(measure, as_of):
+        made = original(measure, as_of)
+        if measure.code == "burglary_dwelling":
+            made["status"] = {**made["status"], "variation": "concern", "tone": "concern"}
+            last = made["trend"]["points"][-1]
+            last["value"] = (last.get("mean") or 0) + 1000  # high: the icon reads H
+        return made
+
+    monkeypatch.setattr(factories_reports, "measure_payload", payload)
+    return snapshot_make(as_of=date(2014, 5, 31))
+
+
+def test_report_cover_lists_every_measure_with_variation_msg_and_change(client_for, meeting, changed_since_march):
+    html = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
+    rows = _cover_rows(html)
+    theme_titles = set(
+        Measure.objects.filter(priorities__theme__number=3, restricted=False).values_list("title", flat=True)
+    )
+    assert set(rows) == theme_titles
+    burglary = rows["Burglary dwelling"]
+    assert "Concern" in burglary and "Changed: was common cause variation, in line with similar forces" in burglary
+    assert ">H</text>" in html  # the MDC icon's letter; the word beside it says what it means
+    crime = rows["All crime"]
+    assert "Common cause variation" in crime and "No change" in crime
+    assert "Above the group average but inside the band, so in line with similar forces" in crime
+    assert "All crime: figures to May 2014 show common cause variation." in crime
+    assert "compares with the data the board saw on 12 March 2014" in html
+
+
+def test_report_cover_exceptions_only(client_for, meeting, changed_since_march):
+    html = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/", {"show": "exceptions"}).content.decode()
+    assert list(_cover_rows(html)) == ["Burglary dwelling"]
+    assert "1 of 5 measures shows special cause variation or a changed status." in html
+    assert "Show every measure" in html
+
+
+def test_meeting_pack_cover_and_exceptions(client_for, meeting, changed_since_march):
+    url = reverse("meeting_detail", args=[meeting.pk])
+    every = _cover_rows(client_for(PANEL).get(url).content.decode())
+    assert "All crime" in every and "Changed: was common cause variation" in every["Burglary dwelling"]
+    exceptions = _cover_rows(client_for(PANEL).get(url, {"show": "exceptions"}).content.decode())
+    assert list(exceptions) == ["Burglary dwelling"]
+
+
+def _pdf_pages(client, meeting) -> list[str]:
+    pypdf = pytest.importorskip("pypdf")
+    response = client.get(f"/meetings/{meeting.pk}/report.pdf")
+    assert response.status_code == 200
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(response.content)).pages]
+
+
+def test_report_pdf_reads_as_a_paper(client_for, meeting, snapshot):
+    """Issue 18: a cover that lists every measure, a chart for every measure, words not codes, short figures."""
+    pages = _pdf_pages(client_for(PANEL), meeting)
+    text = " ".join(pages)
+    titles = list(
+        Measure.objects.filter(priorities__theme__number=3, restricted=False).values_list("title", flat=True)
+    )
+    # The cover, on page 1: every measure of the theme with its variation and MSG position.
+    for title in titles:
+        assert title in pages[0], title
+    assert pages[0].count("Common cause variation") == len(titles)
+    assert "Above the group average but inside the band, so in line with similar forces" in pages[0]
+    # A chart (drawn on the server as SVG, its axis titles are text) for every measure with figures.
+    assert text.count("Period ending") == len(titles)  # the trend chart's x axis
+    assert text.count("Rate per 1,000 population") >= len(titles)  # the MSG chart's x axis
+    # People's words: no stored codes, no GSS area codes, no four-decimal figures.
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.search(r"\b[a-z]+_[a-z_]+\b", text)
+    assert not re.search(r"\bE\d{8}\b", text)
+    assert not re.search(r"\d\.\d{4}", text), re.search(r".{30}\d\.\d{4}.{10}", text)
+
+
+def test_report_pdf_is_the_same_for_the_same_snapshot(client_for, meeting, snapshot):
+    client = client_for(PANEL)
+    assert _pdf_pages(client, meeting) == _pdf_pages(client, meeting)
+
+
+def test_report_tables_are_short_and_in_words(client_for, meeting, snapshot):
+    html = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
+    tables = re.findall(r'<table class="govuk-table app-chart__table">(.*?)</table>', html, re.S)
+    assert tables
+    for table in tables:
+        head, body = table.split("</thead>")
+        assert len(re.findall(r"<th\b", head)) <= 6
+        assert body.count("<tr") <= 13
+
+
+def test_narratives_latest_quarter_first_and_identical_words_once():
+    from reports.report_pages import narrative_groups
+
+    words = "Joint patrols in the town centre continued."
+    items = [
+        {"submitter": "Blaby CSP", "period_start": "2014-01-01", "period_end": "2014-03-31", "text": words},
+        {"submitter": "Blaby CSP", "period_start": "2014-04-01", "period_end": "2014-06-30", "text": words},
+        {"submitter": "Melton CSP", "period_start": "2014-04-01", "period_end": "2014-06-30", "text": words},
+        {"submitter": "Melton CSP", "period_start": "2014-01-01", "period_end": "2014-03-31", "text": "Other."},
+    ]
+    groups = narrative_groups(items)
+    assert [g["period"] for g in groups] == ["April to June 2014", "January to March 2014"]
+    [latest] = groups[0]["entries"]
+    assert latest["submitters"] == ["Blaby CSP", "Melton CSP"]
+    assert latest["periods"] == ["April to June 2014", "January to March 2014"]
+    assert [e["text"] for e in groups[1]["entries"]] == ["Other."]

@@ -6,9 +6,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pcc_dashboard.roles import PDG, can, require
+from reports.cover import cover_context
 from reports.forms import FreezeForm
 from reports.models import Meeting, Snapshot
-from reports.presenters import status_tag
+from reports.report_pages import measure_payloads
 from reports.selectors import (
     boards_with_meetings,
     meeting_previous,
@@ -47,11 +48,24 @@ def meeting_detail(request, pk):
     context["outcomes"] = meeting.board.audience_role == PDG and can(request.user, "view_outcomes")
     if snapshot is not None:
         # The pack is made for the board's audience (R6): the Panel's never holds restricted measures.
-        statuses = overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
-        for item in statuses:
-            item["url"] = _measure_url(as_of.isoformat(), item["code"])
-            item["tag"] = status_tag(item, under_reported=bool(item.get("under_reported")))
-        context["statuses"] = statuses
+        codes = [
+            item["code"] for item in overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
+        ]
+        exceptions = request.GET.get("show") == "exceptions"
+        context.update(
+            cover_context(
+                meeting=meeting,
+                snapshot=snapshot,
+                user=request.user,
+                codes=codes,
+                payloads=measure_payloads(snapshot, codes, recent=True),
+                exceptions=exceptions,
+            ),
+            cover_all_url=request.path,
+            cover_exceptions_url=f"{request.path}?show=exceptions",
+        )
+        for row in context["cover"]:
+            row["url"] = _measure_url(as_of.isoformat(), row["code"])
         previous = meeting_previous(meeting)
         if previous is not None:
             previous_as_of = meeting_snapshot_date(previous.date)

@@ -57,7 +57,8 @@ def outcomes(request, as_of):
             type_rows=ot.month_rows(view, group),
             group_rows=ot.group_rows(view, group),
             trend=ot.trend_rows(view, group),
-            outcome_groups=ot.outcome_groups(view),
+            outcome_groups=ot.outcome_groups(view, group),
+            month_label=ot.month_name(view.month),
             charts=[replace(c, id=f"{c.id}-view") for c in chart_list if c is not None],
             csv_url=reverse("outcomes_csv", args=[snapshot.as_of.isoformat()]) + (f"?{query}" if query else ""),
         )

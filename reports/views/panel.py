@@ -13,9 +13,6 @@ from reports.selectors import snapshot_is_published, snapshots_visible_to
 from returns.periods import previous_month_end
 
 TEMPLATE = "reports/panel/report.html"
-# WeasyPrint lays out big tables slowly: the PDF carries each chart's latest 13 rows (a year and
-# the month before), the web page all of them.
-PDF_ROWS = "-13:"
 
 
 def _context(request, pk) -> dict:
@@ -23,11 +20,16 @@ def _context(request, pk) -> dict:
     as_of = previous_month_end(meeting.date)  # R11
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     theme = panel_theme(meeting)
-    context = {"meeting": meeting, "theme": theme, "as_of": as_of, "snapshot": snapshot, "pdf": False, "pdf_rows": ":"}
+    context = {"meeting": meeting, "theme": theme, "as_of": as_of, "snapshot": snapshot, "pdf": False}
     context["may_write_context"] = can(request.user, "write_commentary")
     if snapshot is not None and theme is not None:
         context["snapshot_published"] = snapshot_is_published(snapshot)
-        context.update(panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user))
+        exceptions = request.GET.get("show") == "exceptions"
+        context.update(
+            panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user, exceptions=exceptions),
+            cover_all_url=request.path,
+            cover_exceptions_url=f"{request.path}?show=exceptions",
+        )
     return context
 
 
@@ -39,7 +41,7 @@ def report(request, pk):
 @require("view_panel_report")
 def report_pdf(request, pk):
     context = _context(request, pk)
-    html = render_to_string(TEMPLATE, {**context, "pdf": True, "pdf_rows": PDF_ROWS}, request=request)
+    html = render_to_string(TEMPLATE, {**context, "pdf": True}, request=request)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     meeting = context["meeting"]
     response["Content-Disposition"] = f'attachment; filename="panel-report-{meeting.date.isoformat()}.pdf"'

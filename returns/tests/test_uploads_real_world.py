@@ -261,9 +261,9 @@ def test_preview_shows_changed_numerator_denominator_respondents_and_tenfold_jum
     page = coordinator.get(reverse("return_detail", args=[Return.objects.get(version=2).pk])).content.decode()
     table = page[page.index('id="diff-rows"') :]
     for figure, before, after in (
-        ("Numerator", "854.0", "855.0"),
-        ("Denominator", "1000.0", "1001.0"),
-        ("Respondents", "1000", "1001"),
+        ("Numerator", "854", "855"),  # whole numbers as people write them
+        ("Denominator", "1,000", "1,001"),
+        ("Respondents", "1,000", "1,001"),
     ):
         assert f"{figure}</td>" in table
         assert f">{before}</td>" in table and f">{after}</td>" in table

@@ -2,6 +2,8 @@
 
 import pytest
 
+from pcc_dashboard.tests.browser.test_layout import PAPERS, _panel_meeting_path
+
 pytestmark = pytest.mark.browser
 
 PUBLIC_PAGES = ["/", "/accounts/sign-in/", "/public/", "/accessibility/"]
@@ -31,3 +33,11 @@ def test_sign_in_error_state_has_no_axe_violations(page, site, axe_check):
 @pytest.mark.parametrize("role", ["coordinator", "csp_submitter", "police_submitter", "panel", "pdg"])
 def test_home_page_signed_in_has_no_axe_violations(page_as, site, axe_check, role):
     axe_check(page_as(role), site.url("/"))
+
+
+@pytest.mark.parametrize(("role", "path"), PAPERS)
+def test_papers_have_no_axe_violations(page_as, site, axe_check, role, path):
+    """Issue 18: the PDG's outcomes, a meeting's pack with its cover, and the Panel report."""
+    if not site.has_demo:
+        pytest.skip("needs the demo's snapshots and meetings")
+    axe_check(page_as(role), site.url(_panel_meeting_path(site, path)))

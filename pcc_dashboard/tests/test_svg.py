@@ -1,0 +1,50 @@
+"""Static SVG of chart figures for paper (pcc_dashboard/svg.py): what a reader of the PDF sees."""
+
+import re
+
+from pcc_dashboard import charts
+from pcc_dashboard.svg import figure_svg
+from reports.tests.factories import outcomes_payload
+
+
+def _figure(data, **layout):
+    return {"data": data, "layout": {"xaxis": {"title": {"text": "Period ending"}}, **layout}}
+
+
+def test_svg_draws_lines_markers_and_a_legend_in_words():
+    figure = _figure(
+        [
+            {"type": "scatter", "mode": "lines", "name": "Mean", "x": ["2014-01-31", "2014-02-28"], "y": [5, 5],
+             "line": {"color": "#505a5f", "dash": "dash"}},
+            {"type": "scatter", "mode": "markers", "name": "Special cause: concern <high>",
+             "x": ["2014-01-31", "2014-02-28"], "y": [4, 9], "marker": {"color": "#b14b00", "symbol": "square"}},
+        ]
+    )  # fmt: skip
+    svg = figure_svg(figure, title="All crime (number per month). Data as at 28 February 2014")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "<title>All crime (number per month). Data as at 28 February 2014</title>" in svg
+    assert svg.count('stroke-dasharray="6 4"') >= 2  # the dashed mean, in the plot and in the legend
+    assert svg.count('fill="#b14b00"') == 3  # two squares and the legend's
+    assert "Special cause: concern &lt;high&gt;" in svg  # text is escaped
+    assert "Period ending" in svg and ("Jan 2014" in svg or "Feb 2014" in svg)
+
+
+def test_svg_line_has_a_gap_where_a_period_was_not_returned():
+    figure = _figure(
+        [{"type": "scatter", "mode": "lines", "x": ["2014-01-31", "2014-02-28", "2014-03-31", "2014-04-30"],
+          "y": [1, 2, None, 4]}]
+    )  # fmt: skip
+    lines = re.findall(r'<polyline points="([^"]+)"', figure_svg(figure))
+    assert [len(points.split()) for points in lines] == [2]  # January–February; April alone draws no line
+
+
+def test_svg_of_outcomes_has_a_distinct_fill_per_group_and_unique_pattern_ids():
+    outcomes = outcomes_payload(as_of="2014-05-31")
+    first = charts.fig_outcomes(outcomes=outcomes, as_of="2014-05-31")
+    second = charts.fig_outcomes(outcomes=outcomes, as_of="2014-05-31", share=True)
+    one, two = figure_svg(first.figure, title=first.title), figure_svg(second.figure, title=second.title)
+    for name in first.table_header[1:-1]:
+        assert name in one
+    ids_one = set(re.findall(r'<pattern id="([^"]+)"', one))
+    ids_two = set(re.findall(r'<pattern id="([^"]+)"', two))
+    assert ids_one and not ids_one & ids_two  # two charts on one page never share a hatch
