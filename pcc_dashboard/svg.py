@@ -178,12 +178,25 @@ def _pick(value, i, default=None):
     return default if value is None else value
 
 
+def _one_line(value):
+    """`value` with plotly's <br> line breaks as spaces, through dicts and lists: the page wraps long
+    names and titles to fit 320 CSS px (charts.py); paper is wide enough for one line."""
+    if isinstance(value, str):
+        return value.replace("<br>", " ")
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    return value
+
+
 def figure_svg(figure: dict, *, title: str = "") -> str:
     """SVG markup (a string) drawing a `Chart.figure` dict ({"data", "layout"}) at 680 units wide.
 
     The legend is drawn under the plot so it never narrows it. `title` becomes the SVG's <title>.
     Raises nothing for an unknown trace type: it is left out (the chart's table still has its figures).
     """
+    figure = _one_line(figure)
     data = [t for t in figure.get("data", []) if t.get("type", "scatter") in ("scatter", "bar")]
     layout = figure.get("layout", {})
     horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in data)

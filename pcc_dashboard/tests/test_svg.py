@@ -48,3 +48,13 @@ def test_svg_of_outcomes_has_a_distinct_fill_per_group_and_unique_pattern_ids():
     ids_one = set(re.findall(r'<pattern id="([^"]+)"', one))
     ids_two = set(re.findall(r'<pattern id="([^"]+)"', two))
     assert ids_one and not ids_one & ids_two  # two charts on one page never share a hatch
+
+
+def test_line_breaks_the_page_needs_are_one_line_on_paper():
+    figure = {
+        "data": [{"type": "bar", "orientation": "h", "x": [60.1, 70.2], "y": ["Kent", "Leicestershire<br>(this force)"]}],
+        "layout": {"xaxis": {"title": {"text": "Rate per 1,000<br>population"}}},
+    }
+    svg = figure_svg(figure, title="MSG")
+    assert "Leicestershire (this force)" in svg and "Rate per 1,000 population" in svg
+    assert "&lt;br&gt;" not in svg
