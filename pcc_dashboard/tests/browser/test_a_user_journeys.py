@@ -6,6 +6,10 @@ sends it, truthfully (re-offending rates with a numerator and a denominator, no 
 co-ordinator finds it by state in the tracker, accepts it, freezes April 2015 after confirming,
 opens the next Panel meeting (20 May 2015, data as at 30 April 2015) and follows it to the thematic
 report and its PDF; a PDG attendee follows a PDG meeting to the crime outcomes.
+
+The file name makes it the first browser test to change data (pytest runs files in name order and
+the browser suite runs without random order): it walks the demo exactly as `make run` leaves it,
+before other tests send returns for later periods and so move the working date.
 """
 
 import csv
