@@ -65,21 +65,6 @@ def second_factor_required(user) -> bool:
     return bool(user.is_staff or user.is_superuser or user_roles(user) & WRITER_ROLES)
 
 
-def user_submitter(user):
-    """The submitter a CSP or police data lead belongs to, or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    cached = getattr(user, "_pcc_submitter", False)
-    if cached is False:
-        from returns.models import SubmitterMembership
-
-        membership = SubmitterMembership.objects.filter(user=user).select_related("submitter")
-        first = membership.first()
-        cached = first.submitter if first else None
-        user._pcc_submitter = cached
-    return cached
-
-
 def can(user, action: str, obj=None) -> bool:
     """True when `user` may do `action` (on `obj`, a Submitter or Return, where it matters)."""
     if action not in _ACTIONS:
@@ -96,8 +81,7 @@ def can(user, action: str, obj=None) -> bool:
         if obj is None:
             return True
         submitter = getattr(obj, "submitter", obj)
-        own = user_submitter(user)
-        return own is not None and submitter.pk == own.pk
+        return submitter.members.filter(user=user).exists()  # a data lead belongs to one submitter
     return True
 
 

@@ -86,9 +86,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Answers a cached snapshot page early when the session proves the reader may see it,
-    # without the user: before AuthenticationMiddleware, which the full path then runs as before.
-    "pcc_dashboard.middleware.CachedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
@@ -145,14 +142,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
-# A cache every process shares (Redis): sessions are read through it, and cached snapshot pages
-# are answered to signed-in readers without loading the user (pcc_dashboard.middleware). With the
-# per-process memory cache a sign-out in one process could not reach another, so only anonymous
-# readers are answered early and sessions stay in the database.
-PCC_SHARED_CACHE = CACHE_URL.startswith("redis")
-if PCC_SHARED_CACHE:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A cache every process shares (Redis) also holds sessions, written through to the database.
 if CACHE_URL.startswith("redis"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "pcc_dashboard.cache.PooledRedisCache",

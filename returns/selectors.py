@@ -10,7 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pcc_dashboard.roles import COORDINATOR, can, user_roles, user_submitter
+from pcc_dashboard.roles import COORDINATOR, can, user_roles
 from priorities.models import Frequency, Measure, MeasureKind, Priority
 from returns.models import (
     AuditEvent,
@@ -22,6 +22,7 @@ from returns.models import (
     ReturnStatus,
     Submitter,
     SubmitterKind,
+    SubmitterMembership,
 )
 from returns.parsing import MeasureRule, UploadContext
 from returns.periods import (
@@ -68,6 +69,18 @@ def upload_period_choices(*, today: date | None = None) -> list[tuple[str, str]]
     return [
         (period_key(s, e), period_label(s, e)) for s, e in sorted(periods, key=lambda p: (p[1], p[0]), reverse=True)
     ]
+
+
+def user_submitter(user) -> Submitter | None:
+    """The submitter a CSP or police data lead belongs to, or None (remembered on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_pcc_submitter", False)
+    if cached is False:
+        membership = SubmitterMembership.objects.filter(user=user).select_related("submitter").first()
+        cached = membership.submitter if membership else None
+        user._pcc_submitter = cached
+    return cached
 
 
 def submitters_for_upload(user) -> QuerySet[Submitter]:

@@ -16,6 +16,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.middleware import api_method_not_allowed
 from pcc_dashboard.roles import can
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
@@ -39,12 +40,6 @@ class ApiError(Exception):
         self.message = message
 
 
-def method_not_allowed() -> JsonResponse:
-    response = JsonResponse({"error": "Only GET and HEAD are allowed: the API is read-only"}, status=405)
-    response["Allow"] = "GET, HEAD"
-    return response
-
-
 def api_view(view):
     """GET and HEAD only; every failure becomes JSON {"error": message} with its status.
 
@@ -56,7 +51,7 @@ def api_view(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            return method_not_allowed()
+            return api_method_not_allowed()
         try:
             fmt = request.GET.get("format", "json")
             if fmt not in ("json", "csv"):
