@@ -206,33 +206,6 @@ def _month_of(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-class _Populations:
-    """`msg.choose_population` for every area, answered once per period end from per-area lists."""
-
-    def __init__(self, populations: pd.DataFrame, *, lag_months: int):
-        frame = populations[[AREA_CODE, "mid_year", POPULATION]].dropna(subset=[POPULATION])
-        frame = frame.assign(mid_year=frame["mid_year"].astype(int)).sort_values([AREA_CODE, "mid_year"])
-        self._by_area: dict[str, list[tuple[int, object]]] = {}
-        for area, year, population in zip(frame[AREA_CODE], frame["mid_year"], frame[POPULATION]):
-            self._by_area.setdefault(area, []).append((int(year), population))
-        self._published = {
-            year: (pd.Timestamp(year, 6, 30) + pd.DateOffset(months=lag_months)).date()
-            for year in {y for items in self._by_area.values() for y, _ in items}
-        }
-        self._cache: dict[dt.date, dict[str, tuple[object, int]]] = {}
-
-    def at(self, end: dt.date) -> dict[str, tuple[object, int]]:
-        """area → (population, mid_year): the latest estimate published by `end`, else the earliest."""
-        if end not in self._cache:
-            chosen = {}
-            for area, items in self._by_area.items():
-                published = [item for item in items if self._published[item[0]] <= end]
-                year, population = published[-1] if published else items[0]
-                chosen[area] = (population, year)
-            self._cache[end] = chosen
-        return self._cache[end]
-
-
 class _Windows:
     """Every area's 12-month window counts for one measure at a set of ends (msg.window_count_table)."""
 
@@ -423,7 +396,7 @@ def _msg_block(
     measure: dict,
     inputs: FreezeInputs,
     windows: _Windows,
-    populations: _Populations,
+    populations: msg_analysis.PopulationChoice,
     reporting: set[str],
     end: dt.date,
     months: int = 12,
@@ -548,7 +521,7 @@ def _csp_block(
     inputs: FreezeInputs,
     series: dict[tuple[str, str], _Series],
     windows: _Windows | None,
-    populations: _Populations,
+    populations: msg_analysis.PopulationChoice,
     end: dt.date | None,
 ) -> list[dict]:
     csps = sorted(
@@ -729,7 +702,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     finest = with_gaps(_finest(obs).reset_index(drop=True))
     results: dict[str, tuple[str, dict]] = {}
     measures = {m["code"]: m for m in inputs.measures}
-    populations = _Populations(
+    populations = msg_analysis.PopulationChoice(
         inputs.populations, lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
     )
 

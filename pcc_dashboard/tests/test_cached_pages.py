@@ -240,9 +240,7 @@ def test_removed_device_sends_a_verified_writer_back_to_two_factor(shared, snaps
     assert response.status_code == 302 and response["Location"].startswith(reverse("two_factor"))
 
 
-def test_anonymous_reader_of_a_published_snapshot_is_served_from_the_cache(
-    snapshot, client, django_assert_num_queries
-):
+def test_anonymous_reader_of_a_published_snapshot_is_served_from_the_cache(snapshot, client, django_assert_num_queries):
     cache.clear()
     full = client.get(PUBLIC_URL)
     with django_assert_num_queries(0):
