@@ -135,9 +135,13 @@ def _switch_target(request, view_name: str, kwargs: dict):
     return redirect(reverse(view_name, kwargs={**kwargs, "as_of": chosen.isoformat()}))
 
 
-def public_page_key(path: str, generation: str) -> str:
-    """Where an anonymous reader's whole page for `path` (with its query string) is cached."""
-    return f"{CACHE_PREFIX}:public:{hashlib.sha256(f'{path}|{generation}'.encode()).hexdigest()}"
+def public_page_key(path: str) -> str:
+    """Where an anonymous reader's whole page for `path` (with its query string) is cached.
+
+    The value is (generation, body, ETag): one round trip reads it with the current generation,
+    and a page of an older generation is simply not used.
+    """
+    return f"{CACHE_PREFIX}:public:{hashlib.sha256(path.encode()).hexdigest()}"
 
 
 def public_page_response(request, page: tuple[bytes, str]) -> HttpResponse:
@@ -165,13 +169,14 @@ def snapshot_page(view):
             response = _switch_target(request, view_name, kwargs)
             if response is not None:
                 return response
-        generation = freshness_generation()
         whole_page = not request.user.is_authenticated and not len(get_messages(request))
-        public_key = public_page_key(request.get_full_path(), generation) if whole_page else None
+        public_key = public_page_key(request.get_full_path()) if whole_page else None
         if public_key is not None:
-            page = cache.get(public_key)
-            if page is not None:
-                return public_page_response(request, page)
+            found = cache.get_many([GENERATION_KEY, public_key])
+            page = found.get(public_key)
+            if page is not None and page[0] == found.get(GENERATION_KEY):
+                return public_page_response(request, page[1:])
+        generation = freshness_generation()
         snapshots = visible_snapshots(request.user, generation)
         snapshot = snapshot_lookup(request.user, as_of, snapshots)
         links = page_links(request.user)
@@ -202,7 +207,7 @@ def snapshot_page(view):
         response = render(request, FRAME_TEMPLATE, context)
         if public_key is not None and published:
             etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-            cache.set(public_key, (response.content, etag), GENERATION_SECONDS * 2)
+            cache.set(public_key, (generation, response.content, etag), GENERATION_SECONDS * 2)
             return public_page_response(request, (response.content, etag))
         return response
 
