@@ -19,13 +19,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
 from reports.analysis import round_half_up
 from reports.analysis.status import format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
 # marker symbol so colour is never the only cue.
-IMPROVEMENT, CONCERN, NEUTRAL, COMMON_CAUSE = "improvement", "concern", "neutral", "common_cause"
 SIGNAL_STYLE = {
     COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": vocabulary.VARIATION[COMMON_CAUSE]},
     IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": vocabulary.VARIATION[IMPROVEMENT]},

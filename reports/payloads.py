@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pcc_dashboard import vocabulary
 from reports.analysis import msg as msg_analysis
 from reports.analysis import plain, round_half_up, significance, spc, status, survey
 from reports.analysis.columns import (
@@ -321,7 +322,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
             min_points=min_points,
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),
-            conflict=s.get("SPC_CONFLICT_RULE", spc.CONCERN),
+            conflict=s.get("SPC_CONFLICT_RULE", vocabulary.CONCERN),
         )
         for name in SPC_FLOAT_COLUMNS:
             float_columns[name][start:stop] = chart[name]
@@ -339,7 +340,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         variation = None
         if len(present):
             signal = chart["signal"][present[-1]]
-            variation = signal if isinstance(signal, str) else spc.COMMON_CAUSE
+            variation = signal if isinstance(signal, str) else vocabulary.COMMON_CAUSE
         limits = _limits(chart, ends[start:stop], changes, min_points)
         found[(code, area)] = (start, stop, variation, limits)
     frame = finest.assign(
@@ -559,7 +560,7 @@ def _csp_block(
 def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits, period_value) -> dict:
     if trend.empty:
         return {
-            "tone": status.NEUTRAL,
+            "tone": vocabulary.NEUTRAL,
             "variation": None,
             "msg_relative": None,
             "sentence": f"{measure['title']}: no figures in this snapshot.",

@@ -7,10 +7,10 @@ from reports.analysis.status import format_value, msg_verdict, percent_text
 
 # GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
 TONE_CSS = {
-    "improvement": "govuk-tag--blue",
-    "concern": "govuk-tag--orange",
-    "neutral": "govuk-tag--purple",
-    "common_cause": "govuk-tag--grey",
+    vocabulary.IMPROVEMENT: "govuk-tag--blue",
+    vocabulary.CONCERN: "govuk-tag--orange",
+    vocabulary.NEUTRAL: "govuk-tag--purple",
+    vocabulary.COMMON_CAUSE: "govuk-tag--grey",
 }
 UNDER_REPORTED_TAG = ("Trend and context only", "govuk-tag--purple")
 NO_FIGURES_TAG = ("No figures in this snapshot", "govuk-tag--grey")

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import COORDINATOR, can, user_roles
 from priorities.models import Frequency, Measure, MeasureKind, Priority
 from returns.models import (
@@ -193,22 +194,21 @@ def working_date(*, today: date | None = None) -> date:
 
 # Tracker states (R8). A cell has one state; `late` is a separate flag (the first version arrived
 # after the due date, or nothing has arrived and the due date has passed), filtered beside any state.
+# The states' words are vocabulary.RETURN_STATES; here, each state's tag colour.
 TRACKER_STATES = {
-    "not_due": ("Not yet due", "govuk-tag--grey"),
-    "missing": ("Missing", "govuk-tag--red"),
-    "awaiting_decision": ("Awaiting decision", "govuk-tag--blue"),
-    "rejected": ("Rejected", "govuk-tag--orange"),
-    "accepted": ("Accepted", "govuk-tag--green"),
+    "not_due": "govuk-tag--grey",
+    "missing": "govuk-tag--red",
+    "awaiting_decision": "govuk-tag--blue",
+    "rejected": "govuk-tag--orange",
+    "accepted": "govuk-tag--green",
 }
 # The filter offers the states plus two groupings people ask for.
 TRACKER_FILTERS = {
-    "missing": "Missing",
+    "missing": vocabulary.label("return_state", "missing"),
     "late": "Late (due date passed before it arrived)",
     "submitted": "Submitted (any version received)",
-    "awaiting_decision": "Awaiting decision",
-    "rejected": "Rejected",
-    "accepted": "Accepted",
-    "not_due": "Not yet due",
+    **{state: vocabulary.label("return_state", state) for state in ("awaiting_decision", "rejected", "accepted")},
+    "not_due": vocabulary.label("return_state", "not_due"),
 }
 
 
@@ -231,11 +231,11 @@ class TrackerCell:
 
     @property
     def state_label(self) -> str:
-        return TRACKER_STATES[self.state][0]
+        return vocabulary.label("return_state", self.state)
 
     @property
     def tag_class(self) -> str:
-        return TRACKER_STATES[self.state][1]
+        return TRACKER_STATES[self.state]
 
     def matches(self, wanted: str) -> bool:
         if wanted == "late":
@@ -319,18 +319,6 @@ def tracker(*, as_at: date | None = None, submitter_code: str = "", period: str 
         "as_at": as_at,
         "states": TRACKER_FILTERS,
     }
-
-
-AUDIT_ACTIONS = (
-    ("upload", "Upload"),
-    ("upload_failed", "Upload failed validation"),
-    ("accept", "Accepted"),
-    ("reject", "Rejected"),
-    ("import_home_office_prc", "Home Office import"),
-    ("import_police_uk", "data.police.uk import"),
-    ("import_return", "Command-line import"),
-    ("outcome_audit", "Outcome audit entered"),
-)
 
 
 def audit_events(*, action: str = "", page: int | str = 1) -> Page:

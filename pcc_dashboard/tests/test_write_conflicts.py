@@ -11,6 +11,8 @@ from django.db import OperationalError
 
 from pcc_dashboard.tests.killed import child_env, run_python
 
+pytestmark = pytest.mark.slow  # writes that meet each other: real processes or threads, seconds each
+
 # Read, then write, in one transaction: the shape of return_submit and snapshot_freeze. Each child
 # leaves a file when it has read, and writes once the parent leaves "go".
 CHILD = """

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from pcc_dashboard.vocabulary import ABOVE, AVERAGE, BELOW, SIGNIFICANTLY_ABOVE, SIGNIFICANTLY_BELOW
 from reports.analysis import frame_records, plain, round_half_up
 from reports.analysis.columns import (
     AREA_CODE,
@@ -32,11 +33,6 @@ AVERAGES = ("mean", "pooled")
 RATE_DECIMALS = 2
 RATE_KEYS = ("average", "mean_of_rates", "pooled_rate", "band_low", "band_high", "focus_rate")
 
-SIGNIFICANTLY_ABOVE = "significantly_above"
-ABOVE = "above"
-AVERAGE = "average"
-BELOW = "below"
-SIGNIFICANTLY_BELOW = "significantly_below"
 
 
 def _month_number(timestamps: pd.Series) -> pd.Series:

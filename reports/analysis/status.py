@@ -4,13 +4,9 @@ import math
 import re
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
 from reports.analysis import round_half_up
 from reports.analysis.survey import wilson_interval
-
-IMPROVEMENT = "improvement"
-CONCERN = "concern"
-NEUTRAL = "neutral"
-COMMON_CAUSE = "common_cause"
 
 UNIT_ALIASES = {
     "count": "count",

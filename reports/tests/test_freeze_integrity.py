@@ -27,6 +27,7 @@ def _blaby_row(value: float) -> list[dict]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_freeze_racing_an_acceptance_holds_one_version(plan, monkeypatch):

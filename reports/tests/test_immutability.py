@@ -152,6 +152,7 @@ def test_verify_detects_a_tampered_row(frozen, capsys):
     assert "MISMATCH 2014-05-31" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_freezes_leave_one_snapshot_on_postgresql(plan):
     if connection.vendor != "postgresql":

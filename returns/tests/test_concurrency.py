@@ -12,6 +12,8 @@ from pcc_dashboard.tests.killed import BACKENDS, PLAN, SETUP, child_env, kill_at
 from returns.models import Return, ReturnStatus, Submitter
 from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
 
+pytestmark = pytest.mark.slow  # concurrent writers: real processes or threads, seconds each
+
 START, END = date(2014, 4, 1), date(2014, 6, 30)
 
 
