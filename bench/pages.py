@@ -1,4 +1,4 @@
-"""Pages at 1×, 10× and 100× history (issue 8, item 4): set-up and server-side timings with the test client.
+"""Pages at 1×, 10× and 100× history: set-up and server-side timings with the test client.
 
 `worker.py setup-pages --months N` fills the database named by DATABASE_URL with the plan's own
 measures for Leicestershire, its 9 CSPs and its 7 MSG forces over N months to AS_OF, accepts

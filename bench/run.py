@@ -1,4 +1,4 @@
-"""Run every benchmark of issue 8, print one table and write bench/RESULTS.md (`make bench`).
+"""Run every benchmark, print one table and write bench/RESULTS.md (`make bench`).
 
 Environment: BENCH_SCALE (default 1: the 1,000,000-row national file; 0.05 for a quick run),
 BENCH_RUNS (default 3: each figure is the median of this many runs, interleaved side by side),
@@ -49,7 +49,7 @@ def fmt_rate(rows: float, seconds: float) -> str:
 
 
 def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
-    """Item 2: product vs COPY floor vs django-import-export vs to_sql, interleaved per round."""
+    """Product vs COPY floor vs django-import-export vs to_sql, interleaved per round."""
     n = harness.runs()
     ie_rows = max(1000, round(50_000 * generate.scale()))
     results: dict[str, list] = {"copy": [], "copy_indexed": [], "product": [], "to_sql": [], "ie": [], "ie_bulk": []}
@@ -137,7 +137,7 @@ def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
 
 
 def section_sqlite(table: Table, national: Path, rows: int) -> None:
-    """Item 2, SQLite: the same file through the same service (bulk_create in batches)."""
+    """SQLite: the same file through the same service (bulk_create in batches)."""
     db = OUT / "bench.sqlite3"
     db.unlink(missing_ok=True)
     env = child_env(f"sqlite:///{db}")
@@ -171,7 +171,7 @@ def have(module: str, name: str) -> bool:
 def write_results(table: Table, machine: dict, started: datetime, elapsed: float) -> None:
     scale = generate.scale()
     lines = [
-        "# Benchmark results (issue 8)",
+        "# Benchmark results",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes, BENCH_SCALE={scale:g}, "
         f"BENCH_RUNS={harness.runs()}. Every figure is the median of BENCH_RUNS runs unless it says otherwise; "

@@ -1,4 +1,4 @@
-"""Freezing, pages, cached throughput and page weight (items 3–6); each skips with a note if its code is absent."""
+"""Freezing, pages, cached throughput and page weight; each skips with a note if its code is absent."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _served(table: Table, env: dict, wanted: set[str]) -> None:
             guarded(table, "weight", section_weight, table, server)
 
 
-# -- item 3: freezing --------------------------------------------------------------------------
+# -- freezing ----------------------------------------------------------------------------------
 def section_freeze(table: Table, env: dict) -> None:
     as_of = "2024-08-31"
     floor, product = [], []
@@ -102,7 +102,7 @@ def _profile_top(path: Path, limit: int = 8) -> list[str]:
     return [text for _, text in found[1 : limit + 1]]
 
 
-# -- item 4: pages at 1×, 10×, 100× history ----------------------------------------------------
+# -- pages at 1×, 10×, 100× history --------------------------------------------------------
 def pages_setup(table: Table, *, only_1x: bool = False) -> dict[str, dict]:
     envs = {}
     for label, months in HISTORY.items():
@@ -184,7 +184,7 @@ def _median_figures(rounds: list[dict]) -> dict:
     return merged
 
 
-# -- items 5 and 6: gunicorn on loopback -------------------------------------------------------
+# -- gunicorn on loopback ---------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

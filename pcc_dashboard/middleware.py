@@ -31,7 +31,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 # The service only reads (GET, HEAD) and submits forms (POST); TRACE and friends are refused for
-# every view, so a view without @require_GET cannot answer them (QUALITY.md: schemathesis ST204).
+# every view, so a view without @require_GET cannot answer them (the API schema tests send them).
 ALLOWED_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
 API_PREFIX = "/api/"  # answers in JSON, errors included
 
@@ -61,7 +61,7 @@ class SecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Resource-Policy", "same-origin")
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            # Signed-in pages may hold restricted figures: never store them (ASVS 7.4, SE-2).
+            # Signed-in pages may hold restricted figures: never store them (ASVS 7.4).
             response["Cache-Control"] = "no-store"
         return response
 
@@ -110,7 +110,7 @@ def is_write_conflict(exc: BaseException) -> bool:
 
 
 class WriteConflictMiddleware:
-    """A write that meets another answers 503 with what to do, never a 500 (issue 13, item 7).
+    """A write that meets another answers 503 with what to do, never a 500.
 
     The request's transaction has already rolled back, so nothing was half-saved; the page is
     static (no database query), like the 500 page.

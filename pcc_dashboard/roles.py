@@ -23,7 +23,7 @@ WRITER_ROLES = {COORDINATOR, CSP_SUBMITTER, POLICE_SUBMITTER}
 
 # Who may do what. Staff administrators may do everything.
 _ACTIONS: dict[str, set[str]] = {
-    # R6: restricted measures reach the office and the force, never the public or the Panel.
+    # Restricted measures reach the office and the force, never the public or the Panel.
     "view_restricted": {COORDINATOR, CSP_SUBMITTER, POLICE_SUBMITTER, PDG},
     "view_unpublished": set(ROLES),
     "view_meetings": set(ROLES),
@@ -61,7 +61,7 @@ def user_roles(user) -> frozenset[str]:
 
 def second_factor_required(user) -> bool:
     """Two-factor sign-in applies (when PCC_REQUIRE_2FA is on) to writers, staff, and superusers,
-    who may do everything whether or not they are staff (issue 13, item 10)."""
+    who may do everything whether or not they are staff."""
     return bool(user.is_staff or user.is_superuser or user_roles(user) & WRITER_ROLES)
 
 

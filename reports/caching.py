@@ -57,7 +57,7 @@ class Page:
 
 
 def visibility_class(user) -> str:
-    """Who sees what on a snapshot page: restricted measures (R6), else unpublished snapshots, else public."""
+    """Who sees what on a snapshot page: restricted measures, else unpublished snapshots, else public."""
     if can(user, "view_restricted"):
         return RESTRICTED_VIEWER
     if can(user, "view_unpublished"):

@@ -311,7 +311,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         if measure is None:
             continue
         changes = _recalculations(inputs, code, area)
-        # §5.4: a running total is progress, not a process; SPC judges each period's own figure.
+        # A running total is progress, not a process; SPC judges each period's own figure.
         judged = period_values(values[start:stop]) if measure.get("cumulative") else values[start:stop]
         chart = spc.xmr_columns(
             judged,
@@ -815,7 +815,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
 def build_outcomes_payload(
     counts: pd.DataFrame, types: list[dict], audits: list[dict], *, as_of: dt.date, months: int = 24
 ) -> dict:
-    """R10: outcome counts for the months to as_of (at least 13), neutral order, with audit findings.
+    """Outcome counts for the months to as_of (at least 13), neutral order, with audit findings.
 
     counts columns: scheme, month (ISO first-of-month), crime_group, outcome_code, count, decided_at.
     """

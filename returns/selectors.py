@@ -35,7 +35,7 @@ from returns.periods import (
 )
 
 PERIOD_FREQUENCY = {PeriodKind.MONTH: Frequency.MONTHLY, PeriodKind.QUARTER: Frequency.QUARTERLY}
-TRACKER_PERIODS = 5  # the current period and the last four (issue 3)
+TRACKER_PERIODS = 5  # the current period and the last four
 AUDIT_PAGE_SIZE = 50
 
 
@@ -105,7 +105,7 @@ def expected_rows(submitter: Submitter, start: date, end: date) -> list[tuple[st
 
 
 def narrative_priorities(submitter: Submitter) -> list[tuple[int, str]]:
-    """CSP returns carry words on each priority (R8); others none."""
+    """CSP returns carry words on each priority; others none."""
     if submitter.kind != SubmitterKind.CSP:
         return []
     return list(Priority.objects.order_by("number").values_list("number", "title"))
@@ -192,7 +192,7 @@ def working_date(*, today: date | None = None) -> date:
     return min(today, due_date(following, settings.RETURN_DUE_WORKING_DAYS))
 
 
-# Tracker states (R8). A cell has one state; `late` is a separate flag (the first version arrived
+# Tracker states. A cell has one state; `late` is a separate flag (the first version arrived
 # after the due date, or nothing has arrived and the due date has passed), filtered beside any state.
 # The states' words are vocabulary.RETURN_STATES; here, each state's tag colour.
 TRACKER_STATES = {
@@ -246,7 +246,7 @@ class TrackerCell:
 
 
 def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tuple[date, date, str]]) -> list[TrackerCell]:
-    """Each submitter's state for each period it owes, as it stands now (R8; three queries).
+    """Each submitter's state for each period it owes, as it stands now (three queries).
 
     Input: the as-at date (a period with nothing received is missing once its due date is before
     it, else not yet due), submitters, and periods as
@@ -295,7 +295,7 @@ def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tup
 
 
 def tracker(*, as_at: date | None = None, submitter_code: str = "", period: str = "", state: str = "") -> dict:
-    """R8: each submitter's state for the five months and quarters up to a date, filtered.
+    """Each submitter's state for the five months and quarters up to a date, filtered.
 
     Input: as_at (default working_date()), a submitter code, a period key "start:end" and a
     state or grouping from TRACKER_FILTERS ("" for all). Output keys: cells, submitters,

@@ -1,4 +1,4 @@
-"""Concurrent writers (issue 13, item 7): SQLite queues them instead of failing, and a conflict
+"""Concurrent writers: SQLite queues them instead of failing, and a conflict
 that still happens answers a clear message, never a 500."""
 
 import subprocess

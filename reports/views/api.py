@@ -1,8 +1,8 @@
-"""Read-only API v1 (R11, R14): frozen snapshot payloads as JSON, or CSV with ?format=csv.
+"""Read-only API v1: frozen snapshot payloads as JSON, or CSV with ?format=csv.
 
 Anonymous callers see published snapshots and non-restricted measures only; signed-in callers
 see what their role may see. A measure the caller may not see answers 404, exactly as a measure
-that does not exist, so its existence is not revealed (R6).
+that does not exist, so its existence is not revealed.
 """
 
 import re
@@ -43,8 +43,8 @@ class ApiError(Exception):
 def api_view(view):
     """GET and HEAD only; every failure becomes JSON {"error": message} with its status.
 
-    CSRF-exempt because it never changes anything: any other method answers a JSON 405 (issue 13,
-    item 14), where the CSRF check would have sent an HTML page first.
+    CSRF-exempt because it never changes anything: any other method answers a JSON 405, where the
+    CSRF check would have sent an HTML page first.
     """
 
     @csrf_exempt
@@ -255,7 +255,7 @@ def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
 
 
 def _measure_row(request, code: str) -> dict:
-    """The visible measure's header from the Measure table (one query; R6 by today's flags), else 404."""
+    """The visible measure's header from the Measure table (one query; by today's flags), else 404."""
     fields = ("code", "title", "unit", "direction", "msg_comparable")
     row = measures_visible_to(request.user).filter(code=code).values(*fields).first() if CODE_RE.match(code) else None
     if row is None:
@@ -298,7 +298,7 @@ def msg(request, as_of, code):
     if block is None:
         raise ApiError(404, "No complete Most Similar Group data for this period")
     summary = block.get("summary") or {}
-    # Rates are served as stored: the freeze rounded them once, from the exact rate (issue 19).
+    # Rates are served as stored: the freeze rounded them once, from the exact rate.
     members = [
         {
             **{k: m.get(k) for k in MEMBER_KEYS},

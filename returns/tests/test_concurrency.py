@@ -116,7 +116,7 @@ def test_sigkill_mid_import_leaves_nothing(tmp_path, backend):
         assert count() == (0, 0)
 
 
-# -- killed mid-upload: the stored original (issue 13 item 11) --------------------------------------
+# -- killed mid-upload: the stored original --------------------------------------
 
 # As CHILD, but the pause comes once the original file is written, just before the commit.
 CHILD_AFTER_FILE = """
