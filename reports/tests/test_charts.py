@@ -1,4 +1,4 @@
-"""pcc_dashboard.charts: figures as dicts, titles with units and snapshot, summaries, tables equal to the data."""
+"""reports.charts: figures as dicts, titles with units and snapshot, summaries, tables equal to the data."""
 
 import datetime as dt
 import json
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pcc_dashboard.charts import (
+from reports.charts import (
     SIGNAL_STYLE,
     fig_csp,
     fig_msg,
