@@ -121,7 +121,11 @@ def numbers(column: Sequence[str], *, semicolon: bool = False, whole: bool = Fal
         return Numbers(text, status, value, places)
     blank = ~flags(bool, text)
     status[blank] = BLANK
-    plain = ~blank & flags(_PLAIN_RE.fullmatch, text)
+    if blank.all():
+        return Numbers(text, status, value, places)
+    plain = np.zeros(n, dtype=bool)
+    filled = np.flatnonzero(~blank)
+    plain[filled] = flags(_PLAIN_RE.fullmatch, [text[i] for i in filled] if len(filled) < n else text)
     if whole:
         plain &= ~flags(_fraction, text)
     at = np.flatnonzero(plain)
