@@ -22,23 +22,18 @@ import pandas as pd
 
 from returns.files import Bounds, FileRefused, bounded_rows, csv_decode, csv_line_check, csv_separator, formula_like
 from returns.narrative import read_narrative
-from returns.problems import PROBLEM_COLUMNS, Problem, Problems, StopReading, human_size, problems_csv
-from returns.rules import RULES, Rule, period_fits
+from returns.problems import Problem, Problems, StopReading, human_size, problems_csv
 from returns.template import (
-    MAX_COMMENT_CHARS,
-    MAX_NARRATIVE_CHARS,
     NARRATIVE_COLUMNS,
     NARRATIVE_SHEET,
-    RATIO_SCALES,
     REQUIRED_COLUMNS,
     ROW_COLUMNS,
     TEMPLATE_COLUMNS,
-    UNITS,
     MeasureRule,
     UploadContext,
 )
 from returns.validation import Validation, empty_rows
-from returns.values import DATE_FORMS, EARLIEST_YEAR, MAX_ABS_VALUE, parse_date
+from returns.values import DATE_FORMS
 from returns.workbook import (
     check_zip,
     entity_attack,
@@ -50,30 +45,19 @@ from returns.workbook import (
     xlsx_scan_sheet,
 )
 
+# The names other modules use from here; each is defined in the module that owns it.
 __all__ = [
     "DATE_FORMS",
-    "EARLIEST_YEAR",
-    "MAX_ABS_VALUE",
-    "MAX_COMMENT_CHARS",
-    "MAX_NARRATIVE_CHARS",
     "NARRATIVE_COLUMNS",
     "NARRATIVE_SHEET",
-    "PROBLEM_COLUMNS",
-    "RATIO_SCALES",
     "REQUIRED_COLUMNS",
     "ROW_COLUMNS",
-    "RULES",
     "TEMPLATE_COLUMNS",
-    "UNITS",
     "MeasureRule",
     "ParseResult",
     "Problem",
-    "Rule",
     "UploadContext",
-    "human_size",
-    "parse_date",
     "parse_upload",
-    "period_fits",
     "problems_csv",
 ]
 

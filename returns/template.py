@@ -27,7 +27,6 @@ NARRATIVE_COLUMNS: tuple[str, ...] = (
     "work_undertaken",
 )
 
-UNITS = ("count", "rate_per_1000", "percentage", "pounds")
 # value = numerator ÷ denominator × scale for the units that are ratios.
 RATIO_SCALES = {"percentage": 100, "rate_per_1000": 1000}
 MAX_COMMENT_CHARS = 2000
