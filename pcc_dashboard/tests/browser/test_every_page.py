@@ -5,10 +5,11 @@ per URL pattern (plus one page for each kind of chart a pattern shows), then ope
 
 - at 320 × 640 CSS px (WCAG 1.4.10 reflow): the document never scrolls sideways; whatever scrolls
   sideways inside it is a focusable (tabindex="0"), labelled region; every chart's text lies
-  inside its SVG;
-  each focusable element shows the GOV.UK yellow-and-black focus pair (every <details> opened);
-- at 1280 × 800: every chart's text still lies inside its SVG, and axe-core (WCAG 2.2 AA and
-  best-practice) finds nothing on the page as it loads.
+  inside its SVG and its legend clears its axes; each focusable element shows the GOV.UK yellow-and-black focus pair (with every
+  <details> opened);
+- at 1280 × 800: every chart's text still lies inside its SVG, the focus pair shows on what is
+  visible at that width, axe-core (WCAG 2.2 AA and best-practice) finds nothing on the page as it
+  loads, and with WCAG 1.4.12's text spacing no text is cut off.
 
 All problems of a role are reported together, page by page.
 """
@@ -77,6 +78,22 @@ _CHART_TEXT_OUTSIDE = """() => {
   return out;
 }"""
 
+# A chart's legend overlapping its axis titles or tick labels.
+_LEGEND_OVERLAPS = """() => {
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const out = [];
+  for (const plot of document.querySelectorAll('.app-chart .js-plotly-plot')) {
+    const legend = plot.querySelector('.legend .bg');
+    if (!legend) continue;
+    const l = legend.getBoundingClientRect();
+    for (const text of plot.querySelectorAll('.xtitle, .ytitle, .xtick text, .ytick text')) {
+      if (hit(l, text.getBoundingClientRect())) out.push(plot.closest('.app-chart').id + ': "' + text.textContent.trim() + '"');
+    }
+  }
+  return out;
+}"""
+
+
 # Charts whose SVG is not yet the width of its container (plotly redraws after a resize).
 _CHARTS_NOT_RESIZED = """() => [...document.querySelectorAll('.app-chart [data-chart-target]')].filter(t => {
   const svg = t.querySelector('svg.main-svg');
@@ -111,6 +128,29 @@ _FOCUS_WITHOUT_PAIR = """() => {
 }"""
 
 
+# WCAG 1.4.12 text spacing: the four overrides the criterion names, applied to everything.
+TEXT_SPACING = """* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+  word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }"""
+
+# With those overrides: text cut off by a box that hides its overflow, or a page that scrolls
+# sideways. Visually hidden text (clipped to 1px on purpose, as the skip link is until it has focus)
+# and the charts' SVG are left out.
+_TEXT_CUT_OFF = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (el.closest('svg, .js-plotly-plot, [class*="visually-hidden"]') || box.width <= 1 || box.height <= 1) continue;
+    const s = getComputedStyle(el);
+    if (![s.overflowX, s.overflowY].some(v => v === 'hidden' || v === 'clip') || !el.textContent.trim()) continue;
+    if (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1) {
+      out.push(el.tagName.toLowerCase() + '.' + el.className + ': "' + el.textContent.trim().slice(0, 40) + '"');
+    }
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth) out.push('the page scrolls sideways');
+  return out;
+}"""
+
+
 def _wait_for_charts(tab) -> None:
     if tab.locator(".app-chart [data-chart-target]").count():
         tab.wait_for_selector(".app-chart[data-chart-figure]:not([data-chart-drawn])", state="detached", timeout=30000)
@@ -138,15 +178,21 @@ def check_page(tab, url: str) -> list[str]:
         problems.append(f"at 320px the page is {width}px wide: {tab.evaluate(_STICKING_OUT, NARROW['width'])}")
     problems += [f"at 320px {p}" for p in tab.evaluate(_UNLABELLED_SCROLLERS)]
     problems += [f"at 320px chart text outside its chart: {p}" for p in tab.evaluate(_CHART_TEXT_OUTSIDE)]
-    problems += [f"focus is not the GOV.UK pair on {p}" for p in tab.evaluate(_FOCUS_WITHOUT_PAIR)]
+    problems += [f"at 320px a chart's legend overlaps its axis text: {p}" for p in tab.evaluate(_LEGEND_OVERLAPS)]
+    problems += [f"at 320px focus is not the GOV.UK pair on {p}" for p in tab.evaluate(_FOCUS_WITHOUT_PAIR)]
     tab.evaluate(_CLOSE_DETAILS)
 
     tab.set_viewport_size(WIDE)
     _wait_for_resize(tab)
     problems += [f"at 1280px chart text outside its chart: {p}" for p in tab.evaluate(_CHART_TEXT_OUTSIDE)]
+    # The service navigation's links show only at this width.
+    problems += [f"at 1280px focus is not the GOV.UK pair on {p}" for p in tab.evaluate(_FOCUS_WITHOUT_PAIR)]
     result = Axe().run(tab, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     if result.violations_count:
         problems.append("axe: " + result.generate_report())
+    spacing = tab.add_style_tag(content=TEXT_SPACING)
+    problems += [f"with WCAG text spacing, text cut off: {p}" for p in tab.evaluate(_TEXT_CUT_OFF)]
+    spacing.evaluate("style => style.remove()")
     return problems
 
 
