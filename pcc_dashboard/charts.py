@@ -39,11 +39,13 @@ PEER_COLOUR = "#b1b4b6"
 BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
 # The band's fill is faint (1.25:1), so its edge carries it: #505a5f is 7:1 on white (WCAG 1.4.11).
 BAND_EDGE = {"color": "#505a5f", "width": 1.5, "dash": "dot"}
-# Outcome groups have no order of merit (R10): at most 8 series, told apart by four well-separated
-# greys (never red/green) each plain and hatched, so no two series look alike in print or on screen.
-OUTCOME_STYLES = [
-    (shade, pattern) for pattern in ("", "/") for shade in ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
-]
+# Outcome groups have no order of merit (R10): at most 8 series, told apart by four greys (never
+# red/green) each plain and hatched, so no two series look alike in print or on screen. Neighbouring
+# greys are under 3:1 apart, so neighbours in the stack always differ in pattern too, and every bar
+# has a black edge, which the lightest grey (1.5:1 on white) needs to stand out (WCAG 1.4.11).
+OUTCOME_SHADES = ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
+OUTCOME_STYLES = [(shade, "/" if (i + i // 4) % 2 else "") for i, shade in enumerate(OUTCOME_SHADES * 2)]
+OUTCOME_EDGE = {"color": "#0b0c0c", "width": 1}
 OUTCOME_MAX_SERIES = len(OUTCOME_STYLES)
 OTHER_OUTCOMES = "Other outcome groups"
 # The page font (static/scss/app.scss), so charts read like the text around them.
@@ -814,8 +816,9 @@ def fig_outcomes(
                 name=name,
                 marker={
                     "color": shade,
-                    "pattern": {"shape": pattern, "fgcolor": "#ffffff" if i % 4 < 2 else "#0b0c0c"},
-                    "line": {"color": "#ffffff", "width": 0.5},
+                    # White hatching on the two dark greys, black on the two light ones.
+                    "pattern": {"shape": pattern, "fgcolor": "#ffffff" if shade in OUTCOME_SHADES[:2] else "#0b0c0c"},
+                    "line": OUTCOME_EDGE,
                 },
                 hovertemplate="%{x|%B %Y}: %{y:,}" + ("%" if share else "") + "<extra>" + name + "</extra>",
             )
