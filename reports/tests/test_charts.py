@@ -298,3 +298,25 @@ def test_fig_csp_long_area_names_wrap_in_two_columns(crime):
     assert all(len(line) <= 14 for title in titles for line in title.split("<br>"))
     assert {t["xaxis"] for t in chart.figure["data"]} == {"x", "x2", "x3", "x4", "x5"}
     assert chart.figure["layout"]["xaxis3"]["domain"] == chart.figure["layout"]["xaxis"]["domain"]  # 2 columns
+
+
+def test_fig_outcomes_neighbours_differ_in_pattern_and_bars_have_a_dark_edge():
+    outcomes = outcomes_payload(as_of=AS_OF)
+    month = outcomes["months"][-1]
+    outcomes["outcome_types"] = [
+        {"scheme": "home_office", "code": str(i), "name": f"Type {i}", "outcome_group": f"Group {i}", "order": i}
+        for i in range(1, 9)
+    ]
+    outcomes["counts"] = [
+        {"scheme": "home_office", "month": month, "crime_group": "All crime", "outcome_code": str(i), "count": 10}
+        for i in range(1, 9)
+    ]
+    bars = fig_outcomes(outcomes=outcomes, as_of=AS_OF).figure["data"]
+    assert len(bars) == 8
+    for below, above in zip(bars, bars[1:], strict=False):
+        # Stacked neighbours: a different pattern, or colours 3:1 apart (WCAG 1.4.11).
+        patterns = below["marker"]["pattern"]["shape"], above["marker"]["pattern"]["shape"]
+        assert patterns[0] != patterns[1] or _contrast(below["marker"]["color"], above["marker"]["color"]) >= 3
+    for bar in bars:
+        # The lightest grey is 1.5:1 on white: the edge is what stands out from the background.
+        assert bar["marker"]["line"]["width"] >= 1 and _contrast(bar["marker"]["line"]["color"]) >= 3
