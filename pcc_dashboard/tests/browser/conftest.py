@@ -241,16 +241,19 @@ def new_context(browser, site, role_states, role: str):
 
 @pytest.fixture(scope="session")
 def walks(browser, site, _role_states):
-    """walks(role) → the pages `role` reaches by links from "/" (crawl.Walk), crawled once per session."""
+    """walks(role) → the pages `role` reaches by links from "/" (crawl.Walk), crawled once per session.
+
+    A page that looks alike to every role (the public page; a chart kind on a URL pattern) is kept
+    by the first role's walk only, which keeps the suite's time down."""
     from pcc_dashboard.tests.browser.crawl import crawl
 
-    found = {}
+    found, covered = {}, set()
 
     def walk_for(role: str):
         if role not in found:
             context = new_context(browser, site, _role_states, role)
             try:
-                found[role] = crawl(context.request, site.base_url)
+                found[role] = crawl(context.request, site.base_url, covered)
             finally:
                 context.close()
         return found[role]

@@ -13,6 +13,8 @@ from django.urls import Resolver404, resolve
 # Not pages of this service: the Django admin, the JSON API, static files, signing out.
 SKIP_PREFIXES = ("/admin/", "/api/", "/static/", "/accounts/sign-out/")
 SKIP_SUFFIXES = (".csv", ".xlsx", ".pdf", ".json", ".yaml", ".zip")
+# Pages every visitor sees alike, whoever is signed in (the public page is always the anonymous view).
+SAME_FOR_EVERYONE = {"public/", "accessibility/"}
 # Bounds a crawl gone wrong (a link loop making new URL patterns); the demo has far fewer.
 MAX_PAGES = 60
 
@@ -56,12 +58,19 @@ class Walk:
     problems: list[str] = field(default_factory=list)
 
 
-def crawl(request, base_url: str) -> Walk:
+def crawl(request, base_url: str, covered: set | None = None) -> Walk:
     """Breadth-first from "/" with `request` (a Playwright APIRequestContext holding the role's cookies).
 
     A link is followed when its URL pattern is new, or when its pattern shows charts and the page
     adds a chart kind not yet seen on that pattern. Links answering other than 200 are problems.
+    `covered`, shared by the roles' crawls and added to here, holds what an earlier role's walk
+    kept that looks alike to every role: (pattern, chart kind) pairs, and (pattern, "") for the
+    patterns in SAME_FOR_EVERYONE. Such a page is followed for its links but not kept again, and a
+    later role fetches only one page of a pattern whose chart kinds were looked for already.
     """
+    covered = set() if covered is None else covered
+    # Patterns whose chart kinds an earlier role's walk went looking for: one page of each will do.
+    charted_before = {route for route, kind in covered if kind}
     walk = Walk()
     routes_seen: set[str] = set()
     charts_seen: set[tuple[str, str]] = set()
@@ -70,7 +79,8 @@ def crawl(request, base_url: str) -> Walk:
     while queue and len(walk.pages) < MAX_PAGES:
         path = queue.pop(0)
         route = route_of(path)
-        if path in fetched or route is None or (route in routes_seen and route not in chart_routes):
+        looked = route in routes_seen and (route not in chart_routes or route in charted_before)
+        if path in fetched or route is None or looked:
             continue
         fetched.add(path)
         response = request.get(base_url + path)
@@ -85,14 +95,17 @@ def crawl(request, base_url: str) -> Walk:
         parser = _Links()
         parser.feed(response.text())
         new_charts = {(route, kind) for kind in parser.charts} - charts_seen
-        if route in routes_seen and not new_charts:
+        first, extra = route not in routes_seen, new_charts - covered
+        if not first and not extra:
             continue
         if parser.charts:
             chart_routes.add(route)
-        reason = route + (f" (charts: {', '.join(sorted(k for _, k in new_charts))})" if new_charts else "")
         routes_seen.add(route)
         charts_seen |= new_charts
-        walk.pages.setdefault(final_path, reason)
+        if extra or (first and (route, "") not in covered):
+            reason = route + (f" (charts: {', '.join(sorted(k for _, k in extra))})" if extra else "")
+            walk.pages.setdefault(final_path, reason)
+            covered |= extra | ({(route, "")} if route in SAME_FOR_EVERYONE else set())
         for href in parser.hrefs:
             url = urldefrag(urljoin(base_url + final_path, href)).url
             if not url.startswith(base_url + "/"):
