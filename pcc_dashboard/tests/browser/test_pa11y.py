@@ -6,6 +6,7 @@ pa11y comes from npm (package.json) and drives Debian's chromium; scripts/pa11y.
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -22,7 +23,7 @@ def test_pa11y_finds_no_errors_on_every_page(site, walks, _role_states, role, tm
         pytest.fail("pa11y is not installed: run npm ci (make install)")
     cookie = ""
     if role != ANONYMOUS:
-        state = json.loads(open(_role_states(role), encoding="utf-8").read())
+        state = json.loads(Path(_role_states(role)).read_text(encoding="utf-8"))
         cookie = "; ".join(f"{c['name']}={c['value']}" for c in state["cookies"])
     pages = tmp_path / "pages.json"
     pages.write_text(json.dumps([{"url": site.url(path), "cookie": cookie} for path in walks(role).pages]))
