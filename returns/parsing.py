@@ -133,6 +133,8 @@ class UploadContext:
     max_zip_entries: int = 200
     max_zip_ratio: int = 100
     submitter: str = ""
+    # District (LAD) code → its CSP's code: a row naming a district is read as its CSP's row.
+    area_aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -891,6 +893,7 @@ class _RowChecker:
             ) = v
         measure = measure_raw.strip().lower()
         area = area_raw.strip().upper()
+        area = ctx.area_aliases.get(area, area)
         rule = ctx.measures.get(measure)
         if not measure:
             p.add(r, "measure_code", measure_raw, "measure_code required")

@@ -221,7 +221,10 @@ class _FastState:
         m_codes, m_names = _factorized(raw["measure_code"], lambda cell: cell.strip().lower())
         rules = [ctx.measures.get(m) if m else None for m in m_names]
         ok &= np.asarray([r is not None for r in rules], dtype=bool)[m_codes]
-        a_codes, a_names = _factorized(raw["area_code"], lambda cell: cell.strip().upper())
+        aliases = ctx.area_aliases
+        a_codes, a_names = _factorized(
+            raw["area_code"], lambda cell: aliases.get(cell.strip().upper(), cell.strip().upper())
+        )
         ok &= np.asarray([bool(a) and a in ctx.known_areas for a in a_names], dtype=bool)[a_codes]
         pair_codes, pairs = pd.factorize(m_codes * len(a_names) + a_codes)
         pair_ok = [(m_names[q // len(a_names)], a_names[q % len(a_names)]) in ctx.allowed for q in pairs]

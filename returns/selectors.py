@@ -106,6 +106,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         for code, unit, kind in Measure.objects.values_list("code", "unit", "kind")
     }
     from priorities.models import Area
+    from priorities.selectors import district_csps
 
     items = list(
         DataSetItem.objects.filter(submitter=submitter).values_list("measure__code", "area__code", "frequency")
@@ -126,6 +127,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         frequencies={key: frozenset(found) for key, found in frequencies.items()},
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
+        area_aliases=district_csps(),
     )
 
 

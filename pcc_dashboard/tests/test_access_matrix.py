@@ -18,7 +18,8 @@ from priorities.models import Measure, Theme
 from reports.models import Board, Commentary, Meeting
 from reports.services import annotation_add, boards_seed, snapshot_freeze, snapshot_publish
 from returns.models import AuditEvent, Observation, Return, Submitter
-from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
+from returns.services import period_for, return_accept, return_submit
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 ROLES = ["anonymous", "csp_a", "police", "panel", "pdg", "coordinator", "staff"]
 CANARY_CODE = "marac_referrals"
