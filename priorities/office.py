@@ -196,6 +196,16 @@ def peer_group_name() -> str | None:
     return (office.peer_group or {}).get("name") if office else None
 
 
+def office_areas():
+    """The areas the office's pages speak of: its force, the force's CSP areas and its peer group
+    members (a queryset of Area, force first then CSPs, by name)."""
+    from django.db.models import Q
+
+    focus = focus_force_code() or ""
+    peers = PeerGroupMember.objects.filter(group__name=peer_group_name() or "").values("area")
+    return Area.objects.filter(Q(code=focus) | Q(parent__code=focus) | Q(pk__in=peers)).order_by("kind", "name")
+
+
 def context_values(measure_code: str) -> list[dict]:
     """The office's context values for one measure: [{name, value}] (e.g. a savings challenge)."""
     office = current_office()

@@ -1,0 +1,197 @@
+"""Another office, by data alone: the example West Yorkshire plan (a Mayor, its own peer group, boards
+and a robbery measure) set up as a new office would, with Home Office open data, gives pages, papers
+and API answers about West Yorkshire that never mention Leicestershire or a Commissioner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import deque
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from pypdf import PdfReader
+
+from priorities.models import Area, Office, PeerGroupMember
+from returns.models import DataSetItem, Return, Submitter
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAN = ROOT / "fixtures" / "plan_west_yorkshire_example.yaml"
+PRC = ROOT.parent / "shared" / "data" / "home-office-prc-pfa" / "prc-pfa-2017-18.csv"
+WEST_YORKSHIRE = "E23000010"
+AS_OF = dt.date(2018, 3, 31)
+# Words that would show the product still speaking for Leicestershire's office: its force, its
+# districts and partnerships, its savings challenge, and the Commissioner's title.
+LEICESTERSHIRE = re.compile(
+    r"Leicester|Rutland|Blaby|Charnwood|Harborough|Hinckley|Melton|Oadby|Wigston|E23000021|"
+    r"Commissioner|\bO?PCC\b|£20m|£20,000,000|20 million",
+    re.IGNORECASE,
+)
+
+
+def _setup(order: tuple[str, str]) -> None:
+    for step in order:
+        if step == "reference":
+            call_command("import_reference", verbosity=0)
+        else:
+            call_command("import_plan", str(PLAN), verbosity=0)
+
+
+@pytest.mark.parametrize("order", [("reference", "plan"), ("plan", "reference")])
+def test_either_order_gives_the_offices_areas_submitters_peer_group_and_data_set(order):
+    _setup(order)
+    office = Office.objects.get()
+    assert (office.force_code, office.title, office.force_name) == (WEST_YORKSHIRE, "Mayor", "West Yorkshire")
+    csps = set(Area.objects.filter(parent__code=WEST_YORKSHIRE).values_list("name", flat=True))
+    assert csps == {"Bradford", "Calderdale", "Kirklees", "Leeds", "Wakefield"}
+    assert set(Submitter.objects.values_list("code", flat=True)) == {
+        "west-yorkshire-police",
+        "csp-bradford",
+        "csp-calderdale",
+        "csp-kirklees",
+        "csp-leeds",
+        "csp-wakefield",
+        "public-data",
+    }
+    # The measure Leicestershire's plan lacks is in the force's agreed data set, for each CSP area.
+    robbery = DataSetItem.objects.filter(submitter__code="west-yorkshire-police", measure__code="robbery")
+    assert robbery.count() == 6
+    members = {
+        (m.area.name, m.valid_from, m.valid_to)
+        for m in PeerGroupMember.objects.filter(group__name="West Yorkshire metropolitan peer group")
+    }
+    assert ("Lancashire", dt.date(2015, 4, 1), None) in members
+    assert len(members) == 7 and not any(name == "Leicestershire" for name, _, _ in members)
+
+
+def test_a_return_naming_a_district_counts_for_its_partnership(client_for):
+    from returns.selectors import upload_context
+
+    _setup(("reference", "plan"))
+    leeds = Submitter.objects.get(code="csp-leeds")
+    context = upload_context(
+        submitter=leeds, start=dt.date(2017, 4, 1), end=dt.date(2017, 6, 30), file_name="leeds.csv"
+    )
+    assert context.area_aliases["E08000035"] == "E22000345"  # Leeds district → Leeds CSP
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.text: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self._hidden += tag in ("script", "style", "template")
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        self.text += [attrs[name] for name in ("aria-label", "title", "alt") if attrs.get(name)]
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag in ("script", "style", "template")
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.text.append(data)
+
+
+def _crawl(client: Client, start: str, limit: int = 400) -> dict[str, str]:
+    """Every same-site page and download reached from `start`: address → its visible text."""
+    seen, queue, texts = {start}, deque([start]), {}
+    while queue and len(texts) < limit:
+        url = queue.popleft()
+        response = client.get(url)
+        if response.status_code in (301, 302):
+            target = urljoin(url, response["Location"])
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+            continue
+        assert response.status_code == 200, url
+        kind = response.get("Content-Type", "")
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        if "pdf" in kind:
+            texts[url] = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+            continue
+        if "html" not in kind:
+            texts[url] = body.decode("utf-8", "replace")
+            continue
+        page = _Links()
+        page.feed(body.decode())
+        texts[url] = " ".join(page.text)
+        for href in page.links:
+            target = urljoin(url, href).split("#")[0]
+            parts = urlsplit(target)
+            if parts.netloc or parts.path.startswith(("/admin/", "/static/", "/accounts/sign-out/")):
+                continue
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return texts
+
+
+@pytest.fixture
+def west_yorkshire(db):
+    """The second office as a new office sets it up (README): reference data and plan in the other
+    order from `make run`, boards, the Home Office's 2017/18 force file, and the March 2018 freeze."""
+    if not PRC.exists():
+        pytest.skip("the shared Home Office data (../shared/data) is not here")
+    from django.core.cache import cache
+
+    from reports.services import snapshot_freeze, snapshot_publish
+
+    cache.clear()  # no page cached for another office's snapshot of the same date
+    _setup(("plan", "reference"))
+    call_command("seed_boards", verbosity=0)
+    call_command("import_home_office_prc", str(PRC), verbosity=0)
+    for month_end in (dt.date(2017, 12, 31), AS_OF):
+        snapshot_publish(snapshot=snapshot_freeze(as_of=month_end))
+    return AS_OF
+
+
+def test_the_msg_api_is_centred_on_the_office_force_and_its_peer_group(west_yorkshire, client):
+    answer = client.get(f"/api/v1/snapshots/{AS_OF}/measures/robbery/msg").json()
+    text = str(answer)
+    assert WEST_YORKSHIRE in text and "Greater Manchester" in text and "Lancashire" in text
+    assert not LEICESTERSHIRE.search(text)
+    series = client.get(f"/api/v1/snapshots/{AS_OF}/measures/robbery/series").json()
+    assert series["area"] == WEST_YORKSHIRE
+    # 602 + 116 robberies in April to June 2017 (the Home Office file, codes 34B and 34A).
+    assert any(p["value"] == 718 for p in series["points"])
+
+
+def test_every_page_and_paper_speaks_for_the_second_office(west_yorkshire, make_user):
+    from pcc_dashboard.roles import COORDINATOR, PANEL
+
+    texts = {}
+    for role in (None, COORDINATOR, PANEL):
+        client = Client()
+        if role:
+            client.force_login(make_user(role))
+        texts.update({f"{role}:{url}": text for url, text in _crawl(client, "/").items()})
+    pdfs = [url for url in texts if url.endswith(".pdf")]
+    assert pdfs, "the crawl reached no Panel report PDF"
+    # Public data's returns hold every force's figures (the Home Office file as published), and
+    # so name Leicestershire among the 43 forces; nothing else may.
+    national = {
+        f"/returns/{pk}/" for pk in Return.objects.filter(submitter__code="public-data").values_list("pk", flat=True)
+    }
+    national.add("/returns/public-data/")
+    found = {
+        url: LEICESTERSHIRE.findall(text)
+        for url, text in texts.items()
+        if LEICESTERSHIRE.search(text) and not url.split(":", 1)[1].startswith(tuple(national))
+    }
+    assert found == {}
+    everything = " ".join(texts.values())
+    assert "West Yorkshire Police and Crime Panel" in everything and "Robbery" in everything
+    assert "Mayor of West Yorkshire" in everything
