@@ -5,12 +5,12 @@ reference data is loaded (either order of import_reference and import_plan gives
 The section, with every key (peer group members and boards may be empty lists):
 
     office:
-      force: E23000021                     # GSS code of the police force area the office covers
-      name: Office of the Police and Crime Commissioner for Leicestershire
+      force: E23…                          # GSS code of the police force area the office covers
+      name: Office of the Police and Crime Commissioner for …
       title: Police and Crime Commissioner # or "Police, Fire and Crime Commissioner", "Mayor", ...
       scrutiny_body: Police and Crime Panel
       peer_group:
-        name: Leicestershire MSG
+        name: … MSG
         source: iQuanta Most Similar Group
         members:                           # the office's own force is always a member
           - {force: E23000026, from: 2010-04-01}            # to: 2016-03-31 ends a membership

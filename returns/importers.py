@@ -181,18 +181,20 @@ def series_breaks_annotate(breaks: list[tuple[str, date, str]], *, measure_codes
 
 
 def home_office_csp_names() -> dict[str, str | None]:
-    """Home Office CSP name → the product's CSP area code, or None for a CSP the product does not hold.
+    """Home Office CSP name → the code of one of the office's CSP areas, or None for another force's CSP.
 
     reference/home_office_csp_names.csv gives each name an ONS code: a CSP (E22/W14) or, for
     historic sub-CSP names, a district, which resolves to the one CSP it lies in
     (priorities.selectors.district_csps).
     """
-    product = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
+    product = set(
+        Area.objects.filter(kind=AreaKind.CSP, parent__code=focus_force_code() or "").values_list("code", flat=True)
+    )
     by_district = district_csps()
     names: dict[str, str | None] = {}
     for row in _reference_rows(CSP_NAMES_FILE):
-        code = row["ons_code"].strip()
-        names[row["home_office_csp_name"]] = code if code in product else by_district.get(code)
+        code = by_district.get(row["ons_code"].strip(), row["ons_code"].strip())
+        names[row["home_office_csp_name"]] = code if code in product else None
     return names
 
 

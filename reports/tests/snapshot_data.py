@@ -9,8 +9,8 @@ from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 LEICESTERSHIRE = "E23000021"
-BLABY = "E07000129"
-CHARNWOOD = "E07000130"
+BLABY = "E22000164"  # Blaby CSP
+CHARNWOOD = "E22000165"  # Charnwood CSP
 MSG_MEMBERS = ["E23000021", "E23000026", "E23000028", "E23000030"]
 
 
