@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from pcc_dashboard import roles
 from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeType, PeerGroupMember, Population
-from priorities.office import focus_force_code, peer_group_name
+from priorities.office import current_office, focus_force_code, peer_group_name
 from returns.models import AuditEvent, Return, Submitter, SubmitterMembership
 from returns.periods import add_months, add_working_days, due_date, financial_quarter, month_end
 from returns.services import PUBLIC_SUBMITTER, force_submitter, period_for, return_accept, return_reject, return_submit
@@ -472,7 +472,7 @@ def _publish(snapshot, user=None):
 
 def demo_users() -> list[tuple[str, str, str]]:
     """One user per role with a random password (plus a staff administrator); (username, password, role)."""
-    force = force_submitter()
+    force, office = force_submitter(), current_office()
     # The demo CSP data lead is the first partnership by name; the username is its submitter's code.
     first_csp = Submitter.objects.filter(kind="csp").order_by("name").values_list("code", flat=True).first()
     wanted = [
@@ -498,7 +498,10 @@ def demo_users() -> list[tuple[str, str, str]]:
             SubmitterMembership.objects.update_or_create(
                 user=user, defaults={"submitter": Submitter.objects.get(code=submitter_code)}
             )
-        made.append((username, password, roles.ROLE_LABELS.get(role, "Staff administrator (Django admin)")))
+        label = roles.ROLE_LABELS.get(role, "Staff administrator (Django admin)")
+        if role == roles.PANEL and office is not None:
+            label = f"{office.scrutiny_body} member"
+        made.append((username, password, label))
     for role in roles.ROLES:
         Group.objects.get_or_create(name=role)
     USERS_FILE.parent.mkdir(parents=True, exist_ok=True)
