@@ -76,15 +76,22 @@ def test_either_order_gives_the_offices_areas_submitters_peer_group_and_data_set
     assert len(members) == 7 and not any(name == "Leicestershire" for name, _, _ in members)
 
 
-def test_a_return_naming_a_district_counts_for_its_partnership(client_for):
-    from returns.selectors import upload_context
+def test_a_return_naming_a_district_counts_for_its_partnership():
+    from returns.models import Observation
+    from returns.services import return_upload
 
     _setup(("reference", "plan"))
     leeds = Submitter.objects.get(code="csp-leeds")
-    context = upload_context(
-        submitter=leeds, start=dt.date(2017, 4, 1), end=dt.date(2017, 6, 30), file_name="leeds.csv"
+    raw = (
+        b"measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment\r\n"
+        b"youth_first_time_entrants,E08000035,2017-04-01,2017-06-30,31,,,,\r\n"  # Leeds district
     )
-    assert context.area_aliases["E08000035"] == "E22000345"  # Leeds district → Leeds CSP
+    outcome = return_upload(
+        submitter=leeds, start=dt.date(2017, 4, 1), end=dt.date(2017, 6, 30), raw=raw, file_name="leeds.csv"
+    )
+    assert outcome.ret is not None and not outcome.errors
+    stored = Observation.objects.get(measure__code="youth_first_time_entrants")
+    assert (stored.area.code, stored.area.name, stored.value) == ("E22000345", "Leeds", 31.0)
 
 
 class _Links(HTMLParser):
