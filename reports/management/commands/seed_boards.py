@@ -1,4 +1,4 @@
-"""Create the boards and meetings the plan file's `office:` section lists (R12). Safe to run again."""
+"""Create the boards and meetings the plan file's `office:` section lists. Safe to run again."""
 
 from django.core.management.base import BaseCommand, CommandError
 
