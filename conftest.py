@@ -16,7 +16,9 @@ def _plan_models():
     from returns import models as r
 
     return [
+        p.Office,
         p.Area,
+        p.District,
         p.Population,
         p.PeerGroup,
         p.PeerGroupMember,

@@ -38,7 +38,7 @@ def setup(months: int) -> dict:
     from reports.models import Board, Meeting
     from reports.services import snapshot_freeze, snapshot_publish
     from returns.models import PeriodKind, ReturnPeriod, Submitter
-    from returns.services import FORCE_SUBMITTER, PUBLIC_SUBMITTER, return_accept, return_submit
+    from returns.services import PUBLIC_SUBMITTER, force_submitter, return_accept, return_submit
 
     areas = generate.national_areas(1.0)[: 1 + len(generate.LEICESTERSHIRE_CSPS) + len(generate.MSG_FORCES)]
     product_setup(areas=areas, measures=False)
@@ -51,7 +51,7 @@ def setup(months: int) -> dict:
     msg_forces = set(generate.MSG_FORCES)
     t0 = time.perf_counter()
     for code, rows in (
-        (FORCE_SUBMITTER, frame[~frame["area_code"].isin(msg_forces)]),
+        (force_submitter().code, frame[~frame["area_code"].isin(msg_forces)]),
         (PUBLIC_SUBMITTER, frame[frame["area_code"].isin(msg_forces)]),
     ):
         submitter = Submitter.objects.get(code=code)

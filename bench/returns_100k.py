@@ -45,11 +45,11 @@ def bench_areas(rows: int) -> list[str]:
     """Enough stand-in CSP areas, in the force's agreed data set for the monthly crime measures, that
     one row per measure, area and month of Q1 2014/15 makes `rows` valid rows (one-day rows are refused)."""
     from priorities.models import Area, AreaKind, Frequency, Measure
-    from returns.models import DataSetItem, Submitter
-    from returns.services import FORCE_SUBMITTER
+    from returns.models import DataSetItem
+    from returns.services import force_submitter
 
     count = -(-rows // (len(MEASURES) * len(MONTHS)))
-    force = Submitter.objects.get(code=FORCE_SUBMITTER)
+    force = force_submitter()
     parent = Area.objects.get(code=AREAS[0])
     areas = Area.objects.bulk_create(
         Area(code=f"E9{i:07d}", name=f"Bench area {i}", kind=AreaKind.CSP, parent=parent) for i in range(count)
@@ -79,13 +79,13 @@ def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     call_command("migrate", verbosity=0)
     from priorities.services import plan_import, plan_load_file, reference_import
-    from returns.models import Observation, Submitter
-    from returns.services import FORCE_SUBMITTER, return_upload
+    from returns.models import Observation
+    from returns.services import force_submitter, return_upload
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))
     raw = generate(rows, bench_areas(rows))
-    submitter = Submitter.objects.get(code=FORCE_SUBMITTER)
+    submitter = force_submitter()
     began, cpu_began = time.perf_counter(), time.process_time()
     outcome = return_upload(submitter=submitter, start=START, end=END, raw=raw, file_name="bench.csv")
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began

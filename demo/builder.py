@@ -24,14 +24,15 @@ from django.utils import timezone
 
 from pcc_dashboard import roles
 from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeType, PeerGroupMember, Population
+from priorities.office import current_office, focus_force_code, peer_group_name
 from reports.models import Snapshot, SnapshotPublication
 from reports.services import snapshot_freeze, snapshot_publish
 from returns.models import AuditEvent, Return, Submitter, SubmitterMembership
 from returns.periods import add_months, add_working_days, due_date, financial_quarter, month_end
 from returns.services import (
-    FORCE_SUBMITTER,
     OBSERVATION_COLUMNS,
     PUBLIC_SUBMITTER,
+    force_submitter,
     period_for,
     return_accept,
     return_reject,
@@ -44,7 +45,7 @@ FIRST_FREEZE = date(2014, 3, 31)
 DEMO_SOURCE = "seed_demo"
 USERS_FILE = Path(os.environ.get("DEMO_USERS_FILE") or Path(settings.BASE_DIR) / "var" / "demo_users.txt")
 
-# Crimes per 1,000 population a year for Leicestershire in 2010, and a yearly drift.
+# Crimes per 1,000 population a year for the office's force in 2010, and a yearly drift.
 FORCE_RATES = {
     "all_crime": (78.0, -0.035),
     "burglary_dwelling": (5.6, -0.04),
@@ -61,18 +62,10 @@ SEASON = {
     "burglary_dwelling": lambda m: 1 + 0.12 * math.cos((m - 12) / 12 * 2 * math.pi),
     "all_crime": lambda m: 1 + 0.05 * math.cos((m - 7) / 12 * 2 * math.pi),
 }
-# Relative crime rate of each CSP area against the force (the city is busier).
-CSP_FACTORS = {"Leicester": 1.7}
-# All-crime rate relative to Leicestershire for each MSG force (others in the group).
-MSG_FACTORS = {
-    "E23000026": 1.02,  # Bedfordshire
-    "E23000028": 0.93,  # Essex
-    "E23000030": 1.05,  # Hampshire
-    "E23000027": 0.82,  # Hertfordshire
-    "E23000032": 1.12,  # Kent
-    "E23000019": 1.18,  # Nottinghamshire
-    "E23000033": 0.95,  # Sussex
-}
+# Relative crime rate of each CSP area against the force: the most populous (a city) is busier.
+CITY_FACTOR, CSP_FACTOR = 1.7, 0.85
+# All-crime rate relative to the office's force for the other peer group members, by name order.
+PEER_FACTORS = (1.02, 0.93, 1.05, 0.82, 1.12, 1.18, 0.95)
 CRIME_GROUPS = {
     "Violence against the person": 0.36,
     "Sexual offences": 0.03,
@@ -190,23 +183,22 @@ class DemoBuilder:
     def __init__(self, to_month: date):
         self.to = month_end(to_month)
         self.rng = _rng()
-        self.focus = Area.objects.get(code=settings.PCC_FOCUS_FORCE)
+        self.focus = Area.objects.get(code=focus_force_code())
         self.csps = list(Area.objects.filter(kind=AreaKind.CSP, parent=self.focus).order_by("name"))
-        self.msg = [
-            m.area
-            for m in PeerGroupMember.objects.filter(group__name=settings.PCC_PEER_GROUP).select_related("area")
-            if m.area_id != self.focus.pk
-        ]
+        members = PeerGroupMember.objects.filter(group__name=peer_group_name() or "").select_related("area")
+        self.msg = list(dict.fromkeys(m.area for m in members.order_by("area__name") if m.area_id != self.focus.pk))
+        self.peer_factor = {a.code: PEER_FACTORS[i % len(PEER_FACTORS)] for i, a in enumerate(self.msg)}
         self.coordinator = User.objects.get_or_create(
             username="coordinator", defaults={"first_name": "Demo", "last_name": "Coordinator"}
         )[0]
-        self.force = Submitter.objects.get(code=FORCE_SUBMITTER)
+        self.force = force_submitter()
         self.public = Submitter.objects.get(code=PUBLIC_SUBMITTER)
         self.csp_submitters = {s.area_id: s for s in Submitter.objects.filter(kind="csp")}
         self.measures = set(Measure.objects.values_list("code", flat=True))
         self.population = self._population(self.focus)
         csp_pops = {a.code: self._population(a) for a in self.csps}
-        weights = {a.code: csp_pops[a.code] * CSP_FACTORS.get(a.name, 0.85) for a in self.csps}
+        city = max(csp_pops, key=csp_pops.get, default=None)
+        weights = {a.code: csp_pops[a.code] * (CITY_FACTOR if a.code == city else CSP_FACTOR) for a in self.csps}
         total = sum(weights.values())
         self.csp_share = {code: w / total for code, w in weights.items()}
         self.outcome_types = dict(
@@ -312,7 +304,7 @@ class DemoBuilder:
             )
         )
         if start >= date(2013, 4, 1):
-            # SP18: cumulative savings since April 2013 towards the £20m challenge.
+            # SP18: cumulative savings since April 2013 towards the office's savings challenge.
             done = (start.year - 2013) * 4 + (start.month - 4) // 3 + 1
             records.append(
                 (
@@ -389,7 +381,7 @@ class DemoBuilder:
         return made
 
     def public_quarter(self, start: date, end: date) -> Return:
-        """Home Office-style quarterly counts for every MSG force (Leicestershire from its own months)."""
+        """Home Office-style quarterly counts for every peer group force (the office's own from its months)."""
         records = []
         for code in (
             "all_crime",
@@ -404,7 +396,7 @@ class DemoBuilder:
             for area in self.msg:
                 population = self._population(area)
                 months = [add_months(start, i) for i in range(3)]
-                value = sum(self.monthly_count(code, m, population, MSG_FACTORS.get(area.code, 1.0)) for m in months)
+                value = sum(self.monthly_count(code, m, population, self.peer_factor[area.code]) for m in months)
                 records.append((code, area.code, start, end, value, None, None, None))
         return _submit(self.public, start, end, records, decider=self.coordinator, arrived=-1)
 
@@ -456,10 +448,13 @@ def _publish(snapshot, user=None):
 
 def demo_users() -> list[tuple[str, str, str]]:
     """One user per role with a random password (plus a staff administrator); (username, password, role)."""
+    force, office = force_submitter(), current_office()
+    # The demo CSP data lead is the first partnership by name; the username is its submitter's code.
+    first_csp = Submitter.objects.filter(kind="csp").order_by("name").values_list("code", flat=True).first()
     wanted = [
         ("coordinator", roles.COORDINATOR, None),
-        ("csp-blaby", roles.CSP_SUBMITTER, "csp-blaby"),
-        ("police", roles.POLICE_SUBMITTER, FORCE_SUBMITTER),
+        (first_csp, roles.CSP_SUBMITTER, first_csp),
+        ("police", roles.POLICE_SUBMITTER, force.code),
         ("panel", roles.PANEL, None),
         ("pdg", roles.PDG, None),
         ("admin", None, None),
@@ -479,7 +474,10 @@ def demo_users() -> list[tuple[str, str, str]]:
             SubmitterMembership.objects.update_or_create(
                 user=user, defaults={"submitter": Submitter.objects.get(code=submitter_code)}
             )
-        made.append((username, password, roles.ROLE_LABELS.get(role, "Staff administrator (Django admin)")))
+        label = roles.ROLE_LABELS.get(role, "Staff administrator (Django admin)")
+        if role == roles.PANEL and office is not None:
+            label = f"{office.scrutiny_body} member"
+        made.append((username, password, label))
     for role in roles.ROLES:
         Group.objects.get_or_create(name=role)
     USERS_FILE.parent.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,9 @@ import re
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.functional import SimpleLazyObject
 
-from pcc_dashboard.roles import ROLE_LABELS, can, user_roles
+from pcc_dashboard.roles import PANEL, ROLE_LABELS, can, user_roles
 
 # (label, URL name, action the user needs or None for everyone). Items whose URL is not wired
 # yet are left out, so each app adds its pages here without touching the base template.
@@ -51,12 +52,24 @@ def _navigation(request) -> list[dict]:
     return items
 
 
+def _office():
+    from priorities.office import current_office
+
+    return current_office()
+
+
 def service(request):
+    """Every page's context. `office` (priorities.models.Office or None before a plan is loaded) and
+    `organisation` (its name) are read only when a template uses them."""
     roles = user_roles(request.user)
+    office = SimpleLazyObject(_office)
     return {
         "service_name": settings.PCC_SERVICE_NAME,
-        "organisation": settings.PCC_ORGANISATION,
+        "office": office,
+        "organisation": SimpleLazyObject(lambda: office.name if office else ""),
         "user_roles": roles,
-        "user_role_labels": [ROLE_LABELS[r] for r in sorted(roles)],
+        "user_role_labels": [
+            f"{office.scrutiny_body} member" if r == PANEL and office else ROLE_LABELS[r] for r in sorted(roles)
+        ],
         "navigation": _navigation(request),
     }

@@ -15,7 +15,7 @@ ROLE_LABELS = {
     COORDINATOR: "Performance co-ordinator",
     CSP_SUBMITTER: "CSP data lead",
     POLICE_SUBMITTER: "Police data lead",
-    PANEL: "Police and Crime Panel member",
+    PANEL: "Panel member",  # pages name the office's scrutiny body instead (context_processors.service)
     PDG: "Performance Delivery Group attendee",
 }
 # Roles whose members write data: two-factor sign-in applies to them when it is switched on.

@@ -269,9 +269,6 @@ CRISPY_TEMPLATE_PACK = "gds"
 
 # --- Domain settings -------------------------------------------------------------------------
 PCC_SERVICE_NAME = "Police and Crime Plan performance"
-PCC_ORGANISATION = os.environ.get("PCC_ORGANISATION", "Office of the Police and Crime Commissioner for Leicestershire")
-PCC_FOCUS_FORCE = os.environ.get("PCC_FOCUS_FORCE", "E23000021")  # Leicestershire
-PCC_PEER_GROUP = os.environ.get("PCC_PEER_GROUP", "Leicestershire MSG")
 # A return is due this many working days after its period ends (Q1 2014/15 → early July).
 RETURN_DUE_WORKING_DAYS = int(os.environ.get("RETURN_DUE_WORKING_DAYS", "10"))
 # Statistical process control: numbers of points are settings.

@@ -6,7 +6,7 @@ from django.urls import include, path
 from pcc_dashboard import auth_views
 
 admin.site.site_header = "Police and Crime Plan performance: administration"
-admin.site.site_title = "PCC performance admin"
+admin.site.site_title = "Performance admin"
 
 urlpatterns = [
     path("", include("priorities.urls")),

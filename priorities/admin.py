@@ -69,3 +69,17 @@ class OutcomeTypeAdmin(admin.ModelAdmin):
     list_display = ["scheme", "code", "name", "outcome_group", "in_use_from", "order"]
     list_filter = ["scheme", "outcome_group"]
     search_fields = ["code", "name"]
+
+
+@admin.register(models.Office)
+class OfficeAdmin(admin.ModelAdmin):
+    """Read here; changed through the plan file (import_plan), which derives the peer group and submitters."""
+
+    list_display = ["name", "title", "force_code", "scrutiny_body"]
+
+
+@admin.register(models.District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "csp", "lookup_year"]
+    list_filter = ["lookup_year"]
+    search_fields = ["code", "name", "csp__name", "csp__code"]

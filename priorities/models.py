@@ -16,6 +16,32 @@ class Plan(models.Model):
         return self.title
 
 
+class Office(models.Model):
+    """The office that owns the plan (one row), from the plan file's `office:` section.
+
+    Who it is and what it is called (a Police and Crime Commissioner, a Mayor, a policing board),
+    the police force area it covers, the body that scrutinises it, its peer group of forces, its
+    boards and their meetings, and context values drawn on charts (such as a savings challenge).
+    The peer group, submitters and boards are derived from it (priorities.office).
+    """
+
+    force_code = models.CharField(max_length=9, help_text="ONS GSS code of the police force area covered")
+    name = models.CharField(max_length=200, help_text="For example: Office of the Police and Crime Commissioner")
+    title = models.CharField(max_length=120, help_text="The office holder's title, e.g. Police and Crime Commissioner")
+    scrutiny_body = models.CharField(max_length=200, help_text="For example: Police and Crime Panel")
+    peer_group = models.JSONField(default=dict, blank=True, help_text="{name, source, members: [{force, from, to}]}")
+    boards = models.JSONField(default=list, blank=True, help_text="[{name, slug, audience, frequency, ...}]")
+    context = models.JSONField(default=list, blank=True, help_text="[{measure, name, value}]: lines on charts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def force_name(self) -> str:
+        """The covered force area's name ("" before the reference data is loaded)."""
+        return Area.objects.filter(code=self.force_code).values_list("name", flat=True).first() or ""
+
+
 class Theme(models.Model):
     number = models.PositiveSmallIntegerField(unique=True)
     title = models.CharField(max_length=200, unique=True)
@@ -173,6 +199,28 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class District(models.Model):
+    """A local authority district (LAD) and the CSP area it lies in, as an ONS lookup gives it.
+
+    A row that names a district resolves to its CSP when the district lies in exactly one CSP
+    (priorities.selectors.district_csps); since 2019 some unitary councils span several CSPs.
+    """
+
+    code = models.CharField(max_length=9, help_text="ONS GSS code of the district (E06, E07, E08, E09, W06)")
+    name = models.CharField(max_length=120)
+    csp = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="districts")
+    lookup_year = models.PositiveSmallIntegerField(help_text="The year of the ONS lookup that says so")
+
+    class Meta:
+        ordering = ["code", "lookup_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "csp", "lookup_year"], name="one_district_row_per_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code}) in {self.csp} ({self.lookup_year})"
 
 
 class Population(models.Model):

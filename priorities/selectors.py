@@ -3,7 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from pcc_dashboard.roles import can, role_can
-from priorities.models import Measure, Plan, Priority, Theme
+from priorities.models import District, Measure, Plan, Priority, Theme
 
 
 def may_see_restricted(user, *, audience: str | None = None) -> bool:
@@ -46,4 +46,35 @@ def plan_tree(user) -> dict:
         "cross_cutting": cross_cutting,
         "priority_count": sum(len(t.ordered_priorities) for t in themes) + len(cross_cutting),
         "measure_count": visible.count(),
+    }
+
+
+def district_csps() -> dict[str, str]:
+    """District (LAD) code → its CSP's code, for every district that lies in exactly one CSP in every
+    loaded ONS lookup. A district split between CSPs (BCP, Buckinghamshire, ...) is left out: a row
+    for it must name the CSP."""
+    found: dict[str, set[str]] = {}
+    for district, csp in District.objects.values_list("code", "csp__code"):
+        found.setdefault(district, set()).add(csp)
+    return {district: next(iter(csps)) for district, csps in found.items() if len(csps) == 1}
+
+
+def single_district_csps() -> dict[str, str]:
+    """CSP code → its district's code, for CSPs made of one whole district (in every lookup)."""
+    found: dict[str, set[str]] = {}
+    for district, csp in District.objects.values_list("code", "csp__code"):
+        found.setdefault(csp, set()).add(district)
+    single = {csp: next(iter(districts)) for csp, districts in found.items() if len(districts) == 1}
+    whole = district_csps()
+    return {csp: district for csp, district in single.items() if whole.get(district) == csp}
+
+
+def district_names(force_code: str) -> dict[str, str]:
+    """District name → CSP code for the force's districts that lie in one CSP (data.police.uk LSOA
+    names start with the district's name)."""
+    whole = district_csps()
+    return {
+        name: whole[code]
+        for code, name in District.objects.filter(csp__parent__code=force_code).values_list("code", "name")
+        if code in whole
     }

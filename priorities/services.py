@@ -16,13 +16,13 @@ from priorities.models import (
     Area,
     AreaKind,
     Direction,
+    District,
     Frequency,
     Measure,
     MeasureKind,
+    Office,
     OutcomeScheme,
     OutcomeType,
-    PeerGroup,
-    PeerGroupMember,
     Plan,
     Population,
     Priority,
@@ -30,10 +30,10 @@ from priorities.models import (
     Unit,
     WordingStatus,
 )
+from priorities.office import OfficeError, office_export, office_parse, office_values, peer_group_derive
+from priorities.selectors import district_csps, single_district_csps
 
 REFERENCE_DIR = Path(settings.BASE_DIR) / "fixtures" / "reference"
-# The MSG as given in the paper; membership is dated so a later regrouping can be recorded.
-MSG_VALID_FROM = date(2010, 4, 1)
 
 
 class PlanFileError(ValueError):
@@ -166,6 +166,7 @@ def plan_import(*, data: dict) -> ChangeCount:
     else:
         upsert(Plan, lookup={"pk": plan.pk}, values=plan_values, count=count, label="plan")
 
+    _office_import(data, count)
     seen_priorities: set[int] = set()
     priorities: dict[int, Priority] = {}
 
@@ -260,6 +261,23 @@ def plan_import(*, data: dict) -> ChangeCount:
     return count
 
 
+def _office_import(data: dict, count: ChangeCount) -> None:
+    """Store the plan file's `office:` section (priorities.office); a file without one leaves the office as it is."""
+    if "office" not in data:
+        return
+    try:
+        values = office_values(office_parse(data["office"]))
+    except OfficeError as exc:
+        raise PlanFileError(str(exc)) from exc
+    office = Office.objects.first()
+    if office is None:
+        Office.objects.create(**values)
+        count.created += 1
+        count.details.append("created office")
+    else:
+        upsert(Office, lookup={"pk": office.pk}, values=values, count=count, label="office")
+
+
 # Sent at the end of plan_import and reference_import, so whatever is derived from the plan and the
 # reference data (the returns app's submitters and agreed data sets) is rebuilt in either order and
 # on every re-run. A receiver returns a ChangeCount of what it changed. The returns app builds on
@@ -268,12 +286,14 @@ plan_loaded = Signal()
 
 
 def _derive_data_sets(count: ChangeCount) -> None:
-    """Ask every receiver of `plan_loaded` to rebuild what it derives, adding up what changed."""
+    """(Re)derive the peer group here, then ask every receiver of `plan_loaded` to rebuild what it
+    derives (submitters, agreed data sets), adding up what changed."""
+    peer_group_derive(count)
     for _receiver, derived in plan_loaded.send(sender=ChangeCount):
         count.created += derived.created
         count.updated += derived.updated
-    count.unchanged += derived.unchanged
-    count.details.extend(derived.details)
+        count.unchanged += derived.unchanged
+        count.details.extend(derived.details)
 
 
 def plan_export() -> dict:
@@ -288,6 +308,9 @@ def plan_export() -> dict:
         },
         "themes": [],
     }
+    office = office_export(Office.objects.first())
+    if office is not None:
+        data = {"office": office, **data}
 
     def priority_dict(p: Priority) -> dict:
         item = {"number": p.number, "title": p.title, "summary": p.summary}
@@ -372,16 +395,47 @@ def population_cell(text: str | None, *, file_name: str, row: int, column: str) 
     return int(text.replace(",", ""))
 
 
-def csp_area_codes(areas: set[str], directory: Path | None = None) -> dict[str, str]:
-    """CSP code (E22/W14) → the product's CSP area code, for CSPs whose only district is a product area.
+# The ONS district → CSP → force lookups, oldest first: a later lookup's names win.
+DISTRICT_LOOKUPS = (("lad_csp_pfa_lookup_2017.csv", 2017), ("lad_csp_pfa_lookup_2024.csv", 2024))
 
-    The product keys a CSP area by its district (LAD) code where one district makes one CSP, as in
-    Leicestershire; reference/lad_csp_pfa_lookup_2024.csv (ONS) says which districts make each CSP.
-    """
-    districts: dict[str, set[str]] = {}
-    for row in _read_csv("lad_csp_pfa_lookup_2024.csv", directory):
-        districts.setdefault(row["csp_code"], set()).add(row["lad_code"])
-    return {csp: next(iter(lads)) for csp, lads in districts.items() if len(lads) == 1 and lads <= areas}
+
+def _reference_csps(directory: Path | None, forces: dict[str, Area], count: ChangeCount) -> None:
+    """Every CSP area (its own GSS code, E22/W14, under its force) and the districts it covers, by lookup."""
+    csps: dict[str, tuple[str, str]] = {}
+    rows = []
+    for name, year in DISTRICT_LOOKUPS:
+        for line, row in enumerate(_read_csv(name, directory), start=2):
+            if row["pfa_code"] not in forces:
+                raise PopulationFileError(
+                    f"{name}, row {line}, column pfa_code: {row['pfa_code']!r} is not in police_force_areas.csv"
+                )
+            csps[row["csp_code"]] = (row["csp_name"], row["pfa_code"])
+            rows.append((row["lad_code"], row["lad_name"], row["csp_code"], year))
+    areas = {}
+    for code, (name, force) in sorted(csps.items()):
+        parent = forces[force]
+        areas[code] = upsert(
+            Area,
+            lookup={"code": code},
+            values={"name": name, "kind": AreaKind.CSP, "region": parent.region, "parent": parent},
+            count=count,
+            label=code,
+        )
+    existing = {(d.code, d.csp_id, d.lookup_year): d for d in District.objects.all()}
+    new = []
+    for lad, lad_name, csp, year in rows:
+        found = existing.get((lad, areas[csp].pk, year))
+        if found is None:
+            new.append(District(code=lad, name=lad_name, csp=areas[csp], lookup_year=year))
+        elif found.name != lad_name:
+            District.objects.filter(pk=found.pk).update(name=lad_name)
+            count.updated += 1
+        else:
+            count.unchanged += 1
+    District.objects.bulk_create(new)
+    count.created += len(new)
+    if new:
+        count.details.append(f"created {len(new)} district rows")
 
 
 def _reference_populations(directory: Path | None, count: ChangeCount) -> None:
@@ -401,21 +455,23 @@ def _reference_populations(directory: Path | None, count: ChangeCount) -> None:
         path = (directory or REFERENCE_DIR) / name
         for code, mid_year, population, line in populations_parse(path.read_bytes(), file_name=name, numbered=True):
             add(code, mid_year, population, f"{name}, row {line}")
+    csps = district_csps()
+    single = single_district_csps()
     for line, row in enumerate(_read_csv("community_safety_partnerships.csv", directory), start=2):
         population = population_cell(
             row["population_mid_2014"], file_name="community_safety_partnerships.csv", row=line,
             column="population_mid_2014",
         )
-        if population is not None:  # blank: not known (the note is a remark, never a figure)
-            add(row["area_code"], 2014, population, f"community_safety_partnerships.csv, row {line}")
-    areas = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
-    product_csps = csp_area_codes(areas, directory)
+        code = csps.get(row["area_code"], row["area_code"])
+        if population is not None and (code == row["area_code"] or single.get(code) == row["area_code"]):
+            # Blank: not known (the note is a remark, never a figure). A district's figure is its
+            # CSP's only when the district is the whole CSP.
+            add(code, 2014, population, f"community_safety_partnerships.csv, row {line}")
     name = "csp_population_mid2019.csv"
     for code, mid_year, population, line in populations_parse(
         ((directory or REFERENCE_DIR) / name).read_bytes(), file_name=name, numbered=True, blank_is_unknown=True
     ):
-        if code in product_csps:
-            add(product_csps[code], mid_year, population, f"{name}, row {line}")
+        add(code, mid_year, population, f"{name}, row {line}")
     populations_import(
         rows=[(code, year, population) for (code, year), (population, _) in sorted(rows.items())],
         source="ONS mid-year estimate",
@@ -425,7 +481,7 @@ def _reference_populations(directory: Path | None, count: ChangeCount) -> None:
 
 @transaction.atomic
 def reference_import(*, directory: Path | None = None) -> ChangeCount:
-    """Load force and CSP areas, populations, the MSG and outcome types from fixtures/reference.
+    """Load force and CSP areas, districts, populations and outcome types from fixtures/reference.
 
     directory: another folder laid out like fixtures/reference (tests). Raises PopulationFileError
     (file, row, column, fix) for a cell that is not a number; nothing is written then.
@@ -440,35 +496,8 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
             count=count,
             label=row["area_code"],
         )
-    for row in _read_csv("community_safety_partnerships.csv", directory):
-        parent = forces[row["force_area_code"]]
-        upsert(
-            Area,
-            lookup={"code": row["area_code"]},
-            values={"name": row["name"], "kind": AreaKind.CSP, "region": parent.region, "parent": parent},
-            count=count,
-            label=row["area_code"],
-        )
+    _reference_csps(directory, forces, count)
     _reference_populations(directory, count)
-    groups: dict[str, PeerGroup] = {}
-    for row in _read_csv("most_similar_group.csv", directory):
-        group = groups.get(row["group"])
-        if group is None:
-            group = upsert(
-                PeerGroup,
-                lookup={"name": row["group"]},
-                values={"focus_area": forces[settings.PCC_FOCUS_FORCE], "source": "iQuanta MSG"},
-                count=count,
-                label=row["group"],
-            )
-            groups[row["group"]] = group
-        upsert(
-            PeerGroupMember,
-            lookup={"group": group, "area": forces[row["member_area_code"]], "valid_from": MSG_VALID_FROM},
-            values={"valid_to": None},
-            count=count,
-            label=f"{row['member_name']} in {group.name}",
-        )
     for order, row in enumerate(_read_csv("crime_outcome_types.csv", directory), start=1):
         upsert(
             OutcomeType,

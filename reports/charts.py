@@ -53,7 +53,6 @@ FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", A
 # No mode bar: its buttons would sit inside the chart's role="img" (axe nested-interactive);
 # the data is in the table and the CSV beside every chart instead.
 CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
-SAVINGS_CHALLENGE = 20_000_000  # SP18: the £20m revenue savings challenge (a challenge, not a target)
 # Below the x-axis title, measured from the bottom of the whole chart: a legend that wraps onto more
 # lines at 320 CSS px pushes the bottom margin instead of overlapping the axis (WCAG 1.4.10).
 LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor": "bottom", "yref": "container"}
@@ -676,10 +675,12 @@ def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
     )
 
 
-def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS_CHALLENGE) -> Chart:
-    """SP18: cumulative revenue savings in pounds, with the £20m challenge as a reference line."""
+def fig_savings(*, measure: dict, trend: dict, as_of) -> Chart:
+    """A running total in pounds (SP18's savings to date), with the office's value for the measure
+    (measure["context"][0]: {name, value}, e.g. the savings challenge, from the plan file) as a
+    dashed reference line: a challenge, never a target. No context value: the total alone."""
     points = [p for p in trend.get("points", []) if _number(p.get("value"))]
-    challenge_text = format_value(challenge, "pounds")
+    reference = next((c for c in measure.get("context") or [] if _number(c.get("value"))), None)
     fig = go.Figure(
         go.Scatter(
             x=[p["period_end"] for p in points],
@@ -691,51 +692,38 @@ def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS
             hovertemplate="%{x|%B %Y}: £%{y:,.0f}<extra></extra>",
         )
     )
-    fig.add_shape(
-        type="line",
-        xref="paper",
-        yref="y",
-        x0=0,
-        x1=1,
-        y0=challenge,
-        y1=challenge,
-        line={"color": "#0b0c0c", "dash": "dash", "width": 2},
-        showlegend=True,
-        name=f"The {challenge_text} savings challenge",
-    )
-    fig.add_annotation(
-        x=0,
-        xref="paper",
-        y=challenge,
-        yref="y",
-        text=f"{challenge_text} challenge",
-        showarrow=False,
-        xanchor="left",
-        yanchor="bottom",
-    )
     _layout(fig, x_title="Period ending", y_title="Cumulative savings (£)", showlegend=True)
     _wrap_legend(fig)
-    top = max([p["value"] for p in points] + [challenge])
+    title = measure.get("title", "Revenue savings")
+    header = ["Period start", "Period end", "Cumulative savings (£)"]
+    rows = [[p.get("period_start"), p["period_end"], p["value"]] for p in points]
+    summary = (
+        f"{format_value(points[-1]['value'], 'pounds')} of revenue savings delivered by {_month(points[-1]['period_end'])}"
+        if points
+        else "There are no savings figures in this snapshot"
+    )
+    top = max([p["value"] for p in points] + [1])
+    if reference is not None:
+        value, text = reference["value"], f"{format_value(reference['value'], 'pounds')} {reference['name']}"
+        fig.add_shape(
+            type="line", xref="paper", yref="y", x0=0, x1=1, y0=value, y1=value,
+            line={"color": "#0b0c0c", "dash": "dash", "width": 2}, showlegend=True, name=f"The {text}",
+        )  # fmt: skip
+        fig.add_annotation(
+            x=0, xref="paper", y=value, yref="y", text=text, showarrow=False, xanchor="left", yanchor="bottom"
+        )  # fmt: skip
+        top = max(top, value)
+        title = f"{title} against the {text}"
+        header.append(f"Share of the {reference['name']} (%)")
+        rows = [[*row, round(row[2] / value * 100, 1)] for row in rows]
+        if points:
+            summary += f", {round_half_up(points[-1]['value'] / value * 100):.0f}% of the {text}"
     fig.update_yaxes(range=[0, top * 1.1], tickprefix="£", separatethousands=True)
-    if points:
-        last = points[-1]
-        summary = (
-            f"{format_value(last['value'], 'pounds')} of revenue savings delivered by "
-            f"{_month(last['period_end'])}, {round_half_up(last['value'] / challenge * 100):.0f}% of the "
-            f"{challenge_text} challenge."
-        )
-    else:
-        summary = "There are no savings figures in this snapshot."
-    header = ["Period start", "Period end", "Cumulative savings (£)", "Share of the challenge (%)"]
-    rows = [
-        [p.get("period_start"), p["period_end"], p["value"], round(p["value"] / challenge * 100, 1)] for p in points
-    ]
     return Chart(
         id="savings",
-        title=f"{measure.get('title', 'Revenue savings')} against the {challenge_text} challenge "
-        f"(pounds, cumulative). {as_of_label(as_of)}",
+        title=f"{title} (pounds, cumulative). {as_of_label(as_of)}",
         units="pounds",
-        summary=summary,
+        summary=summary + ".",
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,

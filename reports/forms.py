@@ -7,6 +7,7 @@ from django import forms
 
 from pcc_dashboard.forms import gds_helper
 from priorities.models import Area
+from priorities.office import office_areas
 
 
 class FreezeForm(forms.Form):
@@ -72,6 +73,7 @@ class AnnotationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["area"].queryset = office_areas()
         self.helper = gds_helper(
             self,
             Field.text("date", field_width=Fixed.TEN),

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 
 from pcc_dashboard.copystream import CopyStream
 from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population
+from priorities.office import current_office, focus_force_code
 from reports.models import Annotation, Snapshot, SnapshotObservation, SnapshotResult
 from reports.payloads import FreezeInputs, build_measure_payloads, build_outcomes_payload
 from returns.models import Narrative, Observation, OutcomeAudit, OutcomeCount, Return, Submitter, SubmitterKind
@@ -215,8 +216,16 @@ def _measures() -> list[dict]:
         numbers.setdefault(code, []).append(number)
     fields = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
               "msg_comparable", "cumulative", "definition", "method", "caveats"]  # fmt: skip
+    office = current_office()
+    context: dict[str, list[dict]] = {}
+    for item in office.context if office else []:
+        context.setdefault(item["measure"], []).append({"name": item["name"], "value": item["value"]})
     return [
-        {**row, "priorities": sorted(numbers.get(row["code"], []))}
+        {
+            **row,
+            "priorities": sorted(numbers.get(row["code"], [])),
+            **({"context": context[row["code"]]} if row["code"] in context else {}),
+        }
         for row in Measure.objects.order_by("order", "code").values(*fields)
     ]
 
@@ -231,9 +240,11 @@ def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs
         list(Population.objects.values_list("area__code", "mid_year", "population")),
         columns=["area_code", "mid_year", "population"],
     )
+    office = current_office()
+    group = ((office.peer_group or {}).get("name") if office else None) or ""
     members = [
         {"area_code": code, "valid_from": start, "valid_to": end}
-        for code, start, end in PeerGroupMember.objects.filter(group__name=settings.PCC_PEER_GROUP).values_list(
+        for code, start, end in PeerGroupMember.objects.filter(group__name=group).values_list(
             "area__code", "valid_from", "valid_to"
         )
     ]
@@ -256,10 +267,10 @@ def freeze_inputs(*, as_of: dt.date, observations: pd.DataFrame) -> FreezeInputs
         measures=_measures(),
         areas=areas,
         populations=populations,
-        peer_group=settings.PCC_PEER_GROUP,
+        peer_group=group,
         peer_members=members,
         annotations=annotations,
-        focus_area=settings.PCC_FOCUS_FORCE,
+        focus_area=office.force_code if office else "",
         settings={
             name: getattr(settings, name)
             for name in (
@@ -282,7 +293,7 @@ def _current(prefix: str = "source_return__") -> dict:
 
 
 def outcomes_payload(as_of: dt.date) -> dict:
-    focus = settings.PCC_FOCUS_FORCE
+    focus = focus_force_code() or ""
     rows = OutcomeCount.objects.filter(area__code=focus, month__lte=as_of, **_current()).values_list(
         "outcome__scheme", "month", "crime_group", "outcome__code", "count", "source_return__decided_at"
     )

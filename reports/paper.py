@@ -55,8 +55,12 @@ def _survey_rows(rows: list) -> tuple[list[str], list[list[str]]]:
 
 
 def _savings_rows(rows: list) -> tuple[list[str], list[list[str]]]:
-    header = ["Period", "Cumulative savings", "Share of the challenge"]
-    return header, [[period_name(_point(r)), format_value(r[2], "pounds"), f"{r[3]:.1f}%"] for r in rows]
+    # A fourth column (share of the office's challenge) only when the plan gives the measure one.
+    share = any(len(r) > 3 for r in rows)
+    header = ["Period", "Cumulative savings", *(["Share of the challenge"] if share else [])]
+    return header, [
+        [period_name(_point(r)), format_value(r[2], "pounds"), *([f"{r[3]:.1f}%"] if share else [])] for r in rows
+    ]
 
 
 def _msg_rows(rows: list) -> tuple[list[str], list[list[str]]]:

@@ -599,7 +599,10 @@ def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, ro
 def _measure_header(measure: dict) -> dict:
     keys = ["code", "title", "unit", "kind", "direction", "under_reported", "restricted", "frequency",
             "msg_comparable", "definition", "method", "caveats", "priorities"]  # fmt: skip
-    return {**{key: measure[key] for key in keys}, "cumulative": bool(measure.get("cumulative", False))}
+    header = {**{key: measure[key] for key in keys}, "cumulative": bool(measure.get("cumulative", False))}
+    if measure.get("context"):
+        header["context"] = measure["context"]  # the office's values drawn on the chart: [{name, value}]
+    return header
 
 
 def prepare_observations(observations: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,7 @@ import logging
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from priorities.office import current_office
 from reports import freeze
 from reports.models import (
     Annotation,
@@ -235,80 +236,23 @@ def annotation_add(
     )
 
 
-# The boards that receive performance reports, with plausible 2014/15 meeting dates (the
-# Panel's June meeting is the one the source paper went to: 9 June 2014).
-BOARDS = [
-    {
-        "name": "Police and Crime Panel",
-        "slug": "police-and-crime-panel",
-        "audience_role": "panel",
-        "frequency": "Quarterly",
-        "is_panel": True,
-        "purpose": "Scrutinises the Commissioner; receives a thematic performance report at each meeting.",
-        "dates": ["2014-06-09", "2014-09-10", "2014-12-03", "2015-02-04", "2015-05-20"],
-    },
-    {
-        "name": "Strategic Partnership Board",
-        "slug": "strategic-partnership-board",
-        "audience_role": "csp_submitter",
-        "frequency": "Quarterly",
-        "purpose": "Partners' leaders review delivery of the Police and Crime Plan across organisations.",
-        "dates": ["2014-07-17", "2014-10-16", "2015-01-22", "2015-03-26", "2015-06-25"],
-    },
-    {
-        "name": "Strategic Assurance Board",
-        "slug": "strategic-assurance-board",
-        "audience_role": "coordinator",
-        "frequency": "Quarterly",
-        "purpose": "The Commissioner holds the Chief Constable to account for force performance.",
-        "dates": ["2014-05-20", "2014-08-19", "2014-11-18", "2015-02-17", "2015-05-19"],
-    },
-    {
-        "name": "Performance Delivery Group",
-        "slug": "performance-delivery-group",
-        "audience_role": "pdg",
-        "frequency": "Monthly",
-        "purpose": "The force's monthly review of crime, outcomes and audit findings.",
-        "dates": [
-            "2014-04-16",
-            "2014-05-21",
-            "2014-06-18",
-            "2014-07-16",
-            "2014-08-20",
-            "2014-09-17",
-            "2014-10-15",
-            "2014-11-19",
-            "2014-12-17",
-            "2015-01-21",
-            "2015-02-18",
-            "2015-03-18",
-            "2015-04-15",
-            "2015-05-20",
-        ],  # fmt: skip
-    },
-    {
-        "name": "Leicestershire and Rutland Safer Communities Strategy Board",
-        "slug": "safer-communities-strategy-board",
-        "audience_role": "csp_submitter",
-        "frequency": "Quarterly",
-        "purpose": "Community Safety Partnerships and the OPCC agree shared community safety priorities.",
-        "dates": ["2014-06-26", "2014-09-25", "2014-12-11", "2015-03-12", "2015-06-11"],
-    },
-]
-
-
 @transaction.atomic
 def boards_seed() -> tuple[int, int]:
-    """Create the boards and meetings in BOARDS that do not exist yet: (new boards, new meetings)."""
+    """Create or update the boards of the office in the plan file and add their meetings:
+    (new boards, new meetings). A board or meeting no longer listed is kept (meetings have packs)."""
+    office = current_office()
     new_boards = new_meetings = 0
-    for spec in BOARDS:
+    for spec in office.boards if office else []:
         values = {
-            k: spec.get(k, False if k == "is_panel" else "")
-            for k in ("name", "audience_role", "frequency", "purpose", "is_panel")
+            "name": spec["name"],
+            "audience_role": spec["audience"],
+            "frequency": spec["frequency"],
+            "purpose": spec["purpose"],
+            "is_panel": spec["scrutiny"],
         }
-        board, created = Board.objects.get_or_create(slug=spec["slug"], defaults=values)
+        board, created = Board.objects.update_or_create(slug=spec["slug"], defaults=values)
         new_boards += created
-        for iso in spec["dates"]:
+        for iso in spec["meetings"]:
             _, created = Meeting.objects.get_or_create(board=board, date=dt.date.fromisoformat(iso))
             new_meetings += created
     return new_boards, new_meetings

@@ -10,6 +10,7 @@ from django.utils.html import escape
 
 from pcc_dashboard.forms import gds_helper
 from priorities.models import Area, AreaKind
+from priorities.office import focus_force_code
 from returns.models import Submitter
 from returns.problems import human_size
 from returns.selectors import period_kind, submitters_for_upload, upload_period_choices, upload_periods_for
@@ -158,8 +159,9 @@ class OutcomeAuditForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        force = Area.objects.filter(code=settings.PCC_FOCUS_FORCE)
-        csps = Area.objects.filter(kind=AreaKind.CSP, parent__code=settings.PCC_FOCUS_FORCE)
+        focus = focus_force_code() or ""
+        force = Area.objects.filter(code=focus)
+        csps = Area.objects.filter(kind=AreaKind.CSP, parent__code=focus)
         self.fields["area"].queryset = (force | csps).order_by("kind", "name")
         self.helper = gds_helper(
             self,

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
-from django.conf import settings
 from django.db import transaction
 
 from priorities.models import Area, AreaKind, Direction, Frequency, Measure, OutcomeScheme, OutcomeType, Unit
-from priorities.services import REFERENCE_DIR, csp_area_codes
+from priorities.office import focus_force_code
+from priorities.selectors import district_csps, district_names
+from priorities.services import REFERENCE_DIR
 from reports.models import Annotation
 from reports.services import annotation_add
 from returns.models import Observation, Return, Submitter
@@ -180,18 +181,20 @@ def series_breaks_annotate(breaks: list[tuple[str, date, str]], *, measure_codes
 
 
 def home_office_csp_names() -> dict[str, str | None]:
-    """Home Office CSP name → the product's CSP area code, or None for a CSP the product does not hold.
+    """Home Office CSP name → the code of one of the office's CSP areas, or None for another force's CSP.
 
     reference/home_office_csp_names.csv gives each name an ONS code: a CSP (E22/W14) or, for
-    historic sub-CSP names, a district. The name maps to a product area when the product holds
-    that code, or through priorities.services.csp_area_codes (the CSP's only district).
+    historic sub-CSP names, a district, which resolves to the one CSP it lies in
+    (priorities.selectors.district_csps).
     """
-    product = set(Area.objects.filter(kind=AreaKind.CSP).values_list("code", flat=True))
-    by_csp = csp_area_codes(product)
+    product = set(
+        Area.objects.filter(kind=AreaKind.CSP, parent__code=focus_force_code() or "").values_list("code", flat=True)
+    )
+    by_district = district_csps()
     names: dict[str, str | None] = {}
     for row in _reference_rows(CSP_NAMES_FILE):
-        code = row["ons_code"].strip()
-        names[row["home_office_csp_name"]] = code if code in product else by_csp.get(code)
+        code = by_district.get(row["ons_code"].strip(), row["ons_code"].strip())
+        names[row["home_office_csp_name"]] = code if code in product else None
     return names
 
 
@@ -224,9 +227,13 @@ def home_office_prc_import(*, raw: bytes, file_name: str, user=None) -> ImportRe
         raise ImportProblem(str(exc)) from exc
     if frame.empty:
         raise ImportProblem(f"{file_name}: no rows for the product's force or CSP areas")
-    missing = set(frame["measure_code"].unique()) - set(Measure.objects.values_list("code", flat=True))
-    if missing:
+    planned = set(Measure.objects.values_list("code", flat=True))
+    missing = set(frame["measure_code"].unique()) - planned
+    if missing == set(frame["measure_code"].unique()):
         raise ImportProblem(f"measures {', '.join(sorted(missing))} are not in the plan: run import_plan first")
+    # The offence map serves every office's plan: a measure this plan lacks is left out.
+    frame = frame[frame["measure_code"].isin(planned)].reset_index(drop=True)
+    summary["not_in_plan"] = sorted(missing)
     frames = {
         (start, end): (group.reset_index(drop=True), None)
         for (start, end), group in frame.groupby(["period_start", "period_end"], sort=True)
@@ -292,10 +299,10 @@ def police_uk_import(*, files: list[tuple[str, bytes]], user=None) -> ImportResu
     return for the month, whose file is the files joined. Crime types join series through the
     dated crime-type map; its series breaks become annotations. Raises ImportProblem.
     """
-    force = Area.objects.filter(code=settings.PCC_FOCUS_FORCE).first()
+    force = Area.objects.filter(code=focus_force_code() or "", kind=AreaKind.FORCE).first()
     if force is None:
-        raise ImportProblem("the force area is not loaded: run import_reference first")
-    districts = dict(Area.objects.filter(kind=AreaKind.CSP, parent=force).values_list("name", "code"))
+        raise ImportProblem("the office's force area is not loaded: run import_reference and import_plan first")
+    districts = district_names(force.code)
     crime_types = _reference_map(CRIME_TYPE_MAP_FILE, key="crime_type", target="series")
     try:
         rows, duplicates = police_uk_dedupe(_police_uk_read(files, force))

@@ -72,7 +72,8 @@ class Cells:
 
     @cached_property
     def _areas(self) -> tuple[np.ndarray, list[str]]:
-        return factorized(self.text["area_code"], lambda cell: cell.strip().upper())
+        aliases = self.ctx.area_aliases  # a district's code reads as its CSP's
+        return factorized(self.text["area_code"], lambda cell: aliases.get(cell.strip().upper(), cell.strip().upper()))
 
     @cached_property
     def rules(self) -> list[MeasureRule | None]:

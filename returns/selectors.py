@@ -13,6 +13,7 @@ from django.utils import timezone
 from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import COORDINATOR, can, user_roles
 from priorities.models import Area, Frequency, Measure, MeasureKind, Priority
+from priorities.selectors import district_csps
 from returns.models import (
     AuditEvent,
     DataSetItem,
@@ -138,6 +139,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         frequencies={key: frozenset(found) for key, found in frequencies.items()},
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
+        area_aliases=district_csps(),
     )
 
 

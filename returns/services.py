@@ -1,5 +1,6 @@
 """Writes for returns: submitters and data sets, versioned submission, acceptance, rejection, audit."""
 
+import csv
 import hashlib
 import re
 import time
@@ -17,6 +18,7 @@ from django.utils import timezone
 from pcc_dashboard.copystream import CopyStream
 from pcc_dashboard.private_files import private_dir, private_file
 from priorities.models import Area, AreaKind, Measure, OutcomeType
+from priorities.office import focus_force_code
 from priorities.services import ChangeCount, upsert
 from returns.models import (
     AuditEvent,
@@ -37,7 +39,6 @@ from returns.periods import due_date, financial_quarter, month_bounds
 from returns.selectors import upload_context
 
 PUBLIC_SUBMITTER = "public-data"
-FORCE_SUBMITTER = "leicestershire-police"
 OBSERVATION_COLUMNS = [
     "measure_code",
     "area_code",
@@ -60,26 +61,43 @@ def _slug(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-").replace("--", "-")
 
 
+def force_submitter_name(force_area: Area) -> str:
+    """The force's own name (reference/police_uk_forces.csv, e.g. "Durham Constabulary"), else
+    the area's name and "Police"."""
+    path = Path(settings.BASE_DIR) / "fixtures" / "reference" / "police_uk_forces.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        names = {row["area_code"]: row["police_uk_name"].strip() for row in csv.DictReader(handle)}
+    return names.get(force_area.code) or f"{force_area.name} Police"
+
+
+def force_submitter() -> Submitter | None:
+    """The submitter for the office's force (there is one once the plan and reference data are loaded)."""
+    return Submitter.objects.filter(kind=SubmitterKind.FORCE).first()
+
+
 @transaction.atomic
 def data_sets_derive() -> ChangeCount:
     """Derive the submitters and their agreed data sets from the plan and reference data.
 
-    Submitters come from the focus force (settings.PCC_FOCUS_FORCE): the force, one per CSP area
-    of the force, and public data. Each measure's `reported_by` list in the plan file says who
+    Submitters come from the office in the plan (priorities.office): the force it covers (its
+    name as data.police.uk gives it, e.g. "… Police" or "… Constabulary"), one per CSP area of
+    the force, and public data. Each measure's `reported_by` list in the plan file says who
     reports it, for which areas (force, csp_areas, own, all_forces) and how often. Data set lines
     no longer in the plan are removed. Safe to run in any order and any number of times: before
-    the reference data is loaded it does nothing; before the plan is loaded it makes the
-    submitters with empty data sets. Output: a ChangeCount of what it created, updated, removed.
+    the reference data and the office are loaded it does nothing; before the measures are loaded
+    it makes the submitters with empty data sets. Output: a ChangeCount of what it created,
+    updated, removed.
     """
     count = ChangeCount()
-    force_area = Area.objects.filter(code=settings.PCC_FOCUS_FORCE).first()
+    force_area = Area.objects.filter(code=focus_force_code() or "", kind=AreaKind.FORCE).first()
     if force_area is None:
         return count
     csp_areas = list(Area.objects.filter(kind=AreaKind.CSP, parent=force_area).order_by("name"))
+    force_name = force_submitter_name(force_area)
     force = upsert(
         Submitter,
-        lookup={"code": FORCE_SUBMITTER},
-        values={"name": f"{force_area.name} Police", "kind": SubmitterKind.FORCE, "area": force_area},
+        lookup={"kind": SubmitterKind.FORCE},
+        values={"code": _slug(force_name), "name": force_name, "area": force_area},
         count=count,
         label="force submitter",
     )
@@ -93,6 +111,9 @@ def data_sets_derive() -> ChangeCount:
         )
         for area in csp_areas
     ]
+    Submitter.objects.filter(kind=SubmitterKind.CSP).exclude(pk__in=[s.pk for s in csps]).filter(
+        returns__isnull=True, members__isnull=True
+    ).delete()
     public = upsert(
         Submitter,
         lookup={"code": PUBLIC_SUBMITTER},

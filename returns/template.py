@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
@@ -78,6 +78,8 @@ class UploadContext:
     max_zip_entries: int = 200
     max_zip_ratio: int = 100
     submitter: str = ""
+    # District (LAD) code → its CSP's code: a row naming a district is read as its CSP's row.
+    area_aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def whose(self) -> str:

@@ -18,7 +18,8 @@ from priorities.models import Measure, Theme
 from reports.models import Board, Commentary, Meeting
 from reports.services import annotation_add, boards_seed, snapshot_freeze, snapshot_publish
 from returns.models import AuditEvent, Observation, Return, Submitter
-from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
+from returns.services import period_for, return_accept, return_submit
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 ROLES = ["anonymous", "csp_a", "police", "panel", "pdg", "coordinator", "staff"]
 CANARY_CODE = "marac_referrals"
@@ -150,15 +151,15 @@ def data(plan, make_user):
     annotation_add(measure=marac, date=date(2014, 2, 1), label=CANARY_ANNOTATION, text=CANARY_ANNOTATION)
     q4 = period_for(start=date(2014, 1, 1), end=date(2014, 3, 31))
     words = return_submit(submitter=Submitter.objects.get(code=BLABY), period=q4, raw=b"w", original_name="w.csv",
-                          rows=_frame([("youth_first_time_entrants", "E07000129", q4.start, q4.end, 5.0, None, None)]),
+                          rows=_frame([("youth_first_time_entrants", "E22000164", q4.start, q4.end, 5.0, None, None)]),
                           narrative={15: CANARY_NARRATIVE, 16: "Partnership work on SP16."})  # fmt: skip
     return_accept(ret=words)
     q1 = period_for(start=date(2014, 4, 1), end=date(2014, 6, 30))
     blaby = return_submit(submitter=Submitter.objects.get(code=BLABY), period=q1, raw=b"a", original_name="a.csv",
-                          rows=_frame([("youth_first_time_entrants", "E07000129", q1.start, q1.end, 7.0, None, None)]))  # fmt: skip
+                          rows=_frame([("youth_first_time_entrants", "E22000164", q1.start, q1.end, 7.0, None, None)]))  # fmt: skip
     return_accept(ret=blaby)
     draft = return_submit(submitter=Submitter.objects.get(code=CHARNWOOD), period=q1, raw=b"b", original_name="b.csv",
-                          rows=_frame([("youth_first_time_entrants", "E07000130", q1.start, q1.end, 9.0, None, None)]))  # fmt: skip
+                          rows=_frame([("youth_first_time_entrants", "E22000165", q1.start, q1.end, 9.0, None, None)]))  # fmt: skip
     may = snapshot_freeze(as_of=date(2014, 5, 31))
     snapshot_publish(snapshot=may)
     Commentary.objects.create(snapshot=may, measure=marac, text=CANARY_CONTEXT)

@@ -14,7 +14,7 @@ from priorities.services import REFERENCE_DIR, PopulationFileError, reference_im
 from reports.analysis.msg import choose_population
 
 pytestmark = pytest.mark.django_db
-LEICS, LEICESTER, RUTLAND, BLABY = "E23000021", "E06000016", "E06000017", "E07000129"
+LEICS, LEICESTER, RUTLAND, BLABY = "E23000021", "E22000168", "E22000172", "E22000164"  # CSPs by their E22 codes
 
 
 def _population(code: str, mid_year: int) -> int | None:

@@ -109,17 +109,11 @@ def test_reference_import_is_idempotent(db):
     )
     assert Area.objects.filter(kind="force").count() == 43
     assert Area.objects.filter(kind="csp", parent__code="E23000021").count() == 9
-    members = set(PeerGroupMember.objects.values_list("area__name", flat=True))
-    assert members == {
-        "Leicestershire",
-        "Bedfordshire",
-        "Essex",
-        "Hampshire",
-        "Hertfordshire",
-        "Kent",
-        "Nottinghamshire",
-        "Sussex",
-    }
+    # Every force's partnerships, by their own CSP codes; the peer group is the plan's, not reference data.
+    assert Area.objects.filter(kind="csp").count() == 314
+    assert set(Area.objects.filter(kind="csp").values_list("parent__kind", flat=True)) == {"force"}
+    assert Area.objects.get(code="E22000164").name == "Blaby"
+    assert not PeerGroupMember.objects.exists()
     assert OutcomeType.objects.filter(scheme="home_office").count() == 23
 
 

@@ -5,11 +5,12 @@ import datetime as dt
 import pandas as pd
 
 from returns.periods import add_months, month_end
-from returns.services import FORCE_SUBMITTER, PUBLIC_SUBMITTER, period_for, return_accept, return_submit
+from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 LEICESTERSHIRE = "E23000021"
-BLABY = "E07000129"
-CHARNWOOD = "E07000130"
+BLABY = "E22000164"  # Blaby CSP
+CHARNWOOD = "E22000165"  # Charnwood CSP
 MSG_MEMBERS = ["E23000021", "E23000026", "E23000028", "E23000030"]
 
 

@@ -160,13 +160,25 @@ def test_fig_savings_challenge_line_never_a_target():
         as_of=AS_OF,
         points=8,
     )
-    chart = fig_savings(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
+    challenge = [{"name": "savings challenge", "value": 20_000_000}]  # the office's, from the plan file
+    chart = fig_savings(measure={**payload["measure"], "context": challenge}, trend=payload["trend"], as_of=AS_OF)
     _assert_plain(chart.figure)
     text = json.dumps(chart.figure).lower() + chart.title.lower() + chart.summary.lower()
     assert "challenge" in text and "target" not in text
     assert chart.figure["layout"]["shapes"][0]["y0"] == 20_000_000
-    assert "£4m" in chart.summary and "20% of the £20m challenge" in chart.summary
+    assert "£4m" in chart.summary and "20% of the £20m savings challenge" in chart.summary
     assert "£" in chart.figure["layout"]["yaxis"]["title"]["text"]
+
+
+def test_fig_savings_without_a_challenge_draws_the_total_alone():
+    payload = measure_payload(
+        _measure("revenue_savings", unit="pounds", direction="up", frequency="quarterly", msg_comparable=False),
+        as_of=AS_OF,
+        points=8,
+    )
+    chart = fig_savings(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
+    assert not chart.figure["layout"].get("shapes") and "challenge" not in chart.summary + chart.title
+    assert len(chart.table_header) == 3
 
 
 def _channels(colour: str) -> tuple[int, int, int]:

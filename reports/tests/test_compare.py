@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reports.services import snapshot_compare, snapshot_freeze, snapshot_publish
 from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, month_rows, submit_and_accept
-from returns.services import FORCE_SUBMITTER
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from reports.models import Snapshot, SnapshotObservation, SnapshotResult
 from reports.services import SnapshotError, snapshot_freeze, snapshot_verify
 from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, submit_and_accept
-from returns.services import FORCE_SUBMITTER
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 MAY_2014 = dt.date(2014, 5, 31)
 MAY_PERIOD = (dt.date(2014, 5, 1), dt.date(2014, 5, 31))

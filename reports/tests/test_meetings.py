@@ -27,7 +27,7 @@ def test_meeting_snapshot_date_is_previous_month_end(meeting, as_of):
     assert meeting_snapshot_date(meeting) == as_of
 
 
-def test_seed_boards_is_idempotent(db):
+def test_seed_boards_is_idempotent(plan):
     call_command("seed_boards")
     counts = (Board.objects.count(), Meeting.objects.count())
     call_command("seed_boards")

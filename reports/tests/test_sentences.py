@@ -210,5 +210,6 @@ def test_chart_summaries_read_right():
         "83.8%, 400 respondents)."
     )
     savings = {"points": [point("2015-03-31", 9_100_000)]}
-    chart = fig_savings(measure={"title": "Revenue savings"}, trend=savings, as_of="2015-03-31")
-    assert chart.summary == "£9.1m of revenue savings delivered by March 2015, 46% of the £20m challenge."
+    challenge = [{"name": "savings challenge", "value": 20_000_000}]
+    chart = fig_savings(measure={"title": "Revenue savings", "context": challenge}, trend=savings, as_of="2015-03-31")
+    assert chart.summary == "£9.1m of revenue savings delivered by March 2015, 46% of the £20m savings challenge."

@@ -13,7 +13,8 @@ from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
 from reports.services import annotation_add, snapshot_freeze, snapshot_publish
 from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, month_rows, submit_and_accept
 from returns.models import Submitter
-from returns.services import FORCE_SUBMITTER, period_for, return_submit
+from returns.services import period_for, return_submit
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 MAY = dt.date(2014, 5, 31)
 
@@ -65,7 +66,7 @@ def test_freeze_from_page_and_refusals(client_for, plan):
 def test_freeze_asks_for_confirmation_saying_what_will_happen(client_for, plan):
     demo_history()  # the force's monthly figures to May 2014, public quarterly figures to March 2014
     frame = pd.DataFrame(
-        [("youth_first_time_entrants", "E07000130", dt.date(2014, 4, 1), dt.date(2014, 6, 30), 9.0)],
+        [("youth_first_time_entrants", "E22000165", dt.date(2014, 4, 1), dt.date(2014, 6, 30), 9.0)],
         columns=["measure_code", "area_code", "period_start", "period_end", "value"],
     ).assign(numerator=None, denominator=None, respondents=None, comment="")
     q1 = period_for(start=dt.date(2014, 4, 1), end=dt.date(2014, 6, 30))

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from pcc_dashboard import vocabulary
 from pcc_dashboard.middleware import api_method_not_allowed
 from pcc_dashboard.roles import can
+from priorities.office import focus_force_code
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
 from reports.api_selectors import msg_from_observations
@@ -205,7 +206,7 @@ def series_point(p: dict) -> dict:
 def series(request, as_of, code):
     snapshot = _snapshot(request, as_of)
     payload = _measure_payload(request, snapshot, code)
-    area = request.GET.get("area") or (payload.get("focus_area") or {}).get("code", settings.PCC_FOCUS_FORCE)
+    area = request.GET.get("area") or (payload.get("focus_area") or {}).get("code") or focus_force_code() or ""
     if not GSS_RE.match(area):
         raise ApiError(400, "area must be a GSS code such as E23000021")
     result = snapshot_result(snapshot, f"series:{code}:{area}")

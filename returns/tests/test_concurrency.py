@@ -10,7 +10,8 @@ from django.db import connection
 
 from pcc_dashboard.tests.killed import BACKENDS, PLAN, SETUP, child_env, kill_at, run_python, scratch_database
 from returns.models import Return, ReturnStatus, Submitter
-from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
+from returns.services import period_for, return_accept, return_submit
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 pytestmark = pytest.mark.slow  # concurrent writers: real processes or threads, seconds each
 

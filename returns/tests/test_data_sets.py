@@ -15,7 +15,7 @@ from returns.models import DataSetItem, Observation, Return, ReturnStatus, Submi
 
 PLAN_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "plan_leicestershire_2014.yaml"
 Q1 = "2014-04-01:2014-06-30"
-BLABY_AREA = "E07000129"
+BLABY_AREA = "E22000164"  # Blaby CSP
 
 pytestmark = pytest.mark.django_db
 

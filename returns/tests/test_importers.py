@@ -14,7 +14,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
 HO_SAMPLE = SAMPLES / "prc-pfa-2017-18-sample.csv"
 PUK_SAMPLE = SAMPLES / "2021-04-leicestershire-street-sample.csv"
 LEICS = "E23000021"
-BLABY = "E07000129"
+BLABY = "E22000164"  # Blaby CSP
 COMBINED = "police_uk_public_disorder_and_weapons"  # the sum of public order and possession of weapons
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from reports.models import Annotation
 from returns.models import Observation, Return
 
 pytestmark = pytest.mark.django_db
-LEICS, BEDS, BLABY, OADBY = "E23000021", "E23000026", "E07000129", "E07000135"
+LEICS, BEDS, BLABY, OADBY = "E23000021", "E23000026", "E22000164", "E22000171"  # CSPs by their E22 codes
 Q1_2024 = date(2024, 4, 1)
 LATER_HEADER = (
     "Financial Year,Financial Quarter,Police Force,Offence Description,Offence Group,"

@@ -12,7 +12,6 @@ from returns import preview, selectors
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.periods import add_months, month_bounds
 from returns.services import (
-    FORCE_SUBMITTER,
     OutcomeAuditError,
     ReturnConflict,
     outcome_audit_create,
@@ -23,6 +22,7 @@ from returns.services import (
     return_submit,
     return_upload,
 )
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 START, END = date(2014, 4, 1), date(2014, 6, 30)

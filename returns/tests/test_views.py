@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL, POLICE_SUBMITTER
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
-from returns.services import FORCE_SUBMITTER, period_for
+from returns.services import period_for
+from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
 Q1 = "2014-04-01:2014-06-30"
