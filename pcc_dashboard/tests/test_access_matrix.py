@@ -108,6 +108,11 @@ MATRIX = {
     "api_series": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
     "api_msg": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
     "api_outcomes": ({"as_of": "2014-05-31", "?": "month=2014-05"}, EVERYONE),
+    # Two months of one force's figures: no complete 12-month window to compare, so the page says so
+    # and the API and download answer 404 to everyone alike.
+    "api_forces": ({"as_of": "2014-05-31", "code": "all_crime"}, dict.fromkeys(ROLES, 404)),
+    "measure_forces": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
+    "measure_forces_download": ({"as_of": "2014-05-31", "code": "all_crime", "fmt": "csv"}, dict.fromkeys(ROLES, 404)),
 }
 # An unpublished snapshot: the public gets 404, every signed-in role sees it.
 UNPUBLISHED = {"snapshot_overview": {"as_of": "2014-06-30"}, "api_measures": {"as_of": "2014-06-30"}}
@@ -268,6 +273,8 @@ def _get_urls(objects) -> list[str]:
             reverse("api_measures", kwargs={"as_of": as_of}) + "?format=csv",
             reverse("api_series", kwargs={"as_of": as_of, "code": CANARY_CODE}),
             reverse("api_msg", kwargs={"as_of": as_of, "code": CANARY_CODE}),
+            reverse("api_forces", kwargs={"as_of": as_of, "code": CANARY_CODE}),
+            reverse("measure_forces", kwargs={"as_of": as_of, "code": CANARY_CODE}),
             reverse("snapshot_overview", kwargs={"as_of": as_of}) if as_of != "latest" else "/snapshots/latest/",
             reverse("theme_detail", kwargs={"as_of": as_of, "number": 4}),
             reverse("priority_detail", kwargs={"as_of": as_of, "number": 16}),
