@@ -154,3 +154,33 @@ def test_forces_refuses_restricted_and_uncomparable_measures(client, client_for,
     assert client.get("/api/v1/snapshots/2018-03-31/measures/hate_crime/forces").status_code == 404
     bad = client.get("/api/v1/snapshots/2018-03-31/measures/all_crime/forces?period_end=2018-03-30")
     assert bad.status_code == 400 and "month end" in bad.json()["error"]
+
+
+NEIGHBOURHOOD_SUBGROUPS = {
+    "Domestic burglary",
+    "Robbery of personal property",
+    "Theft from the person",
+    "Theft of a motor vehicle",
+    "Theft from a vehicle",
+    "Vehicle interference",
+}
+
+
+def test_neighbourhood_crime_from_the_offence_map_equals_the_file_subgroups(client_for, frozen_2018, shared_data):
+    from reports.models import Annotation
+
+    reference = shared_data.parent / "reference"
+    with (reference / "police_force_areas.csv").open(encoding="utf-8", newline="") as handle:
+        names = {row["name"]: row["area_code"] for row in csv.DictReader(handle)}
+    expected: dict[str, int] = defaultdict(int)
+    source = shared_data / "home-office-prc-pfa" / "prc-pfa-2017-18.csv"
+    with source.open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["Force Name"].strip() in names and row["Offence Subgroup"].strip() in NEIGHBOURHOOD_SUBGROUPS:
+                expected[names[row["Force Name"].strip()]] += int(row["Number of Offences"].strip())
+    body = client_for(COORDINATOR).get("/api/v1/snapshots/2018-03-31/measures/neighbourhood_crime/forces").json()
+    assert (body["period_start"], body["period_end"]) == ("2017-04-01", "2018-03-31")
+    assert {m["area_code"]: m["count"] for m in body["members"]} == expected
+    # The definition's series break is data: the map's dated row becomes an annotation that restarts SPC limits.
+    brk = Annotation.objects.get(measure__code="neighbourhood_crime", label="Series break")
+    assert brk.date == date(2017, 4, 1) and brk.recalculate_limits and "residential burglary" in brk.text
