@@ -11,6 +11,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from priorities.frameworks import FrameworkFileError, frameworks_export, frameworks_import
 from priorities.models import (
     Area,
     AreaKind,
@@ -255,8 +256,19 @@ def plan_import(*, data: dict) -> ChangeCount:
             if values and measure.pk and f"created measure {code}" not in count.details:
                 count.updated += 1
                 count.details.append(f"updated measure {code}: priorities")
+    _frameworks(data.get("frameworks"), count)
     _derive_data_sets(count)
     return count
+
+
+def _frameworks(raw, count: ChangeCount) -> None:
+    """The plan file's `frameworks:` section (priorities.frameworks), after the measures it names."""
+    try:
+        created = frameworks_import(raw)
+    except FrameworkFileError as exc:
+        raise PlanFileError(str(exc)) from exc
+    count.created += len(created)
+    count.details.extend(created)
 
 
 def _derive_data_sets(count: ChangeCount) -> None:
@@ -328,6 +340,9 @@ def plan_export() -> dict:
         }
         for m in Measure.objects.order_by("order", "code").prefetch_related("priorities")
     ]
+    frameworks = frameworks_export()
+    if frameworks:
+        data["frameworks"] = frameworks
     return data
 
 
