@@ -4,6 +4,48 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# A published statement never changes (the model refuses too, but not QuerySet.update() or raw SQL).
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION pcc_statement_published_immutable() RETURNS trigger AS $$
+BEGIN
+    IF OLD.status = 'published' THEN
+        RAISE EXCEPTION 'a published statement never changes (%)', TG_OP;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def published_immutable(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute(PG_FUNCTION, params=None)
+        schema_editor.execute(
+            "CREATE TRIGGER reports_statement_published BEFORE UPDATE OR DELETE ON reports_statement "
+            "FOR EACH ROW EXECUTE FUNCTION pcc_statement_published_immutable();",
+            params=None,
+        )
+    elif vendor == "sqlite":
+        for op in ("UPDATE", "DELETE"):
+            schema_editor.execute(
+                f"CREATE TRIGGER reports_statement_published_no_{op.lower()} BEFORE {op} ON reports_statement "
+                f"WHEN OLD.status = 'published' BEGIN SELECT RAISE(ABORT, 'a published statement never changes'); END;"
+            )
+
+
+def published_mutable(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS reports_statement_published ON reports_statement;", params=None)
+        schema_editor.execute("DROP FUNCTION IF EXISTS pcc_statement_published_immutable();", params=None)
+    elif vendor == "sqlite":
+        for op in ("update", "delete"):
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS reports_statement_published_no_{op};")
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -90,4 +132,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(published_immutable, published_mutable),
     ]

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, transaction
 from django.test import Client
 
 from pcc_dashboard.roles import COORDINATOR
@@ -108,6 +109,12 @@ def test_statement_drafted_approved_published_then_never_changes(client_for, nat
         published.save()
     with pytest.raises(StatementFrozen):
         published.delete()
+    # The database refuses too: a queryset update or raw SQL never reaches a published statement.
+    for change in (lambda: Statement.objects.filter(pk=published.pk).update(words={}),
+                   lambda: Statement.objects.filter(pk=published.pk).delete()):  # fmt: skip
+        with pytest.raises(DatabaseError), transaction.atomic():
+            change()
+    assert Statement.objects.get(pk=published.pk).digest == statement_digest(published)
     # Published again under the same quarter? Never: the draft form refuses it.
     office.post("/statements/drafts/new/",
                 {"framework": "national_priorities", "quarter_end": "2018-03-31", "snapshot": "2018-06-30"})  # fmt: skip
