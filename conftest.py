@@ -28,6 +28,10 @@ def _plan_models():
         p.Priority,
         p.Measure,
         p.Measure.priorities.through,
+        p.Framework,
+        p.FrameworkPriority,
+        p.FrameworkPriority.measures.through,
+        p.FrameworkPriority.local_priorities.through,
         r.Submitter,
         r.DataSetItem,
     ]

@@ -506,6 +506,36 @@ def _back_project_populations(areas) -> None:
             )
 
 
+DEMO_STATEMENT_WORDS = (
+    "Demo words: the force's neighbourhood teams, the violence reduction work with partners and the "
+    "victim services the office commissions contribute to these priorities; the figures below are from "
+    "the frozen snapshot named above."
+)
+
+
+def _statements(frozen: list, user) -> None:
+    """The national priorities statement for the latest published quarter end, and the next quarter's draft."""
+    from reports.statements import (
+        is_quarter_end,
+        statement_approve,
+        statement_draft,
+        statement_publish,
+        statement_words_save,
+    )
+
+    quarter_ends = [s for s in frozen if is_quarter_end(s.as_of)]
+    published = [s for s in quarter_ends if s is not frozen[-1]]
+    if not published:
+        return
+    last = published[-1]
+    draft = statement_draft(framework_code="national_priorities", quarter_end=last.as_of, snapshot=last, user=user)
+    draft = statement_words_save(statement=draft, words={"introduction": DEMO_STATEMENT_WORDS}, user=user)
+    statement_publish(statement=statement_approve(statement=draft, user=user), user=user)
+    if quarter_ends[-1] is not last:
+        latest = quarter_ends[-1]
+        statement_draft(framework_code="national_priorities", quarter_end=latest.as_of, snapshot=latest, user=user)
+
+
 def demo_seed(*, to_month: date, progress=None) -> DemoResult:
     """Create the demo (once) and freeze every month end from March 2014 to `to_month`."""
     say = progress or (lambda message: None)
@@ -531,6 +561,8 @@ def demo_seed(*, to_month: date, progress=None) -> DemoResult:
                     say("Accepted a corrected May 2014 return after the June freeze.")
         for snapshot in frozen[:-1]:
             _publish(snapshot, builder.coordinator)
+        _statements(frozen, builder.coordinator)
+        say("Published the statement on the national priorities and drafted the next quarter's.")
     try:
         from django.core.management import call_command
 

@@ -13,6 +13,7 @@ from pcc_dashboard.roles import PANEL, ROLE_LABELS, can, user_roles
 NAVIGATION = [
     ("Plan", "home", None),
     ("Performance", "snapshot_latest", None),
+    ("Statements", "statement_list", None),
     ("Meetings", "meeting_list", "view_meetings"),
     ("Crime outcomes", "outcomes_latest", "view_outcomes"),
     ("Returns", "return_list", "upload_return"),

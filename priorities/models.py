@@ -294,3 +294,45 @@ class OutcomeType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class Framework(models.Model):
+    """A set of priorities a force is held to (R1): the local plan, the national priorities, or any later one.
+
+    `local` marks the plan's own themes and priorities; any other framework lists its priorities
+    as FrameworkPriority rows. All of it comes from the plan file's `frameworks:` section.
+    """
+
+    code = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True, help_text="Who sets it, and where it is published")
+    local = models.BooleanField(default=False, help_text="The plan's own themes and priorities")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FrameworkPriority(models.Model):
+    """One priority of a framework that is not the local plan, with whether it applies locally and why."""
+
+    framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="priorities")
+    code = models.SlugField(max_length=60)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    applies_locally = models.BooleanField(default=True)
+    local_reason = models.TextField(help_text="Why it applies locally, or why not: the office's words")
+    local_priorities = models.ManyToManyField(Priority, related_name="framework_priorities", blank=True)
+    measures = models.ManyToManyField(Measure, related_name="framework_priorities", blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["framework", "order"]
+        constraints = [models.UniqueConstraint(fields=["framework", "code"], name="one_framework_priority_code")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import Signal
 
+from priorities.frameworks import FrameworkFileError, frameworks_export, frameworks_import
 from priorities.models import (
     Area,
     AreaKind,
@@ -257,6 +258,7 @@ def plan_import(*, data: dict) -> ChangeCount:
             if values and measure.pk and f"created measure {code}" not in count.details:
                 count.updated += 1
                 count.details.append(f"updated measure {code}: priorities")
+    _frameworks(data.get("frameworks"), count)
     _derive_data_sets(count)
     return count
 
@@ -283,6 +285,16 @@ def _office_import(data: dict, count: ChangeCount) -> None:
 # on every re-run. A receiver returns a ChangeCount of what it changed. The returns app builds on
 # this one, so it connects its receiver (returns.apps) rather than being called from here.
 plan_loaded = Signal()
+
+
+def _frameworks(raw, count: ChangeCount) -> None:
+    """The plan file's `frameworks:` section (priorities.frameworks), after the measures it names."""
+    try:
+        created = frameworks_import(raw)
+    except FrameworkFileError as exc:
+        raise PlanFileError(str(exc)) from exc
+    count.created += len(created)
+    count.details.extend(created)
 
 
 def _derive_data_sets(count: ChangeCount) -> None:
@@ -353,6 +365,9 @@ def plan_export() -> dict:
         }
         for m in Measure.objects.order_by("order", "code").prefetch_related("priorities")
     ]
+    frameworks = frameworks_export()
+    if frameworks:
+        data["frameworks"] = frameworks
     return data
 
 

@@ -59,6 +59,13 @@ FORMAT = _param(
     "json (default) or csv; CSV starts with preamble lines naming the snapshot.",
 )
 
+MONTHS = _param(
+    "months",
+    "query",
+    {"type": "integer", "minimum": 1, "maximum": 36, "default": 12},
+    "Length of the window in months.",
+)
+
 
 def _errors(*statuses: int) -> dict:
     text = {
@@ -173,6 +180,38 @@ MEMBER = {
     },
 }
 
+FORCE_MEMBER = {
+    "type": "object",
+    "properties": {
+        "area_code": {"type": "string"},
+        "name": {"type": "string"},
+        "count": {**NUMBER, "description": "null: the force has no figures for every month of the window."},
+        "population": NUMBER,
+        "population_mid_year": {"type": ["integer", "null"]},
+        "rate_per_1000": NUMBER,
+        "rank": {
+            "type": ["integer", "null"],
+            "description": "1 = the best-placed rate (lowest where lower is better).",
+        },
+        "in_group": {"type": "boolean", "description": "A member of the force's Most Similar Group."},
+        "is_focus": {"type": "boolean", "description": "The force this office oversees."},
+    },
+}
+FORCES = {
+    "type": "object",
+    "properties": {
+        "snapshot": SNAPSHOT,
+        "measure": MEASURE_REF,
+        "period_start": {"type": "string", "format": "date"},
+        "period_end": {"type": "string", "format": "date"},
+        "months": {"type": "integer"},
+        "group": {"type": ["string", "null"]},
+        "all_forces_rate": {**NUMBER, "description": "Pooled: sum of counts ÷ sum of populations × 1,000."},
+        "group_rate": {**NUMBER, "description": "Pooled over the Most Similar Group's members."},
+        "members": {"type": "array", "items": FORCE_MEMBER},
+    },
+}
+
 
 def api_schema_dict() -> dict:
     """The schema as a plain dict (deterministic: the server URL is relative)."""
@@ -277,12 +316,7 @@ def api_schema_dict() -> dict:
                         {"type": "string", "format": "date"},
                         "Month end the window ends with; default the snapshot's comparison.",
                     ),
-                    _param(
-                        "months",
-                        "query",
-                        {"type": "integer", "minimum": 1, "maximum": 36, "default": 12},
-                        "Length of the window in months.",
-                    ),
+                    MONTHS,
                     FORMAT,
                 ],
                 _ok(
@@ -303,6 +337,24 @@ def api_schema_dict() -> dict:
                     },
                     "Comparison",
                 ),
+                400,
+                404,
+            ),
+            "/snapshots/{as_of}/measures/{code}/forces": _get(
+                "Position among all forces: every force's rate per 1,000 population and rank",
+                [
+                    AS_OF,
+                    CODE,
+                    _param(
+                        "period_end",
+                        "query",
+                        {"type": "string", "format": "date"},
+                        "Month end the window ends with; default the recent one most forces have complete.",
+                    ),
+                    MONTHS,
+                    FORMAT,
+                ],
+                _ok(FORCES, "Every force"),
                 400,
                 404,
             ),

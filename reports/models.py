@@ -164,3 +164,74 @@ class Annotation(models.Model):
         # Limits are recalculated only at a dated, explained change.
         if self.recalculate_limits and not self.text.strip():
             raise ValidationError({"text": "Say what changed on this date, so the chart can explain its new limits"})
+
+
+class StatementStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    APPROVED = "approved", "Approved, not yet published"
+    PUBLISHED = "published", "Published"
+
+
+class StatementFrozen(Exception):
+    """A published statement never changes."""
+
+
+class Statement(models.Model):
+    """The quarterly statement on a framework's priorities (one framework, one quarter, one snapshot).
+
+    `content` holds the figures and verdicts read from the snapshot when the draft was made, so the
+    statement never recomputes anything; `words` holds the office's words (an introduction and one
+    text per priority). Once published it never changes: save() and delete() refuse.
+    """
+
+    framework_code = models.SlugField(max_length=60)
+    framework_title = models.CharField(max_length=200)
+    quarter_end = models.DateField(help_text="The last day of the quarter the statement reports on")
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.PROTECT, related_name="statements")
+    status = models.CharField(max_length=10, choices=StatementStatus.choices, default=StatementStatus.DRAFT)
+    content = models.JSONField()
+    words = models.JSONField(default=dict, blank=True)
+    drafted_at = models.DateTimeField()
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    digest = models.CharField(max_length=64, blank=True, help_text="SHA-256 of what was published")
+
+    class Meta:
+        ordering = ["framework_code", "-quarter_end"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework_code", "quarter_end"],
+                condition=Q(status="published"),
+                name="one_published_statement_per_quarter",
+            ),
+            models.UniqueConstraint(
+                fields=["framework_code", "quarter_end"],
+                condition=~Q(status="published"),
+                name="one_draft_statement_per_quarter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.framework_title}, quarter to {self.quarter_end:%-d %B %Y}"
+
+    def save(self, *args, **kwargs):
+        if self._published_before():
+            raise StatementFrozen("A published statement never changes; write the next quarter's instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._published_before():
+            raise StatementFrozen("A published statement is never deleted")
+        return super().delete(*args, **kwargs)
+
+    def _published_before(self) -> bool:
+        return bool(self.pk) and Statement.objects.filter(pk=self.pk, status=StatementStatus.PUBLISHED).exists()

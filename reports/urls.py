@@ -6,6 +6,9 @@ urlpatterns = [
     path("", include("reports.views.public")),
     path("", include("reports.views.snapshots")),
     path("", include("reports.views.meetings")),
+    # Before pages: its measure_download pattern would also match …/forces.csv.
+    path("", include("reports.views.national")),
+    path("", include("reports.views.statements")),
     path("", include("reports.views.pages")),
     path("", include("reports.views.panel")),
     path("", include("reports.views.outcomes")),

@@ -14,9 +14,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from pcc_dashboard import roles
-from priorities.models import Measure, Theme
-from reports.models import Board, Commentary, Meeting
+from priorities.models import FrameworkPriority, Measure, Theme
+from reports.models import Board, Commentary, Meeting, Snapshot
 from reports.services import annotation_add, boards_seed, snapshot_freeze, snapshot_publish
+from reports.statements import statement_approve, statement_draft, statement_publish, statement_words_save
 from returns.models import AuditEvent, Observation, Return, Submitter
 from returns.services import period_for, return_accept, return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
@@ -109,6 +110,18 @@ MATRIX = {
     "api_series": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
     "api_msg": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
     "api_outcomes": ({"as_of": "2014-05-31", "?": "month=2014-05"}, EVERYONE),
+    # Two months of one force's figures: no complete 12-month window to compare, so the page says so
+    # and the API and download answer 404 to everyone alike.
+    "api_forces": ({"as_of": "2014-05-31", "code": "all_crime"}, dict.fromkeys(ROLES, 404)),
+    "measure_forces": ({"as_of": "2014-05-31", "code": "all_crime"}, EVERYONE),
+    "measure_forces_download": ({"as_of": "2014-05-31", "code": "all_crime", "fmt": "csv"}, dict.fromkeys(ROLES, 404)),
+    "statement_list": ({}, EVERYONE),
+    "statement_create": ({}, POST_ONLY),
+    "statement_edit": ({"pk": "statement_draft"}, _only({"coordinator", "staff"})),
+    "statement_approve": ({"pk": "statement_draft"}, POST_ONLY),
+    "statement_publish": ({"pk": "statement_draft"}, POST_ONLY),
+    "statement_detail": ({"framework": "national_priorities", "quarter": "2014-03-31"}, EVERYONE),
+    "statement_pdf": ({"framework": "national_priorities", "quarter": "2014-03-31"}, EVERYONE),
 }
 # An unpublished snapshot: the public gets 404, every signed-in role sees it.
 UNPUBLISHED = {"snapshot_overview": {"as_of": "2014-06-30"}, "api_measures": {"as_of": "2014-06-30"}}
@@ -182,7 +195,16 @@ def data(plan, make_user):
                                        submitter=Submitter.objects.get(code=BLABY),
                                        details={"problems": [{"file": "x.csv", "row": 2, "column": "value",
                                                               "value": "five", "message": "not a number"}]})  # fmt: skip
-    objects = {"failed_upload": failed.pk, "csp_b_draft": draft.pk, "panel_meeting": meeting.pk}
+    # A published statement on the national priorities that lists the restricted measure (it must never
+    # show it), and the next quarter's draft.
+    FrameworkPriority.objects.get(framework__code="national_priorities", code="victim_satisfaction").measures.add(marac)
+    statement = statement_draft(framework_code="national_priorities", quarter_end=date(2014, 3, 31), snapshot=may)
+    statement_words_save(statement=statement, words={"introduction": "The force's contribution."})
+    statement_publish(statement=statement_approve(statement=statement))
+    june = Snapshot.objects.get(as_of=date(2014, 6, 30))
+    next_draft = statement_draft(framework_code="national_priorities", quarter_end=date(2014, 6, 30), snapshot=june)
+    objects = {"failed_upload": failed.pk, "csp_b_draft": draft.pk, "panel_meeting": meeting.pk,
+               "statement_draft": next_draft.pk}  # fmt: skip
     return users, objects
 
 
@@ -269,12 +291,15 @@ def _get_urls(objects) -> list[str]:
             reverse("api_measures", kwargs={"as_of": as_of}) + "?format=csv",
             reverse("api_series", kwargs={"as_of": as_of, "code": CANARY_CODE}),
             reverse("api_msg", kwargs={"as_of": as_of, "code": CANARY_CODE}),
+            reverse("api_forces", kwargs={"as_of": as_of, "code": CANARY_CODE}),
+            reverse("measure_forces", kwargs={"as_of": as_of, "code": CANARY_CODE}),
             reverse("snapshot_overview", kwargs={"as_of": as_of}) if as_of != "latest" else "/snapshots/latest/",
             reverse("theme_detail", kwargs={"as_of": as_of, "number": 4}),
             reverse("priority_detail", kwargs={"as_of": as_of, "number": 16}),
             reverse("annotation_list", kwargs={"code": CANARY_CODE}),
         ]
-    return urls + ["/", "/public/", "/api/v1/schema", "/snapshots/compare/?from=2014-05-31&to=2014-06-30"]
+    return urls + ["/", "/public/", "/api/v1/schema", "/snapshots/compare/?from=2014-05-31&to=2014-06-30",
+                   "/statements/national_priorities/2014-03-31/", "/statements/national_priorities/2014-03-31.pdf"]  # fmt: skip
 
 
 def _text(response) -> str:

@@ -67,6 +67,7 @@ NOT_LINKED = {
     "api_series": "API",
     "api_msg": "API",
     "api_outcomes": "API",
+    "api_forces": "API",
 }
 # The CSP lead meets their validation report on the page that answers their upload (a POST).
 NOT_LINKED_FOR = {"csp_a": {"return_failed_report"}}
@@ -76,7 +77,7 @@ SKIP_PREFIXES = ("/admin/", "/static/", "/accounts/sign-out/")
 # A pattern's other links are still counted as reached. PDFs are the report page's HTML, read there.
 PER_PATTERN, THOROUGH = 10, 40
 PER_PATTERN_LIMITS = {
-    **{"panel_report_pdf": 0, "measure_download": 6, "public_measure_csv": 3, "return_original": 2},
+    **{"panel_report_pdf": 0, "statement_pdf": 0, "measure_download": 6, "public_measure_csv": 3, "return_original": 2},
     "meeting_detail": THOROUGH,  # every board's meetings, so each board's own links are seen
 }
 

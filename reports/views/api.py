@@ -239,12 +239,14 @@ MEMBER_KEYS = [
 ]
 
 
-def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
+def window_params(request, snapshot: Snapshot, *, default_end: str | None) -> tuple[date | None, int]:
+    """?period_end= (a month end on or before the snapshot; default `default_end`, ISO or None) and ?months=."""
     months_text = request.GET.get("months", str(settings.MSG_WINDOW_MONTHS))
     if not months_text.isdigit() or not 1 <= int(months_text) <= MAX_MONTHS:
         raise ApiError(400, f"months must be a whole number from 1 to {MAX_MONTHS}")
-    default_end = (payload.get("msg") or {}).get("period_end") or snapshot.as_of.isoformat()
     end_text = request.GET.get("period_end", default_end)
+    if end_text is None:
+        return None, int(months_text)
     if not DATE_RE.match(end_text):
         raise ApiError(400, "period_end must be a month-end date YYYY-MM-DD")
     try:
@@ -254,6 +256,11 @@ def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
     if not is_month_end(period_end) or period_end > snapshot.as_of:
         raise ApiError(400, "period_end must be a month end on or before the snapshot date")
     return period_end, int(months_text)
+
+
+def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
+    default_end = (payload.get("msg") or {}).get("period_end") or snapshot.as_of.isoformat()
+    return window_params(request, snapshot, default_end=default_end)
 
 
 def _measure_row(request, code: str) -> dict:

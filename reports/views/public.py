@@ -7,6 +7,7 @@ from django.urls import path
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.report_pages import main_chart, measure_payloads, public_figures
 from reports.selectors import snapshot_get, snapshots_visible_to
+from reports.views.statements import latest_statements
 from returns.exports import csv_bytes
 
 OGL = "Contains public sector information licensed under the Open Government Licence v3.0"
@@ -23,6 +24,7 @@ def public(request):
         snapshot=snapshot,
         snapshot_published=True,
         figures=public_figures(snapshot) if snapshot else [],
+        statements=latest_statements(),
     )
     return render(request, "reports/public.html", context)
 

@@ -179,7 +179,7 @@ def test_home_office_full_file_leicestershire_all_crime():
     ]
     assert len(summary["areas"]) == 43
     assert summary["skipped"]["British Transport Police"] == 524
-    assert len(frame) == 43 * 4 * 6  # all crime, burglary, two vehicle crimes, violence, robbery
+    assert len(frame) == 43 * 4 * 7  # all crime, burglary, two vehicle crimes, violence, robbery, neighbourhood crime
     assert summary["no_source_row"] == {}
 
 
