@@ -22,7 +22,7 @@ FONT = 'font-family="Arial, Helvetica, sans-serif"'
 DASHES = {"dash": "6 4", "dot": "2 3", "dashdot": "6 3 2 3", "longdash": "10 4"}
 # Small multiples on paper: three to a row, each with room for its title, line and ticks.
 GRID_COLUMNS = 3
-GRID_ROW = 100
+GRID_ROW = 92
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
