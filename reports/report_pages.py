@@ -144,6 +144,7 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
             for section in sections
             if (kept := [item for item in section["measures"] if item["measure"].code in shown])
         ]
+        titles = [code for code in titles if code in shown]
     return {
         **cover,
         "theme_context": theme_context,
