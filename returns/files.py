@@ -1,7 +1,8 @@
-"""Bytes to rows of cells for an uploaded return: text encodings, separators, size bounds, XLSX sheets.
+"""Bytes to rows of cells for an uploaded CSV return: text encodings, separators, size bounds.
 
 Pure module: no Django. Each function either returns what it read or raises `FileRefused` with
-the sentence the uploader sees; `returns.parsing` turns that into a file-level problem.
+the sentence the uploader sees; `returns.parsing` turns that into a file-level problem. XLSX
+workbooks are read by `returns.workbook`, with the same bounds.
 
 The bounds (issue 13): a return is refused at the first bound it passes, before and while it is
 read, so a small hostile file cannot make the reader pad, copy or collect without limit.
@@ -14,26 +15,17 @@ from __future__ import annotations
 
 import codecs
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 # Separators a return may use: comma (the template), semicolon (Excel where the list separator is
 # ";") and tab (Excel's "Unicode Text"). The one that finds most template columns in row 1 wins.
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
-TEMPLATE_SHEET = "Return"
 # Characters Excel and other readers skip at the start of a cell before deciding it is a formula:
 # white space and the invisible format characters (zero-width space U+200B, BOM U+FEFF, …).
 _INVISIBLE_RE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*")
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 
-# An XLSX sheet's XML: the start of a row element and of a cell element (with any namespace
-# prefix). Text can never hold "<" unescaped, so these only find tags.
-_ROW_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
-_CELL_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
-_FORMULA_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_SCAN_CHUNK = 1 << 20
 
 
 class FileRefused(Exception):
@@ -114,10 +106,10 @@ def csv_line_check(text: str, name: str, bounds: Bounds) -> None:
     """Before reading: refuse a CSV with more lines than bounds.rows (each line break is a row)."""
     lines = max(text.count("\n"), text.count("\r"))
     if lines > bounds.rows:
-        raise FileRefused(_too_many_rows(name, bounds))
+        raise FileRefused(too_many_rows(name, bounds))
 
 
-def _too_many_rows(name: str, bounds: Bounds) -> str:
+def too_many_rows(name: str, bounds: Bounds) -> str:
     return (
         f"{name} has more than {bounds.rows:,} rows, the limit (blank rows count); delete the empty rows "
         "at the end, or split the return into smaller files"
@@ -142,7 +134,7 @@ def bounded_rows(
     cells = 0
     for number, row in enumerate(rows, start=1):
         if number > bounds.rows:
-            raise FileRefused(_too_many_rows(name, bounds))
+            raise FileRefused(too_many_rows(name, bounds))
         width = len(row)
         cells += width
         if cells > bounds.cells:
@@ -160,107 +152,3 @@ def bounded_rows(
                 )
             row = row[: bounds.columns]
         yield row
-
-
-# -- XLSX ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class SheetScan:
-    """What a sheet's XML holds, counted before it is parsed."""
-
-    rows: int = 0
-    cells: int = 0
-    formulas: int = 0
-
-
-def xlsx_scan_sheet(archive: zipfile.ZipFile, part: str, *, name: str, sheet: str, bounds: Bounds) -> SheetScan:
-    """Count rows, cells and formulas in a worksheet part, refusing it at the first bound passed.
-
-    A row with more cell elements than bounds.columns is refused here, before openpyxl would
-    build every one of them. Reads the part in 1 MB pieces (its size is already bounded by the
-    zip checks).
-    """
-    scan = SheetScan()
-    in_row = 0
-    carry = b""
-    where = f"{name} (sheet {sheet!r})"
-    with archive.open(part) as stream:
-        while True:
-            piece = stream.read(_SCAN_CHUNK)
-            data = carry + piece
-            cut = data.rfind(b"<") if piece else -1
-            if 0 <= cut and len(data) - cut < 256:
-                data, carry = data[:cut], data[cut:]
-            else:
-                carry = b""
-            segments = _ROW_TAG_RE.split(data)
-            scan.formulas += len(_FORMULA_TAG_RE.findall(data))
-            for i, segment in enumerate(segments):
-                if i:
-                    in_row = 0
-                    scan.rows += 1
-                    if scan.rows > bounds.rows:
-                        raise FileRefused(_too_many_rows(where, bounds))
-                found = len(_CELL_TAG_RE.findall(segment))
-                in_row += found
-                scan.cells += found
-                if in_row > bounds.columns:
-                    raise FileRefused(
-                        f"{where}: row {scan.rows} has more than {bounds.columns} cells, the limit (the "
-                        "template has 9); delete the columns after the template's last column"
-                    )
-            if scan.cells > bounds.cells:
-                raise FileRefused(
-                    f"{where} has more than {bounds.cells:,} cells, the limit; delete unused rows and "
-                    "columns, or split the return into smaller files"
-                )
-            if not piece:
-                return scan
-
-
-def xlsx_external_links(archive: zipfile.ZipFile) -> list[str]:
-    """The workbook's links to other workbooks (parts under xl/externalLinks/), by part name."""
-    return sorted(n for n in archive.namelist() if n.startswith("xl/externalLinks/") and n.endswith(".xml"))
-
-
-def xlsx_data_sheet(workbook, narrative: str) -> tuple[object, str | None]:
-    """(sheet, note): the visible sheet named as the template names it, else the active sheet.
-
-    note is None for the template's sheet, else a sentence saying which sheet was read. Hidden
-    and very hidden sheets are never read. Raises FileRefused when no visible data sheet exists.
-    """
-    visible = [
-        ws
-        for ws in workbook.worksheets
-        if ws.sheet_state == "visible" and ws.title.strip().lower() != narrative.lower()
-    ]
-    for ws in visible:
-        if ws.title.strip().lower() == TEMPLATE_SHEET.lower():
-            return ws, None
-    if not visible:
-        raise FileRefused(
-            f"the workbook has no visible data sheet; unhide the sheet called {TEMPLATE_SHEET!r} "
-            "(right-click a sheet tab, Unhide), save and upload again"
-        )
-    active = workbook.active
-    ws = active if active in visible else visible[0]
-    why = "the active sheet" if ws is active else "the first visible sheet"
-    return ws, (f"read sheet {ws.title!r}, {why}: the workbook has no visible sheet called {TEMPLATE_SHEET!r}")
-
-
-_QUOTED_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
-
-
-def is_percent_format(number_format: str) -> bool:
-    """True when Excel shows the cell's number multiplied by 100 (an unquoted % in its format)."""
-    return "%" in _QUOTED_RE.sub("", number_format or "")
-
-
-def percent_text(value: float | int) -> str:
-    """The percentage Excel shows for a %-formatted number, as plain decimal text (0.854 → "85.4").
-
-    Goes through the shortest decimal text of the float, so 0.853 gives 85.3, never 85.30000000000001.
-    """
-    shown = (Decimal(repr(float(value))) * 100).normalize()
-    return format(shown, "f")

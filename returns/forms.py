@@ -11,7 +11,7 @@ from django.utils.html import escape
 from pcc_dashboard.forms import gds_helper
 from priorities.models import Area, AreaKind
 from returns.models import Submitter
-from returns.parsing import _human_size
+from returns.problems import human_size
 from returns.selectors import period_kind, submitters_for_upload, upload_period_choices, upload_periods_for
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
@@ -92,7 +92,7 @@ class UploadForm(forms.Form):
         # Size before reading a byte of it (ASVS 5.2.1); the parser checks again.
         if upload.size > settings.RETURN_MAX_BYTES:
             raise forms.ValidationError(
-                f"The selected file must be smaller than {_human_size(settings.RETURN_MAX_BYTES)}"
+                f"The selected file must be smaller than {human_size(settings.RETURN_MAX_BYTES)}"
             )
         if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
             raise forms.ValidationError("The selected file must be a CSV or .xlsx file")

@@ -16,8 +16,8 @@ from returns import preview, selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
 from returns.models import Return, ReturnStatus, Submitter
-from returns.parsing import _human_size, problems_csv
 from returns.periods import due_date, period_label
+from returns.problems import human_size, problems_csv
 
 PROBLEMS_SHOWN = 1000
 
@@ -110,7 +110,7 @@ def return_upload(request):
         "form": form,
         "outcome": outcome,
         "problems_shown": PROBLEMS_SHOWN,
-        "max_size": _human_size(settings.RETURN_MAX_BYTES),
+        "max_size": human_size(settings.RETURN_MAX_BYTES),
     }
     if outcome is not None:
         context["errors_shown"] = outcome.problems[:PROBLEMS_SHOWN]

@@ -1,0 +1,85 @@
+"""What a data return holds and what an upload is checked against. Pure module: no Django."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "measure_code",
+    "area_code",
+    "period_start",
+    "period_end",
+    "value",
+    "numerator",
+    "denominator",
+    "respondents",
+    "comment",
+)
+# numerator, denominator, respondents and comment may be left out of the header; a
+# percentage row then fails on its missing respondents, which names the column.
+REQUIRED_COLUMNS: tuple[str, ...] = TEMPLATE_COLUMNS[:5]
+ROW_COLUMNS: tuple[str, ...] = (*TEMPLATE_COLUMNS, "source_row")
+NARRATIVE_SHEET = "Narrative"
+NARRATIVE_COLUMNS: tuple[str, ...] = (
+    "priority_number",
+    "priority_title",
+    "work_undertaken",
+)
+
+# value = numerator ÷ denominator × scale for the units that are ratios.
+RATIO_SCALES = {"percentage": 100, "rate_per_1000": 1000}
+MAX_COMMENT_CHARS = 2000
+MAX_NARRATIVE_CHARS = 20000
+
+
+@dataclass(frozen=True)
+class MeasureRule:
+    """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds.
+
+    needs_respondents: a survey measure (the plan's kind "survey", R7); needs_ratio: a rate or
+    percentage worked out from a numerator and a denominator (the plan's kind "ratio").
+    """
+
+    code: str
+    unit: str
+    needs_respondents: bool
+    needs_ratio: bool = False
+
+
+@dataclass
+class UploadContext:
+    """What an upload is checked against: the submitter's agreed data set and open period.
+
+    allowed holds (measure_code, area_code) pairs; expected holds
+    (measure_code, area_code, period_start, period_end) rows that should be present.
+    """
+
+    file_name: str
+    measures: dict[str, MeasureRule]
+    known_areas: set[str]
+    allowed: set[tuple[str, str]]
+    period_start: date
+    period_end: date
+    expected: set[tuple[str, str, date, date]] | None = None
+    # (measure_code, area_code) → the frequencies ("monthly", "quarterly") the agreed data set
+    # gives that line; None skips the period-shape check.
+    frequencies: dict[tuple[str, str], frozenset[str]] | None = None
+    max_bytes: int = 20 * 1024 * 1024
+    # Bounds: every row counts (header and blank rows too); columns are a row's width to its last
+    # non-empty cell; cells are every cell read, an XLSX row's padding included.
+    max_rows: int = 2_000_000
+    max_columns: int = 100
+    max_cells: int = 20_000_000
+    # Reading stops after this many errors: the uploader has enough to fix, and a file of junk
+    # cannot make the report itself large.
+    max_problems: int = 10_000
+    max_zip_uncompressed: int = 50 * 1024 * 1024
+    max_zip_entries: int = 200
+    max_zip_ratio: int = 100
+    submitter: str = ""
+
+    @property
+    def whose(self) -> str:
+        """The submitter's name in the possessive, for messages about the agreed data set."""
+        return f"{self.submitter}'s" if self.submitter else "the submitter's"
