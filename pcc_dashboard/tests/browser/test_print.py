@@ -27,12 +27,13 @@ def test_browser_print_of_the_panel_report_matches_the_server_pdf(page_as, site)
         pytest.skip("needs the demo's snapshots and meetings")
     meeting = _panel_meeting(site)
     tab = page_as("panel")
+    tab.set_default_timeout(180_000)
     tab.goto(site.url(f"/meetings/{meeting}/report/"))
     headings = tab.eval_on_selector_all(
         "main h1, main h2, main h3, main h4", "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)"
     )
     printed = _pages(tab.pdf(format="A4"))
-    served = _pages(tab.request.get(site.url(f"/meetings/{meeting}/report.pdf")).body())
+    served = _pages(tab.request.get(site.url(f"/meetings/{meeting}/report.pdf"), timeout=180_000).body())
 
     # The cover starts on page 1 in both.
     for pages in (printed, served):
