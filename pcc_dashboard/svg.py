@@ -20,6 +20,9 @@ from html import escape
 WIDTH = 680
 FONT = 'font-family="Arial, Helvetica, sans-serif"'
 DASHES = {"dash": "6 4", "dot": "2 3", "dashdot": "6 3 2 3", "longdash": "10 4"}
+# Small multiples on paper: three to a row, each with room for its title, line and ticks.
+GRID_COLUMNS = 3
+GRID_ROW = 92
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -112,7 +115,7 @@ class _Axis:
             return [(i + 0.5, c) for i, c in enumerate(self.categories)]
         if self.kind == "date":
             return [(t, f"{dt.date.fromordinal(int(t)):%b %Y}") for t in _date_ticks(self.low, self.high, count)]
-        ticks = _nice_ticks(self.low, self.high)
+        ticks = _nice_ticks(self.low, self.high, min(count, 5))
         step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
         return [(t, _fmt(t, step, self.layout.get("tickprefix", ""))) for t in ticks]
 
@@ -190,6 +193,17 @@ def _one_line(value):
     return value
 
 
+def _subplot_title(layout: dict, x_axis: dict, y_axis: dict) -> int | None:
+    """The index of the paper annotation that titles the subplot on these axes (plotly centres it
+    over the subplot's x domain, at the top of its y domain), or None."""
+    xd, yd = x_axis.get("domain", [0, 1]), y_axis.get("domain", [0, 1])
+    for i, note in enumerate(layout.get("annotations", [])):
+        if note.get("xref") == "paper" and abs(note.get("x", -1) - (xd[0] + xd[1]) / 2) < 1e-6:
+            if abs(note.get("y", -1) - yd[1]) < 1e-6:
+                return i
+    return None
+
+
 def figure_svg(figure: dict, *, title: str = "") -> str:
     """SVG markup (a string) drawing a `Chart.figure` dict ({"data", "layout"}) at 680 units wide.
 
@@ -209,8 +223,7 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
     if horizontal:
         plot_height = 21 * max(len(set(labels)), 1) + 10
     elif grid:
-        rows = len({tuple(layout.get(_axis_key(y, "y"), {}).get("domain", [0, 1])) for _, y in pairs})
-        plot_height = 108 * rows
+        plot_height = GRID_ROW * math.ceil(len(pairs) / GRID_COLUMNS)
     else:
         plot_height = 190
     top = 24 if any(a.get("yref") == "paper" and a.get("y", 0) > 1 for a in layout.get("annotations", [])) else 10
@@ -244,16 +257,22 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
 
     bars = any(t.get("type") == "bar" for t in data)
     area = (left, top, WIDTH - right, top + plot_height)
-    panels = {}
-    for xa, ya in pairs:
+    panels, titles = {}, {}
+    for i, (xa, ya) in enumerate(pairs):
         lx, ly = layout.get(_axis_key(xa, "x"), {}), layout.get(_axis_key(ya, "y"), {})
-        xd, yd = lx.get("domain", [0, 1]), ly.get("domain", [0, 1])
-        x0, x1 = area[0] + xd[0] * (area[2] - area[0]), area[0] + xd[1] * (area[2] - area[0])
-        y1, y0 = area[3] - yd[0] * (area[3] - area[1]), area[3] - yd[1] * (area[3] - area[1])
+        if grid:  # paper's own grid of GRID_COLUMNS, whatever the page's: small multiples stay legible
+            cell = (area[2] - area[0]) / GRID_COLUMNS
+            x0, y0 = area[0] + (i % GRID_COLUMNS) * cell, area[1] + (i // GRID_COLUMNS) * GRID_ROW
+            box = (x0 + 28, y0 + 18, x0 + cell - 12, y0 + GRID_ROW - 22)
+            titles[_subplot_title(layout, lx, ly)] = ((box[0] + box[2]) / 2, y0)
+        else:
+            xd, yd = lx.get("domain", [0, 1]), ly.get("domain", [0, 1])
+            x0, x1 = area[0] + xd[0] * (area[2] - area[0]), area[0] + xd[1] * (area[2] - area[0])
+            box = (x0, area[3] - yd[1] * (area[3] - area[1]), x1, area[3] - yd[0] * (area[3] - area[1]))
         panels[(xa, ya)] = _Panel(
             _Axis(values.get(xa, []), lx, zero=bars and horizontal),
             _Axis(values.get(ya, []), ly, zero=bars and not horizontal),
-            (x0, y0 + (18 if grid else 0), x1, y1 - (16 if grid else 0)),
+            box,
         )
     first = panels[pairs[0]]
     # Pattern ids must be unique in a page that holds several charts; the title makes them so, stably.
@@ -261,7 +280,7 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
 
     # Axes, ticks and grid lines.
     for p in panels.values():
-        for value, text in p.y.ticks():
+        for value, text in p.y.ticks(3 if grid else 6):
             y = p.py(p.y.categories[int(value)] if p.y.kind == "category" else value)
             if p.y.kind != "category":
                 body.append(f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>')
@@ -414,10 +433,11 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
         body.append(
             f'<text transform="translate(12 {middle:.1f}) rotate(-90)" text-anchor="middle" font-size="11">{escape(y_title[:70])}</text>'
         )
-    for note in layout.get("annotations", []):
+    for i, note in enumerate(layout.get("annotations", [])):
         if note.get("xref") == "paper" and note.get("yref") == "paper" and note.get("text"):
             x = area[0] + note.get("x", 0) * (area[2] - area[0])
             y = area[3] - note.get("y", 1) * (area[3] - area[1])
+            x, y = titles.get(i, (x, y))
             anchor = {"left": "start", "right": "end"}.get(note.get("xanchor"), "middle")
             body.append(
                 f'<text x="{x:.1f}" y="{y + 10:.1f}" text-anchor="{anchor}" font-size="11" font-weight="bold">{escape(str(note["text"]))}</text>'

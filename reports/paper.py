@@ -1,13 +1,15 @@
-"""A chart as a reader of a paper sees it (R13): the static SVG and a short, readable table.
+"""A chart as a reader of a paper sees it: the static SVG and a short, readable table.
 
 The page's chart and the paper's are one definition: both are drawn from the same `Chart`
 (reports/charts.py); the paper's SVG by pcc_dashboard/svg.py. The paper's table keeps
-at most 6 columns and the latest PAPER_PERIODS periods, in words and the measure's own units
+at most 6 columns and the latest 13 months or 8 quarters, in words and the measure's own units
 (thousands separators, 1 decimal for rates and percentages, 2 for MSG rates per 1,000); the full
 series stays in the CSV downloads and on the measure page.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.utils.safestring import mark_safe
 
@@ -15,7 +17,16 @@ from pcc_dashboard.svg import figure_svg
 from reports.analysis.status import format_value
 from reports.charts import Chart, period_name
 
-PAPER_PERIODS = 13  # a year and the same month the year before
+PAPER_PERIODS = 13  # months: a year and the same month the year before
+PAPER_QUARTERS = 8  # quarters: two years
+
+
+def _periods_kept(rows: list) -> int:
+    """How many of a table's latest periods the paper keeps: 13 months, or 8 of a longer period."""
+    if not rows or not rows[-1][0] or not rows[-1][1]:
+        return PAPER_PERIODS
+    start, end = (dt.date.fromisoformat(str(v)[:10]) for v in rows[-1][:2])
+    return PAPER_PERIODS if (end - start).days <= 31 else PAPER_QUARTERS
 
 
 def _point(row: list) -> dict:
@@ -89,18 +100,20 @@ def _why(rows: list) -> str:
 
 
 def paper_chart(chart: Chart, *, unit: str) -> dict:
-    """{"chart", "svg" (safe markup), "header", "rows", "cut", "why"} for one chart of a report.
+    """{"chart", "svg" (safe markup), "header", "rows", "cut", "why", "on_paper"} for one chart of a report.
 
     unit: the measure's unit (count, rate_per_1000, percentage, pounds). Periods are cut to the
-    latest PAPER_PERIODS; "cut" says how many were left out (0 when none); "why" names the SPC
-    rules behind the latest period's special cause, in words.
+    latest 13 months or 8 longer periods; "cut" says how many were left out (0 when none); "why" names the SPC
+    rules behind the latest period's special cause, in words. "on_paper" is False for a table the
+    paper leaves to the screen and the CSV (the Most Similar Group's: its chart labels every rate).
     """
     kind = chart.id.split("-")[0]
     rows = chart.table_rows
     cut = 0
-    if kind in ("trend", "survey", "savings") and len(rows) > PAPER_PERIODS:
-        cut = len(rows) - PAPER_PERIODS
-        rows = rows[-PAPER_PERIODS:]
+    kept = _periods_kept(rows) if kind in ("trend", "survey", "savings") else len(rows)
+    if len(rows) > kept:
+        cut = len(rows) - kept
+        rows = rows[-kept:]
     if kind == "trend":
         header, body = _trend_rows(rows, unit)
     elif kind == "survey":
@@ -111,7 +124,17 @@ def paper_chart(chart: Chart, *, unit: str) -> dict:
         header, body = _msg_rows(rows)
     else:  # small multiples: the summary names each area's latest figure; no table on paper
         header, body = [], []
-    # svg.figure_svg escapes every text it writes, so its markup is safe to place in the page.
-    svg = mark_safe(figure_svg(chart.figure, title=chart.title))  # noqa: S308  # nosec B308 B703
+    # The SVG's <title> is the chart's text alternative (the tagged PDF's Figure /Alt): its title and
+    # summary. svg.figure_svg escapes every text it writes, so its markup is safe to place in the page.
+    alt = f"{chart.title}. {chart.summary}" if chart.summary else chart.title
+    svg = mark_safe(figure_svg(chart.figure, title=alt))  # noqa: S308  # nosec B308 B703
     why = _why(rows) if kind == "trend" else ""
-    return {"chart": chart, "svg": svg, "header": header, "rows": body, "cut": cut, "why": why}
+    return {
+        "chart": chart,
+        "svg": svg,
+        "header": header,
+        "rows": body,
+        "cut": cut,
+        "why": why,
+        "on_paper": kind != "msg",
+    }

@@ -42,6 +42,27 @@ def html_to_pdf(html: str) -> bytes:
     """A4 PDF/UA-1 of a rendered page (str of HTML with <title> and <html lang>) as bytes; its print
     stylesheet decides the layout and running footer. Raises FetchRefused for any URL but our own
     print stylesheet."""
+    return laid_out(html).write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True)
+
+
+def page_fill(html: str) -> list[float]:
+    """For each page of the PDF of `html`, the share (0 to 1) of its text area's height that its
+    content fills, from the top margin to the bottom of the lowest box (the running footer not counted)."""
+    shares = []
+    for page in laid_out(html).pages:
+        root = page._page_box
+        top = root.content_box_y()
+        bottom = max(
+            # The leaves (text, images, table cell rules): a box cut by a page break spans the page.
+            (b.position_y + b.margin_height() for b in root.children[0].descendants() if not getattr(b, "children", ())),
+            default=top,
+        )
+        shares.append(round(min(1.0, (bottom - top) / root.height), 2))
+    return shares
+
+
+def laid_out(html: str):
+    """The WeasyPrint document (pages laid out) of a rendered page, fetching only our print stylesheet."""
     # Imported here: heavy, and only the PDF download needs it.
     from weasyprint import HTML
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -52,4 +73,4 @@ def html_to_pdf(html: str) -> bytes:
             return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
     page = HTML(string=html, base_url="http://pdf.invalid/", url_fetcher=StaticOnlyFetcher())
-    return page.write_pdf(pdf_variant=PDF_VARIANT)
+    return page.render(pdf_variant=PDF_VARIANT, pdf_tags=True)

@@ -82,7 +82,11 @@ def panel_snapshot(meeting: Meeting) -> Snapshot | None:
 
 def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, exceptions: bool = False) -> dict:
     """Everything the thematic report shows, read from the meeting's frozen snapshot, with its
-    cover (reports.cover; exceptions=True lists only measures with special cause or a changed status).
+    cover (reports.cover). exceptions=True keeps only the measures with special cause variation or a
+    changed status since the board's previous meeting, on the cover and in the priorities (a priority
+    with none of them is left out).
+    A measure under several priorities of the theme has its charts once, under the first; later
+    priorities list it with its status and "shown_under" (that first priority).
 
     The report is made for the board's audience (the Panel), whoever reads or downloads it: no
     restricted measure, nor its context, caveats, annotations, nor narratives on restricted
@@ -107,16 +111,23 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
         if item.get("priority_number") in numbers
     ]
     sections, caveats, titles = [], [], []
+    items_by_code: dict[str, dict] = {}
+    first_under: dict[str, Priority] = {}
     for priority in priorities:
         items = []
         for measure in sorted(priority.measures.all(), key=lambda m: (m.order, m.code)):
             payload = payloads.get(measure.code)
             if measure.code not in visible_codes or payload is None:
                 continue
-            items.append(_measure_item(measure, payload, snapshot, priority, commentary))
-            if measure.code not in titles:
-                titles.append(measure.code)
-                caveats.extend(_caveats(measure))
+            if measure.code in first_under:
+                # A measure under several priorities: its figures once, under the first; here its status.
+                items.append({**items_by_code[measure.code], "charts": [], "shown_under": first_under[measure.code]})
+                continue
+            item = _measure_item(measure, payload, snapshot, priority, commentary)
+            items.append(item)
+            items_by_code[measure.code], first_under[measure.code] = item, priority
+            titles.append(measure.code)
+            caveats.extend(_caveats(measure))
         sections.append(
             {
                 "priority": priority,
@@ -127,6 +138,14 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
     cover = cover_context(
         meeting=meeting, snapshot=snapshot, user=user, codes=titles, payloads=payloads, exceptions=exceptions
     )
+    if exceptions:  # the exceptions' paper: their priorities and figures only
+        shown = {row["code"] for row in cover["cover"]}
+        sections = [
+            {**section, "measures": kept}
+            for section in sections
+            if (kept := [item for item in section["measures"] if item["measure"].code in shown])
+        ]
+        titles = [code for code in titles if code in shown]
     return {
         **cover,
         "theme_context": theme_context,

@@ -289,3 +289,28 @@ def test_narratives_latest_quarter_first_and_identical_words_once():
     assert latest["submitters"] == ["Blaby CSP", "Melton CSP"]
     assert latest["periods"] == ["April to June 2014", "January to March 2014"]
     assert [e["text"] for e in groups[1]["entries"]] == ["Other."]
+
+
+def test_report_exceptions_paper_keeps_only_the_exceptions(client_for, meeting, changed_since_march):
+    client = client_for(PANEL)
+    page = client.get(f"/meetings/{meeting.pk}/report/", {"show": "exceptions"}).content.decode()
+    # The page links its own PDF, and the full report's page links the exceptions.
+    assert f'href="/meetings/{meeting.pk}/report.pdf?show=exceptions"' in page
+    assert "Download the exceptions as a PDF" in page
+    full = client.get(f"/meetings/{meeting.pk}/report/").content.decode()
+    assert f'href="/meetings/{meeting.pk}/report/?show=exceptions"' in full
+    # Only burglary (special cause of concern, changed since March) and its priority.
+    assert page.count('class="app-report-measure"') == 1
+    assert 'id="sp11"' in page and 'id="sp10"' not in page
+    response = client.get(f"/meetings/{meeting.pk}/report.pdf", {"show": "exceptions"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('-exceptions.pdf"')
+    pypdf = pytest.importorskip("pypdf")
+    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(io.BytesIO(response.content)).pages]
+    text = " ".join(pages)
+    assert "Exceptions: measures with special cause variation or a changed status" in pages[0]
+    assert "1 of 5 measures shows special cause variation or a changed status." in text
+    assert "Burglary dwelling: trend with process limits" in text
+    for other in ("All crime: trend", "Violence against the person with injury: trend"):
+        assert other not in text
+    assert len(pages) <= 3

@@ -3,7 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import path
+from django.urls import path, reverse
 
 from pcc_dashboard.roles import can, require
 from reports.models import Meeting
@@ -25,10 +25,13 @@ def _context(request, pk) -> dict:
     if snapshot is not None and theme is not None:
         context["snapshot_published"] = snapshot_is_published(snapshot)
         exceptions = request.GET.get("show") == "exceptions"
+        page = reverse("panel_report", args=[meeting.pk])
+        pdf = reverse("panel_report_pdf", args=[meeting.pk])
         context.update(
             panel_report(meeting=meeting, theme=theme, snapshot=snapshot, user=request.user, exceptions=exceptions),
-            cover_all_url=request.path,
-            cover_exceptions_url=f"{request.path}?show=exceptions",
+            cover_all_url=page,
+            cover_exceptions_url=f"{page}?show=exceptions",
+            pdf_url=f"{pdf}?show=exceptions" if exceptions else pdf,
         )
     return context
 
@@ -44,7 +47,8 @@ def report_pdf(request, pk):
     html = render_to_string(TEMPLATE, {**context, "pdf": True}, request=request)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
     meeting = context["meeting"]
-    response["Content-Disposition"] = f'attachment; filename="panel-report-{meeting.date.isoformat()}.pdf"'
+    name = f"panel-report-{meeting.date.isoformat()}{'-exceptions' if context.get('cover_exceptions') else ''}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 
 
