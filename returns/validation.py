@@ -20,7 +20,7 @@ import pandas as pd
 from returns.problems import Problems, StopReading
 from returns.rules import RULES, Cells
 from returns.template import REQUIRED_COLUMNS, ROW_COLUMNS, TEMPLATE_COLUMNS, UploadContext
-from returns.values import interned
+from returns.values import flags, interned, objects
 
 # Rows checked together; bounds the memory held as Python strings at any one time.
 CHUNK_ROWS = 50_000
@@ -135,12 +135,11 @@ class Validation:
         table = list(zip(*padded, strict=False))
         blank = ("",) * len(chunk)
         columns = {
-            name: np.asarray(table[j] if j is not None else blank, dtype=object)
+            name: objects(table[j] if j is not None else blank)
             for name, j in zip(TEMPLATE_COLUMNS, self.columns_at, strict=True)
         }
         # A blank row (Excel's trailing empty lines) is not data; only a row with no measure code can be one.
-        codes, distinct = pd.factorize(columns["measure_code"])
-        data = ~np.asarray([not cell.strip() for cell in distinct] + [False], dtype=bool)[:-1][codes]
+        data = flags(str.strip, columns["measure_code"])
         for i in np.flatnonzero(~data).tolist():
             data[i] = any(cell.strip() for cell in chunk[i])
         numbers = first + np.arange(len(chunk))
@@ -169,7 +168,7 @@ class Validation:
                 controls[name] = column[at]
                 found.append((at, _RANK[name], _CONTROL, name))
                 # Go on checking the cells as if the control characters were not there.
-                columns[name] = np.asarray([CONTROL_RE.sub("", cell) for cell in column], dtype=object)
+                columns[name] = objects([CONTROL_RE.sub("", cell) for cell in column])
         cells = Cells(columns, self.ctx, semicolon=self.semicolon)
         for order, rule in enumerate(RULES):
             found.append((np.flatnonzero(rule.fails(cells)), _RANK[rule.column], order, rule.column))
@@ -306,7 +305,7 @@ def _valid_frame(cells: Cells, sel: np.ndarray, numbers: np.ndarray) -> pd.DataF
             "numerator": _objects(num.value[sel], num.ok[sel]),
             "denominator": _objects(den.value[sel], den.ok[sel]),
             "respondents": _objects(resp.value[sel], resp.ok[sel], int),
-            "comment": np.asarray([*map(str.strip, comment), ""], dtype=object)[:-1],
+            "comment": objects(list(map(str.strip, comment))),
             "source_row": numbers[sel],
         },
         columns=list(ROW_COLUMNS),
