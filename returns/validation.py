@@ -131,7 +131,7 @@ class Validation:
         if self.fixed_width:
             chunk = [self._fit(cells) for cells in chunk]
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        padded = chunk if (lengths >= width).all() else [c if len(c) >= width else [*c, *[""] * width] for c in chunk]
+        padded = chunk if (lengths >= width).all() else [[*c, *[""] * (width - len(c))] for c in chunk]
         table = list(zip(*padded, strict=False))
         blank = ("",) * len(chunk)
         columns = {
@@ -160,12 +160,12 @@ class Validation:
         found: list[tuple[np.ndarray, int, int, str]] = []  # (positions, column rank, rule order, column)
         short = np.flatnonzero(lengths != self.width)
         found.append((short, -1, _WIDTH, ""))
-        controls = {}
+        controls: dict[str, dict[int, str]] = {}  # column → row position → the cell as written
         for name in TEMPLATE_COLUMNS:
             column = columns[name]
             if CONTROL_RE.search("".join(column)):
                 at = np.flatnonzero([bool(CONTROL_RE.search(cell)) for cell in column])
-                controls[name] = column[at]
+                controls[name] = dict(zip(at.tolist(), column[at].tolist(), strict=True))
                 found.append((at, _RANK[name], _CONTROL, name))
                 # Go on checking the cells as if the control characters were not there.
                 columns[name] = objects([CONTROL_RE.sub("", cell) for cell in column])
@@ -177,14 +177,15 @@ class Validation:
         self.frames.append(_valid_frame(cells, np.flatnonzero(valid), numbers))
         self._keep_keys(cells, numbers)
 
-    def _report(self, found, cells: Cells, numbers: np.ndarray, lengths: np.ndarray, controls) -> np.ndarray:
+    def _report(
+        self, found: list, cells: Cells, numbers: np.ndarray, lengths: np.ndarray, controls: dict[str, dict[int, str]]
+    ) -> np.ndarray:
         """Add the chunk's problems in row order, then column, then rule; which rows have any."""
         positions = np.concatenate([at for at, *_ in found]).astype(np.int64)
         ranks = np.concatenate([np.full(len(at), rank) for at, rank, *_ in found])
         orders = np.concatenate([np.full(len(at), order) for at, _, order, _ in found])
         failed = np.zeros(len(numbers), dtype=bool)
         failed[positions] = True
-        control_at = {name: {i: k for k, i in enumerate(at.tolist())} for at, _, order, name in found if order == _CONTROL}
         for k in np.lexsort((orders, ranks, positions)).tolist():
             i, order = int(positions[k]), int(orders[k])
             row = int(numbers[i])
@@ -194,7 +195,7 @@ class Validation:
                 self.problems.add(row, None, "", f"row has {n} cells but the header has {width}{why}")
             elif order == _CONTROL:
                 name = TEMPLATE_COLUMNS[int(ranks[k])]
-                cell = controls[name][control_at[name][i]]
+                cell = controls[name][i]
                 what = "a NUL byte" if "\x00" in cell else "a control character (tab, line break or similar)"
                 self.problems.add(row, name, cell, f"contains {what}; only plain text is allowed")
             else:
