@@ -106,3 +106,10 @@ try:
     hypothesis_settings.load_profile("pcc")
 except ImportError:  # hypothesis is a dev dependency
     pass
+
+
+def pytest_collection_modifyitems(items):
+    """Hypothesis property tests are slow: hundreds of generated examples each."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)

@@ -1,1 +1,1 @@
-"""Benchmarks at national scale (issue 8): `make bench` runs bench/run.py."""
+"""Benchmarks at national scale: `make bench` runs bench/run.py."""

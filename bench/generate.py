@@ -1,4 +1,4 @@
-"""Deterministic national-scale return data in the product's template format (issue 8, item 1).
+"""Deterministic national-scale return data in the product's template format.
 
 At BENCH_SCALE=1 the national data set is 25 monthly count measures × 320 areas × 125 months
 = exactly 1,000,000 observations, written as one return file (out/national.csv):

@@ -148,6 +148,17 @@ class Table:
         return "\n".join(lines)
 
 
+def guarded(table: Table, section: str, run, *args, **kwargs):
+    """Run one section; if it fails, say so in the table and carry on, keeping every other section's figures."""
+    try:
+        return run(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any failure of one section is reported, never fatal to the run
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        table.add(section, "section failed: figures not measured", type(exc).__name__, first_line[:120])
+        table.note(f"{section} failed: {exc}"[:2000])
+        return None
+
+
 def machine() -> dict[str, str]:
     def run(cmd: list[str]) -> str:
         try:

@@ -1,4 +1,4 @@
-"""Meeting-day load (QUALITY.md LD-1): Panel members and office staff reading the dashboard.
+"""Meeting-day load: Panel members and office staff reading the dashboard.
 
 Run by bench/load.sh (make load), which starts gunicorn on PostgreSQL and passes LOAD_USERNAME and
 LOAD_PASSWORD for a signed-in reader. Pages: the snapshot overview, a measure page, a Panel report,

@@ -1,8 +1,8 @@
-"""Pages at 1×, 10× and 100× history (issue 8, item 4): set-up and server-side timings with the test client.
+"""Pages at 1×, 10× and 100× history: set-up and server-side timings with the test client.
 
 `worker.py setup-pages --months N` fills the database named by DATABASE_URL with the plan's own
 measures for Leicestershire, its 9 CSPs and its 7 MSG forces over N months to AS_OF, accepts
-them, freezes AS_OF and adds a Panel meeting. `worker.py pages --months N` then times each page
+them, freezes and publishes AS_OF and adds a Panel meeting. `worker.py pages --months N` then times each page
 with the cache cleared before every request (the work a first reader causes) and counts queries.
 """
 
@@ -36,7 +36,7 @@ def setup(months: int) -> dict:
     from bench.worker import product_setup
     from pcc_dashboard.roles import COORDINATOR, PANEL
     from reports.models import Board, Meeting
-    from reports.services import snapshot_freeze
+    from reports.services import snapshot_freeze, snapshot_publish
     from returns.models import PeriodKind, ReturnPeriod, Submitter
     from returns.services import FORCE_SUBMITTER, PUBLIC_SUBMITTER, return_accept, return_submit
 
@@ -65,8 +65,9 @@ def setup(months: int) -> dict:
         )
         return_accept(ret=ret)
     t1 = time.perf_counter()
-    snapshot_freeze(as_of=AS_OF)
+    snapshot = snapshot_freeze(as_of=AS_OF)
     t2 = time.perf_counter()
+    snapshot_publish(snapshot=snapshot)  # anonymous readers see published snapshots only
     with transaction.atomic():
         board, _ = Board.objects.get_or_create(
             slug="police-and-crime-panel",

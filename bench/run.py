@@ -1,4 +1,4 @@
-"""Run every benchmark of issue 8, print one table and write bench/RESULTS.md (`make bench`).
+"""Run every benchmark, print one table and write bench/RESULTS.md (`make bench`).
 
 Environment: BENCH_SCALE (default 1: the 1,000,000-row national file; 0.05 for a quick run),
 BENCH_RUNS (default 3: each figure is the median of this many runs, interleaved side by side),
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,7 +36,7 @@ def ensure_tools() -> None:
 ensure_tools()
 
 from bench import generate, harness  # noqa: E402
-from bench.harness import Table, child, child_env, median  # noqa: E402
+from bench.harness import Table, child, child_env, guarded, median  # noqa: E402
 
 OUT = generate.OUT
 NATIONAL_DB = os.environ.get("BENCH_DB", "pcc_bench")
@@ -48,7 +49,7 @@ def fmt_rate(rows: float, seconds: float) -> str:
 
 
 def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
-    """Item 2: product vs COPY floor vs django-import-export vs to_sql, interleaved per round."""
+    """Product vs COPY floor vs django-import-export vs to_sql, interleaved per round."""
     n = harness.runs()
     ie_rows = max(1000, round(50_000 * generate.scale()))
     results: dict[str, list] = {"copy": [], "copy_indexed": [], "product": [], "to_sql": [], "ie": [], "ie_bulk": []}
@@ -104,20 +105,22 @@ def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
         fmt_rate(ie_rows, med["ie_bulk"]),
     )
     ratio_copy = med["product"] / med["copy"]
+    ratio_indexed = med["product"] / med["copy_indexed"]
     ratio_ie = rate["product"] / rate["ie"]
     ratio_ie_bulk = rate["product"] / rate["ie_bulk"]
     ratio_sql = med["to_sql"] / med["product"]
-    table.add(s, "ratio product time / COPY time", f"{ratio_copy:.2f}×", "goal ≤ 3×")
+    table.add(s, "ratio product time / COPY into the indexed table", f"{ratio_indexed:.2f}×", "goal ≤ 2×")
+    table.add(s, "ratio product time / COPY time (unindexed floor)", f"{ratio_copy:.2f}×", "for reference")
     table.add(s, "ratio product rows/s / import-export rows/s", f"{ratio_ie:.1f}×", "goal ≥ 20×")
     table.add(s, "ratio product rows/s / import-export (use_bulk)", f"{ratio_ie_bulk:.1f}×", "for reference")
     table.add(s, "ratio to_sql time / product time", f"{ratio_sql:.2f}×", "goal > 1×")
     runs_text = ", ".join(f"{x:.1f}" for x in secs["product"])
     table.add(s, "product runs (s)", runs_text)
     table.goal(
-        "Import within 3× of COPY",
-        "met" if ratio_copy <= 3 else "not met",
-        f"{ratio_copy:.2f}× ({med['product']:.1f} s vs {med['copy']:.1f} s); parse {parse:.1f} s, submit {submit:.1f} s;"
-        f" a COPY of the same rows into a copy of the product's table takes {med['copy_indexed'] / med['copy']:.1f}×",
+        "Import within 2× of a COPY into a copy of the indexed observation table",
+        "met" if ratio_indexed <= 2 else "not met",
+        f"{ratio_indexed:.2f}× ({med['product']:.1f} s vs {med['copy_indexed']:.1f} s); parse {parse:.1f} s,"
+        f" submit {submit:.1f} s; {ratio_copy:.1f}× the unindexed COPY floor",
     )
     table.goal(
         "Import ≥ 20× faster than django-import-export",
@@ -134,7 +137,7 @@ def section_import(table: Table, env: dict, national: Path, rows: int) -> dict:
 
 
 def section_sqlite(table: Table, national: Path, rows: int) -> None:
-    """Item 2, SQLite: the same file through the same service (bulk_create in batches)."""
+    """SQLite: the same file through the same service (bulk_create in batches)."""
     db = OUT / "bench.sqlite3"
     db.unlink(missing_ok=True)
     env = child_env(f"sqlite:///{db}")
@@ -146,6 +149,16 @@ def section_sqlite(table: Table, national: Path, rows: int) -> None:
         times.append(child(["import-product", "--file", str(national), "--clear"], env=env).figures["seconds"])
     med = median(times)
     table.add("sqlite", f"product import on SQLite, {rows:,} rows", f"{med:.2f} s", fmt_rate(rows, med))
+    # The office's own size: a 100,000-row return through return_upload (bench/returns_100k.py).
+    small = []
+    for _ in range(harness.runs()):
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "returns_100k.py")], capture_output=True, text=True, check=True
+        ).stdout
+        small.append(float(re.search(r"stored on SQLite in ([\d.]+) s", out).group(1)))
+    seconds = median(small)
+    table.add("sqlite", "100,000-row return on SQLite (return_upload)", f"{seconds:.2f} s", "goal < 10 s")
+    table.goal("A 100,000-row return on SQLite under 10 s", "met" if seconds < 10 else "not met", f"{seconds:.1f} s")
 
 
 def have(module: str, name: str) -> bool:
@@ -158,7 +171,7 @@ def have(module: str, name: str) -> bool:
 def write_results(table: Table, machine: dict, started: datetime, elapsed: float) -> None:
     scale = generate.scale()
     lines = [
-        "# Benchmark results (issue 8)",
+        "# Benchmark results",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC, {elapsed / 60:.1f} minutes, BENCH_SCALE={scale:g}, "
         f"BENCH_RUNS={harness.runs()}. Every figure is the median of BENCH_RUNS runs unless it says otherwise; "
@@ -216,12 +229,12 @@ def main() -> None:
         f"{setup.figures['areas']} × {setup.figures['measures']} × {generate.NATIONAL_MONTHS}",
     )
     if "import" in SECTIONS:
-        section_import(table, env, national, rows)
+        guarded(table, "import", section_import, table, env, national, rows)
     elif "freeze" in SECTIONS:
         # The freeze reads the accepted national return that the import section leaves behind.
         child(["import-product", "--file", str(national), "--clear", "--accept"], env=env)
     if "sqlite" in SECTIONS:
-        section_sqlite(table, national, rows)
+        guarded(table, "sqlite", section_sqlite, table, national, rows)
     from bench import sections
 
     sections.run_rest(table, env=env, national=national, rows=rows, wanted=SECTIONS)

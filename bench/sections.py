@@ -1,4 +1,4 @@
-"""Freezing, pages, cached throughput and page weight (items 3–6); each skips with a note if its code is absent."""
+"""Freezing, pages, cached throughput and page weight; each skips with a note if its code is absent."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import generate, harness
-from bench.harness import PY, ROOT, Table, child, child_env, median
+from bench.harness import PY, ROOT, Table, child, child_env, guarded, median
 
 HISTORY = {"1×": 12, "10×": 120, "100×": 1200}
 
@@ -27,30 +28,36 @@ def _have(module: str, name: str) -> bool:
 
 
 def run_rest(table: Table, *, env: dict, national: Path, rows: int, wanted: set[str]) -> None:
+    """Freeze, pages, http and weight; a section that fails is reported and the others still run."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_bench")
     if "freeze" in wanted:
         if _have("reports.services", "snapshot_freeze"):
-            section_freeze(table, env)
+            guarded(table, "freeze", section_freeze, table, env)
         else:
             table.note("freeze skipped: reports.services.snapshot_freeze is not there yet")
     pages_envs = {}
     if wanted & {"pages", "http", "weight"}:
         if all(_have(m, n) for m, n in (("reports.views.pages", "measure_detail"), ("reports.views.panel", "report"))):
-            pages_envs = pages_setup(table, only_1x="pages" not in wanted)
+            pages_envs = guarded(table, "pages", pages_setup, table, only_1x="pages" not in wanted)
         else:
             table.note("pages, http and weight skipped: the snapshot pages or Panel report are not there yet")
+        if not pages_envs:
             return
     if "pages" in wanted:
-        section_pages(table, pages_envs)
+        guarded(table, "pages", section_pages, table, pages_envs)
     if wanted & {"http", "weight"}:
-        with Server(pages_envs["1×"]) as server:
-            if "http" in wanted:
-                section_http(table, server)
-            if "weight" in wanted:
-                section_weight(table, server)
+        guarded(table, "http", _served, table, pages_envs["1×"], wanted)
 
 
-# -- item 3: freezing --------------------------------------------------------------------------
+def _served(table: Table, env: dict, wanted: set[str]) -> None:
+    with Server(env) as server:
+        if "http" in wanted:
+            guarded(table, "http", section_http, table, server)
+        if "weight" in wanted:
+            guarded(table, "weight", section_weight, table, server)
+
+
+# -- freezing ----------------------------------------------------------------------------------
 def section_freeze(table: Table, env: dict) -> None:
     as_of = "2024-08-31"
     floor, product = [], []
@@ -68,17 +75,18 @@ def section_freeze(table: Table, env: dict) -> None:
     s = "freeze"
     table.add(s, f"floor: one INSERT … SELECT of {obs:,} rows", f"{f:.2f} s")
     table.add(s, f"snapshot_freeze ({obs:,} rows, {results:,} payloads)", f"{p:.2f} s")
-    table.add(s, "ratio freeze / floor", f"{p / f:.1f}×", "goal ≤ 2×")
-    table.add(s, "freeze peak memory", f"{max(r.max_rss_mb for r in product):,.0f} MB")
+    rss = max(r.max_rss_mb for r in product)
+    table.add(s, "ratio freeze / floor", f"{p / f:.1f}×", "goal ≤ 4×")
+    table.add(s, "freeze peak memory", f"{rss:,.0f} MB", "goal < 1 GB")
     top = _profile_top(profile)
     if top:
         table.note("freeze profile (pyinstrument, one extra run): " + "; ".join(top))
     table.goal(
-        "Freeze within 2× of the INSERT…SELECT floor",
-        "met" if p <= 2 * f else "not met",
-        f"{p / f:.1f}× ({p:.1f} s vs {f:.1f} s); the rest is building, serialising and storing the"
-        " precomputed payloads (profile note; analysis below)",
+        "Freeze within 4× of the INSERT…SELECT floor",
+        "met" if p <= 4 * f else "not met",
+        f"{p / f:.1f}× ({p:.1f} s vs {f:.1f} s)",
     )
+    table.goal("Freeze peak memory < 1 GB", "met" if rss < 1024 else "not met", f"{rss:,.0f} MB")
 
 
 def _profile_top(path: Path, limit: int = 8) -> list[str]:
@@ -94,7 +102,7 @@ def _profile_top(path: Path, limit: int = 8) -> list[str]:
     return [text for _, text in found[1 : limit + 1]]
 
 
-# -- item 4: pages at 1×, 10×, 100× history ----------------------------------------------------
+# -- pages at 1×, 10×, 100× history --------------------------------------------------------
 def pages_setup(table: Table, *, only_1x: bool = False) -> dict[str, dict]:
     envs = {}
     for label, months in HISTORY.items():
@@ -176,7 +184,7 @@ def _median_figures(rounds: list[dict]) -> dict:
     return merged
 
 
-# -- items 5 and 6: gunicorn on loopback -------------------------------------------------------
+# -- gunicorn on loopback ---------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -261,9 +269,10 @@ class Server:
                 self.proc.kill()
         shutil.rmtree(self.static_root, ignore_errors=True)
 
-    def get(self, path: str, headers: dict | None = None) -> tuple[int, dict, bytes]:
+    def get(self, path: str, headers: dict | None = None, *, anonymous: bool = False) -> tuple[int, dict, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        conn.request("GET", path, headers={"Cookie": self.cookie, **(headers or {})})
+        cookie = {} if anonymous else {"Cookie": self.cookie}
+        conn.request("GET", path, headers={**cookie, **(headers or {})})
         response = conn.getresponse()
         body = response.read()
         conn.close()
@@ -277,32 +286,88 @@ class Server:
 MEASURE_PATH = "/snapshots/2024-03-31/measures/all_crime/"
 
 
-def _wrk(url: str, cookie: str, seconds: int) -> float:
-    """Requests per second from wrk (2 threads, 16 connections), or a bounded Python loop without wrk."""
+@dataclass
+class Load:
+    """What the load tool saw: requests per second, and how many requests timed out or failed."""
+
+    rate: float
+    requests: int
+    timeouts: int = 0
+    failures: int = 0
+    retried_after: str = ""  # the first attempt's counts when it was retried
+
+    @property
+    def clean(self) -> bool:
+        return not self.timeouts and not self.failures
+
+    def counts(self) -> str:
+        return f"{self.timeouts:,} time-outs and {self.failures:,} failed in {self.requests:,} requests"
+
+
+def _wrk_once(url: str, cookie: str, seconds: int) -> Load:
+    """One load run: wrk (2 threads, 16 connections), or a bounded Python loop without wrk."""
+    headers = {"Cookie": cookie} if cookie else {}
     if shutil.which("wrk"):
-        out = subprocess.run(
-            ["wrk", "-t2", "-c16", f"-d{seconds}s", "-H", f"Cookie: {cookie}", url],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        if "Non-2xx" in out or "Socket errors" in out:
-            raise RuntimeError(f"wrk saw failed requests for {url}:\n{out}")
-        return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        args = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--timeout", "10s"]
+        for name, value in headers.items():
+            args += ["-H", f"{name}: {value}"]
+        out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
+        socket_errors = re.search(r"connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        return Load(
+            rate=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            requests=int(re.search(r"(\d+) requests in", out).group(1)),
+            timeouts=int(socket_errors.group(4)) if socket_errors else 0,
+            failures=(sum(int(socket_errors.group(i)) for i in (1, 2, 3)) if socket_errors else 0)
+            + (int(non_2xx.group(1)) if non_2xx else 0),
+        )
     host, port, path = re.match(r"http://([^:/]+):(\d+)(/.*)", url).groups()
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
-    n, t0 = 0, time.perf_counter()
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    n, timeouts, failures, t0 = 0, 0, 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds and n < 100_000:
-        conn.request("GET", path, headers={"Cookie": cookie})
-        conn.getresponse().read()
         n += 1
-    return n / (time.perf_counter() - t0)
+        try:
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            failures += response.status >= 400
+        except TimeoutError:
+            timeouts += 1
+            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    return Load(rate=n / (time.perf_counter() - t0), requests=n, timeouts=timeouts, failures=failures)
+
+
+def _load(url: str, cookie: str, seconds: int) -> Load:
+    """A load run retried once when it saw time-outs or failed requests (a busy shared machine).
+
+    The figure kept is the retry's, with its own counts and the first attempt's beside it, so a
+    noisy run is reported rather than silently dropped or allowed to abort the whole bench.
+    """
+    first = _wrk_once(url, cookie, seconds)
+    if first.clean:
+        return first
+    print(f"  load run on {url} saw {first.counts()}: retrying once", flush=True)
+    second = _wrk_once(url, cookie, seconds)
+    second.retried_after = first.counts()
+    return second
+
+
+def _load_note(tool: str, loads: list[Load]) -> str:
+    """The tool, plus any time-outs or failures the load runs behind a figure saw."""
+    notes = [tool]
+    for i, load in enumerate(loads, 1):
+        if load.retried_after:
+            notes.append(f"run {i}: {load.retried_after}, retried: {load.counts()}")
+        elif not load.clean:
+            notes.append(f"run {i}: {load.counts()}")
+    return "; ".join(notes)
 
 
 def section_http(table: Table, server: Server) -> None:
-    status, _, body = server.get(MEASURE_PATH)
+    """Anonymous readers of a published snapshot page (whole page from the cache) against a static file."""
+    status, _, body = server.get(MEASURE_PATH, anonymous=True)
     if status != 200:
-        table.note(f"http skipped: the measure page answered {status}")
+        table.note(f"http skipped: the measure page answered {status} to an anonymous reader")
         return
     same_size = server.static_root / "bench-same-size.html"
     same_size.write_bytes(body)  # the page's own bytes: same size, same compressibility
@@ -317,24 +382,37 @@ def section_http(table: Table, server: Server) -> None:
     base = f"http://127.0.0.1:{server.port}"
     server.keep_csrf_cookie()
     for _ in range(3):  # warm every worker's page cache
+        server.get(MEASURE_PATH, anonymous=True)
         server.get(MEASURE_PATH)
-    page, static = [], []
+    page, signed_in, static = [], [], []
     for i in range(harness.runs()):
         print(f"http round {i + 1}", flush=True)
-        page.append(_wrk(base + MEASURE_PATH, server.cookie, seconds))
-        static.append(_wrk(base + static_path, server.cookie, seconds))
-    p, st = median(page), median(static)
+        page.append(_load(base + MEASURE_PATH, "", seconds))
+        signed_in.append(_load(base + MEASURE_PATH, server.cookie, seconds))
+        static.append(_load(base + static_path, "", seconds))
+    p, si, st = (median([x.rate for x in loads]) for loads in (page, signed_in, static))
     tool = "wrk -t2 -c16" if shutil.which("wrk") else "Python keep-alive loop"
     cache = "Redis shared cache" if server.cache_url else "per-process memory cache (no Redis here)"
+    size = f"{len(body) / 1024:.0f} KB"
     s = "http"
-    table.add(s, f"cached measure page ({len(body) / 1024:.0f} KB), gunicorn 2 workers", f"{p:,.0f} req/s", tool)
+    table.add(
+        s, f"anonymous published measure page ({size}), gunicorn 2 workers", f"{p:,.0f} req/s", _load_note(tool, page)
+    )
+    table.add(
+        s,
+        "signed-in reader, same page (fragment cached, never the whole page)",
+        f"{si:,.0f} req/s",
+        _load_note(tool, signed_in),
+    )
     table.add(s, "cache the workers share", cache)
-    table.add(s, "same-size static file through whitenoise", f"{st:,.0f} req/s", tool)
-    table.add(s, "ratio cached page / static file", f"{p / st:.2f}", "goal ≥ 0.5")
+    table.add(s, "same-size static file through whitenoise", f"{st:,.0f} req/s", _load_note(tool, static))
+    table.add(s, "ratio anonymous page / static file", f"{p / st:.2f}", "goal ≥ 0.5")
+    table.add(s, "ratio signed-in page / static file", f"{si / st:.2f}", "for reference (no goal)")
+    noisy = [x for x in page + static if not x.clean]
     table.goal(
-        "Cached page throughput ≥ half the static file's",
-        "met" if p / st >= 0.5 else "not met",
-        f"{p / st:.2f} ({p:,.0f} vs {st:,.0f} req/s, signed-in session, {cache}, {tool})",
+        "Anonymous published page from the cache ≥ half the static file's throughput",
+        ("met" if p / st >= 0.5 else "not met") + (" (noisy: see figures)" if noisy else ""),
+        f"{p / st:.2f} ({p:,.0f} vs {st:,.0f} req/s, {cache}, {tool})",
     )
 
 

@@ -98,7 +98,7 @@ def _verified(request, device: TOTPDevice, form: TokenForm):
 @login_required
 def two_factor(request):
     """Check a TOTP code; the session is then verified for this sign-in. With no authenticator set
-    up, say how to get a set-up link: signing in with the password never enrols one (item 14)."""
+    up, say how to get a set-up link: signing in with the password never enrols one."""
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return render(request, "registration/two_factor.html", {"no_device": True})

@@ -1,4 +1,4 @@
-"""One-time set-up links for the authenticator app (issue 13, item 14).
+"""One-time set-up links for the authenticator app.
 
 Knowing a writer's password is not enough to enrol an authenticator: a staff administrator issues
 a set-up link (the admin's user list, or `manage.py authenticator_link USERNAME`), hands it to the

@@ -1,10 +1,10 @@
 """Charts for frozen snapshot payloads: plotly figures as plain dicts (the one module that imports plotly).
 
 Each `fig_*` takes plain payload dicts (reports/PAYLOADS.md) and returns a `Chart`: the figure as
-a JSON-ready dict for static/js/charts.js, a title with units and the snapshot (R11), an
+a JSON-ready dict for static/js/charts.js, a title with units and the snapshot, an
 accessible plain-English summary with the key numbers, and the table behind the chart (the same
 numbers the figure draws), which the page shows under "Show as table" and the downloads export.
-No targets anywhere (R2); under-reported measures never get improvement or concern (R5).
+No targets anywhere; under-reported measures never get improvement or concern.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
 from reports.analysis import round_half_up
 from reports.analysis.status import format_value, msg_verdict
 
 # Signal colours after NHS "Making Data Count", darkened to pass 3:1 against white (WCAG 1.4.11);
 # blue and orange stay apart under protanopia and deuteranopia, and each signal has its own
 # marker symbol so colour is never the only cue.
-IMPROVEMENT, CONCERN, NEUTRAL, COMMON_CAUSE = "improvement", "concern", "neutral", "common_cause"
 SIGNAL_STYLE = {
     COMMON_CAUSE: {"colour": "#505a5f", "symbol": "circle", "label": vocabulary.VARIATION[COMMON_CAUSE]},
     IMPROVEMENT: {"colour": "#005ea5", "symbol": "triangle-up", "label": vocabulary.VARIATION[IMPROVEMENT]},
@@ -39,7 +39,7 @@ PEER_COLOUR = "#b1b4b6"
 BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
 # The band's fill is faint (1.25:1), so its edge carries it: #505a5f is 7:1 on white (WCAG 1.4.11).
 BAND_EDGE = {"color": "#505a5f", "width": 1.5, "dash": "dot"}
-# Outcome groups have no order of merit (R10): at most 8 series, told apart by four well-separated
+# Outcome groups have no order of merit: at most 8 series, told apart by four well-separated
 # greys (never red/green) each plain and hatched, so no two series look alike in print or on screen.
 OUTCOME_STYLES = [
     (shade, pattern) for pattern in ("", "/") for shade in ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
@@ -157,7 +157,7 @@ def _units(measure: dict) -> str:
 def _signal_of(point: dict, *, under_reported: bool) -> str:
     signal = point.get("signal") or COMMON_CAUSE
     if under_reported and signal in (IMPROVEMENT, CONCERN):
-        # R5: a rise in recording of under-reported crime is never a concern (nor a fall a success).
+        # A rise in recording of under-reported crime is never a concern (nor a fall a success).
         return NEUTRAL
     return signal if signal in SIGNAL_STYLE else COMMON_CAUSE
 
@@ -353,7 +353,7 @@ def _months_between(first: str | None, last: str | None) -> str:
 
 
 def limits_sentence(limits: list[dict]) -> str:
-    """Which baseline each set of limits comes from (§5.4), from a payload's `trend.limits`:
+    """Which baseline each set of limits comes from, from a payload's `trend.limits`:
     "Limits from the baseline January 2013 to December 2014 (24 points)." plus, for each
     recalculation, its date and reason, and "provisional" where a baseline is short."""
     parts = []
@@ -599,7 +599,7 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 2) -> Chart | Non
 
 
 def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
-    """Survey percentages with Wilson 95% confidence intervals as error bars (R7)."""
+    """Survey percentages with Wilson 95% confidence intervals as error bars."""
     points = [p for p in trend.get("points", []) if _number(p.get("value"))]
     values = [p["value"] for p in points]
     up = [(p["ci_high"] - p["value"]) if _number(p.get("ci_high")) else 0 for p in points]
@@ -757,7 +757,7 @@ def outcome_series(types: list[dict], window_counts: dict[str, float]) -> list[t
 def fig_outcomes(
     *, outcomes: dict, as_of, scheme: str | None = None, crime_group: str | None = None, share: bool = False
 ) -> Chart | None:
-    """Monthly crime outcomes by outcome group (R10), stacked in the outcome's own code order, neutral shades.
+    """Monthly crime outcomes by outcome group, stacked in the outcome's own code order, neutral shades.
 
     scheme defaults to the payload's first; crime_group None uses an all-crime group when the
     payload has one, otherwise sums every group. share=True draws each group's % of the month's total.
@@ -862,7 +862,7 @@ def measure_charts(payload: dict, *, as_of) -> list[Chart]:
         charts = [fig_survey(measure=measure, trend=trend, as_of=as_of)]
     elif unit == "pounds" or measure.get("cumulative"):
         # A running total is progress against the challenge (no SPC words); SPC judges each
-        # period's own figure, drawn as its own chart when the payload has it (§5.4).
+        # period's own figure, drawn as its own chart when the payload has it.
         charts = [fig_savings(measure=measure, trend=trend, as_of=as_of)]
         # A period whose own figure is not known (the first, or one after a gap) is left out;
         # a period never returned stays a gap.

@@ -1,4 +1,4 @@
-"""Files only the service's own user may read: the secret key, the SQLite database, stored returns (issue 13, item 13)."""
+"""Files only the service's own user may read: the secret key, the SQLite database, stored returns."""
 
 import os
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The address a request came from, behind the documented reverse proxy or not (issue 13, item 6)."""
+"""The address a request came from, behind the documented reverse proxy or not."""
 
 import ipaddress
 

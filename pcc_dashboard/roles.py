@@ -23,7 +23,7 @@ WRITER_ROLES = {COORDINATOR, CSP_SUBMITTER, POLICE_SUBMITTER}
 
 # Who may do what. Staff administrators may do everything.
 _ACTIONS: dict[str, set[str]] = {
-    # R6: restricted measures reach the office and the force, never the public or the Panel.
+    # Restricted measures reach the office and the force, never the public or the Panel.
     "view_restricted": {COORDINATOR, CSP_SUBMITTER, POLICE_SUBMITTER, PDG},
     "view_unpublished": set(ROLES),
     "view_meetings": set(ROLES),
@@ -61,23 +61,8 @@ def user_roles(user) -> frozenset[str]:
 
 def second_factor_required(user) -> bool:
     """Two-factor sign-in applies (when PCC_REQUIRE_2FA is on) to writers, staff, and superusers,
-    who may do everything whether or not they are staff (issue 13, item 10)."""
+    who may do everything whether or not they are staff."""
     return bool(user.is_staff or user.is_superuser or user_roles(user) & WRITER_ROLES)
-
-
-def user_submitter(user):
-    """The submitter a CSP or police data lead belongs to, or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    cached = getattr(user, "_pcc_submitter", False)
-    if cached is False:
-        from returns.models import SubmitterMembership
-
-        membership = SubmitterMembership.objects.filter(user=user).select_related("submitter")
-        first = membership.first()
-        cached = first.submitter if first else None
-        user._pcc_submitter = cached
-    return cached
 
 
 def can(user, action: str, obj=None) -> bool:
@@ -96,8 +81,7 @@ def can(user, action: str, obj=None) -> bool:
         if obj is None:
             return True
         submitter = getattr(obj, "submitter", obj)
-        own = user_submitter(user)
-        return own is not None and submitter.pk == own.pk
+        return submitter.members.filter(user=user).exists()  # a data lead belongs to one submitter
     return True
 
 

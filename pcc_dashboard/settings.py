@@ -86,9 +86,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Answers a cached snapshot page early when the session proves the reader may see it,
-    # without the user: before AuthenticationMiddleware, which the full path then runs as before.
-    "pcc_dashboard.middleware.CachedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
@@ -132,7 +129,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     if _sqlite_file and _sqlite_file != ":memory:" and not _sqlite_file.startswith("file:"):
         # Created owner-only before SQLite opens it (its -wal and -shm files take the same mode).
         private_file(Path(_sqlite_file))
-    # Concurrent use (issue 13, item 7): every transaction takes the write lock when it begins
+    # Concurrent use: every transaction takes the write lock when it begins
     # (IMMEDIATE), so two writers queue instead of one failing when both read first; a writer waits
     # up to 30 s for another (busy timeout); WAL lets readers go on while one writes.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -145,14 +142,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHE_URL = os.environ.get("CACHE_URL", "")
-# A cache every process shares (Redis): sessions are read through it, and cached snapshot pages
-# are answered to signed-in readers without loading the user (pcc_dashboard.middleware). With the
-# per-process memory cache a sign-out in one process could not reach another, so only anonymous
-# readers are answered early and sessions stay in the database.
-PCC_SHARED_CACHE = CACHE_URL.startswith("redis")
-if PCC_SHARED_CACHE:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# A cache every process shares (Redis) also holds sessions, written through to the database.
 if CACHE_URL.startswith("redis"):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "pcc_dashboard.cache.PooledRedisCache",
@@ -279,9 +271,9 @@ PCC_SERVICE_NAME = "Police and Crime Plan performance"
 PCC_ORGANISATION = os.environ.get("PCC_ORGANISATION", "Office of the Police and Crime Commissioner for Leicestershire")
 PCC_FOCUS_FORCE = os.environ.get("PCC_FOCUS_FORCE", "E23000021")  # Leicestershire
 PCC_PEER_GROUP = os.environ.get("PCC_PEER_GROUP", "Leicestershire MSG")
-# R8: a return is due this many working days after its period ends (Q1 2014/15 → early July).
+# A return is due this many working days after its period ends (Q1 2014/15 → early July).
 RETURN_DUE_WORKING_DAYS = int(os.environ.get("RETURN_DUE_WORKING_DAYS", "10"))
-# §5.4 statistical process control: numbers of points are settings.
+# Statistical process control: numbers of points are settings.
 SPC_MIN_POINTS = 12
 # Limits come from the first SPC_BASELINE_POINTS points of a series (a fixed baseline) until the
 # co-ordinator recalculates them at a dated, explained change (an annotation); None = every point.
@@ -291,13 +283,13 @@ SPC_TREND_LENGTH = 7
 # A point flagged by rules pointing both ways (a rising trend below the mean): "concern" or
 # "improvement", as the NHS England SQL's MetricConflictRule; concern, so a warning is never hidden.
 SPC_CONFLICT_RULE = "concern"
-# §5.2 Most Similar Group: the band is this many standard deviations of members' rates.
+# Most Similar Group comparison: the band is this many standard deviations of members' rates.
 MSG_BAND_SD = 1.0
 MSG_AVERAGE = "mean"  # "mean" of members' rates (iQuanta/HMIC convention) or "pooled"
 MSG_WINDOW_MONTHS = 12
 # ONS mid-year estimates appear about a year after their mid-year: use the one published by then.
 POPULATION_PUBLICATION_LAG_MONTHS = 12
-# R13: the thematic Panel report rotates through the themes in this order (theme numbers).
+# The thematic Panel report rotates through the themes in this order (theme numbers).
 PANEL_THEME_ROTATION = [int(n) for n in env_list("PANEL_THEME_ROTATION", "1,2,3,4")]
 
 LOGGING = {

@@ -10,43 +10,50 @@ same words, for payloads read without the models.
 
 from __future__ import annotations
 
-# SPC variation of a point (DESIGN §5.4, NHS "Making Data Count"), as a label (chart legends and
-# tables), as the short word on a status tag, and inside a sentence.
+# SPC variation of a point (statistical process control after NHS "Making Data Count"): the codes
+# the statistics store, then their words as a label (chart legends and tables), as the short word
+# on a status tag, and inside a sentence.
+COMMON_CAUSE, IMPROVEMENT, CONCERN, NEUTRAL = "common_cause", "improvement", "concern", "neutral"
+SPECIAL_CAUSE = (IMPROVEMENT, CONCERN, NEUTRAL)
 VARIATION = {
-    "common_cause": "Common cause variation",
-    "improvement": "Special cause: improvement",
-    "concern": "Special cause: concern",
-    "neutral": "Special cause: no good direction",
+    COMMON_CAUSE: "Common cause variation",
+    IMPROVEMENT: "Special cause: improvement",
+    CONCERN: "Special cause: concern",
+    NEUTRAL: "Special cause: no good direction",
 }
 VARIATION_TAG = {
-    "common_cause": "Common cause variation",
-    "improvement": "Improvement",
-    "concern": "Concern",
-    "neutral": "Special cause variation",
+    COMMON_CAUSE: "Common cause variation",
+    IMPROVEMENT: "Improvement",
+    CONCERN: "Concern",
+    NEUTRAL: "Special cause variation",
 }
 VARIATION_PHRASE = {
-    "common_cause": "common cause variation",
-    "improvement": "special cause variation showing improvement",
-    "concern": "special cause variation of concern",
-    # No judging word here: under-reported measures (R5) read this in their sentence.
-    "neutral": "special cause variation",
+    COMMON_CAUSE: "common cause variation",
+    IMPROVEMENT: "special cause variation showing improvement",
+    CONCERN: "special cause variation of concern",
+    # No judging word here: under-reported measures, whose rise is accepted, read this in their sentence.
+    NEUTRAL: "special cause variation",
 }
 
-# The SPC rules that flag special cause variation (§5.4); how many points make a run is a setting.
+# The SPC rules that flag special cause variation, in the order they are reported; how many
+# points make a run is a setting.
+BEYOND_LIMIT, SHIFT, TREND, TWO_OF_THREE = "beyond_limit", "shift", "trend", "two_of_three"
 SPC_RULES = {
-    "beyond_limit": "a point beyond a process limit",
-    "shift": "a run of points on one side of the mean",
-    "trend": "a run of points rising or falling",
-    "two_of_three": "2 of 3 points beyond the same 2-sigma line",
+    BEYOND_LIMIT: "a point beyond a process limit",
+    SHIFT: "a run of points on one side of the mean",
+    TREND: "a run of points rising or falling",
+    TWO_OF_THREE: "2 of 3 points beyond the same 2-sigma line",
 }
 
-# The force's position in its Most Similar Group (§5.2), and what that means for the force.
+# The force's position in its Most Similar Group of forces, and what that means for the force.
+SIGNIFICANTLY_ABOVE, ABOVE, AVERAGE = "significantly_above", "above", "average"
+BELOW, SIGNIFICANTLY_BELOW = "below", "significantly_below"
 MSG_POSITIONS = {
-    "significantly_above": "significantly above the group average (outside the band)",
-    "above": "above the group average but inside the band",
-    "average": "at the group average",
-    "below": "below the group average but inside the band",
-    "significantly_below": "significantly below the group average (outside the band)",
+    SIGNIFICANTLY_ABOVE: "significantly above the group average (outside the band)",
+    ABOVE: "above the group average but inside the band",
+    AVERAGE: "at the group average",
+    BELOW: "below the group average but inside the band",
+    SIGNIFICANTLY_BELOW: "significantly below the group average (outside the band)",
 }
 MSG_RELATIVE = {
     "better": "better than similar forces",
@@ -55,7 +62,7 @@ MSG_RELATIVE = {
     "neither": "no better or worse than similar forces: a rise in recording is accepted",
 }
 
-# The test of change on the year before (§5.3, §5.5).
+# The test of change on the year before.
 VERDICTS = {
     "significant_reduction": "Statistically significant reduction",
     "significant_increase": "Statistically significant increase",
@@ -71,7 +78,7 @@ VERDICT_PHRASES = {
     "no_significant_change": "no statistically significant change",
     "insufficient_data": "too few figures to test for a significant change",
 }
-# R5: for under-reported crime a change is in recording, and a rise is accepted.
+# For under-reported crime a change is in recording, and a rise is accepted.
 UNDER_REPORTED_VERDICTS = {
     "significant_reduction": "Statistically significant fall in recorded numbers",
     "significant_increase": "Statistically significant rise in recorded numbers (accepted: under-reported crime)",

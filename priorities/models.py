@@ -1,4 +1,4 @@
-"""The Police and Crime Plan as data (R1): themes, priorities, measures, areas, populations, peer groups."""
+"""The Police and Crime Plan as data: themes, priorities, measures, areas, populations, peer groups."""
 
 from django.db import models
 from django.db.models import Q
@@ -134,7 +134,7 @@ class Measure(models.Model):
     class Meta:
         ordering = ["order", "code"]
         constraints = [
-            # R5: an under-reported measure never has a good direction.
+            # An under-reported measure never has a good direction.
             models.CheckConstraint(
                 condition=Q(under_reported=False) | Q(direction="neither"),
                 name="under_reported_has_no_direction",
@@ -229,7 +229,7 @@ class OutcomeScheme(models.TextChoices):
 
 
 class OutcomeType(models.Model):
-    """A crime outcome (R10). No outcome ranks above another: `order` is the code order only."""
+    """A crime outcome. No outcome ranks above another: `order` is the code order only."""
 
     scheme = models.CharField(max_length=20, choices=OutcomeScheme.choices)
     code = models.CharField(max_length=120)

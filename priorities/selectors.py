@@ -1,4 +1,4 @@
-"""Reads for the plan: what a user may see of themes, priorities and measures (R1, R6)."""
+"""Reads for the plan: what a user may see of themes, priorities and measures."""
 
 from django.db.models import Prefetch, QuerySet
 
@@ -7,14 +7,14 @@ from priorities.models import Measure, Plan, Priority, Theme
 
 
 def may_see_restricted(user, *, audience: str | None = None) -> bool:
-    """R6: the reader is entitled to restricted content (figures, narratives, context, annotations,
+    """The reader is entitled to restricted content (figures, narratives, context, annotations,
     caveats), and so is the audience (a role) of the paper being made, when there is one: a paper
     made for the Panel holds only what the Panel may see, whoever downloads it."""
     return can(user, "view_restricted") and (audience is None or role_can(audience, "view_restricted"))
 
 
 def measures_visible_to(user, *, audience: str | None = None) -> QuerySet[Measure]:
-    """R6: restricted measures, and measures serving only restricted priorities, need entitlement
+    """Restricted measures, and measures serving only restricted priorities, need entitlement
     (the reader's and, for a paper made for an audience, the audience's: see may_see_restricted)."""
     measures = Measure.objects.all()
     if may_see_restricted(user, audience=audience):

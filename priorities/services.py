@@ -87,7 +87,7 @@ def _choice(value, choices, where: str, key: str) -> str:
     return value
 
 
-# Who reports a measure and for which areas (R8), as the plan file names them.
+# Who reports a measure and for which areas, as the plan file names them.
 REPORTERS = ("force", "csp", "public")
 AREA_SCOPES = ("force", "csp_areas", "own", "all_forces")
 # Which area scopes make sense for which reporter ("own" is the reporter's own area).
@@ -263,7 +263,7 @@ def _derive_data_sets(count: ChangeCount) -> None:
     """(Re)derive the submitters and agreed data sets from the plan and reference data now loaded.
 
     Called at the end of both plan_import and reference_import, so set-up gives the same result in
-    either order and on every re-run (R8).
+    either order and on every re-run.
     """
     from returns.services import data_sets_derive  # returns builds on priorities, not the reverse
 
@@ -356,8 +356,8 @@ def population_cell(text: str | None, *, file_name: str, row: int, column: str) 
     """One population cell: a positive whole number, or None when blank (unknown, never 0).
 
     Anything else (a note such as 'approximately 37700 in mid-2014', a decimal, a negative) raises
-    PopulationFileError naming file, row, column and the fix. Rule: issue 12, reference data is never
-    parsed out of free text.
+    PopulationFileError naming file, row, column and the fix. Reference data is never parsed out of
+    free text: a figure guessed from a note would be stored as if it were certain.
     """
     text = (text or "").strip()
     if not text:

@@ -52,7 +52,7 @@ class PlanFileForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @require("edit_plan")
 def plan_file(request):
-    """The co-ordinator downloads the plan file (?download=1) or uploads an edited one (R1, R8)."""
+    """The co-ordinator downloads the plan file (?download=1) or uploads an edited one."""
     if request.method == "GET" and request.GET.get("download"):
         response = HttpResponse(plan_dump_yaml(plan_export()), content_type="application/yaml; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="plan.yaml"'

@@ -56,7 +56,7 @@ class AnnotationAdmin(admin.ModelAdmin):
     search_fields = ["label", "text"]
 
 
-# Staff administrators issue authenticator set-up links from the user list (issue 13, item 14).
+# Staff administrators issue authenticator set-up links from the user list.
 _User = get_user_model()
 
 

@@ -1,5 +1,7 @@
 """OpenAPI 3 description of the read-only API v1, served at /api/v1/schema."""
 
+from pcc_dashboard import vocabulary
+
 SNAPSHOT = {
     "type": "object",
     "required": ["as_of", "frozen_at", "digest"],
@@ -116,7 +118,7 @@ POINT = {
         "lower_limit": {**NUMBER, "description": "Mean − 2.66 × mean moving range of the baseline."},
         "signal": {
             "type": ["string", "null"],
-            "enum": ["improvement", "concern", "neutral", None],
+            "enum": [*vocabulary.SPECIAL_CAUSE, None],
             "description": "Special cause variation at this point; null: common cause (or a gap).",
         },
         "signal_label": {"type": ["string", "null"], "description": "The SPC variation in words"},

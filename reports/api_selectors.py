@@ -34,7 +34,7 @@ MEMBER_KEYS = (
 def msg_from_observations(
     *, snapshot: Snapshot, measure_code: str, direction: str, period_end: date, months: int
 ) -> dict | None:
-    """The `msg` block of PAYLOADS.md computed from what the snapshot froze (issue 13, item 5).
+    """The `msg` block of PAYLOADS.md computed from what the snapshot froze.
 
     Counts come from its SnapshotObservation rows; the peer group, its members and their names,
     the populations and the settings from its `reference` payload, never from live tables, so the

@@ -1,24 +1,23 @@
-"""Cache frozen snapshot pages: the rendered content fragment per visibility class, with an ETag.
+"""Cache frozen snapshot pages: the rendered content fragment for everyone, the whole page for anonymous readers.
 
-A frozen snapshot never changes (R11), so the body of a snapshot page depends only on the view,
-its arguments, the snapshot, what the reader may see (their visibility class) and two things that
-can change after a freeze: which measures are restricted *now* (R6) and the co-ordinator's context
-for the snapshot. All of those are in the cache key; the last two as a generation token kept in the
-cache and bumped by signals, so a cache hit needs no query of its own. The per-user shell (the "Signed in as" line,
-the CSRF token in the sign-out form, messages, the snapshot selector and the banner) is rendered
-around the cached fragment on every request, so nothing personal is ever cached or shared.
+A frozen snapshot never changes, so the body of a snapshot page depends only on the view, its
+arguments, the snapshot, what the reader may see (their visibility class) and two things that
+can change after a freeze: which measures are restricted *now* and the co-ordinator's context
+for the snapshot. All of those are in the fragment's cache key; the last two as a generation token
+kept in the cache and bumped by signals (connected in ReportsConfig.ready), so a hit needs no query
+of its own. The frame around the fragment (the "Signed in as" line, the sign-out form's CSRF token,
+messages, the snapshot selector, the banner) is rendered for every signed-in request, so nothing
+personal is ever cached or shared.
 
-The rendered frame is cached too, per page address, role signature (what the shell shows for a set
-of roles) and generation, with the per-user bits cut out: the "Signed in as" line and the sign-out
-form's CSRF field are slots filled for each request (`shell_response`). Every snapshot page, on the
-full path or answered early by pcc_dashboard.middleware.CachedPageMiddleware, is built that way, so
-both paths send the same bytes; a page with messages pending is rendered whole, as before.
+Anonymous readers of a published snapshot all see the same page, so that page is cached whole, per
+address and generation, with an ETag. Only a request with no signed-in user ever reads or writes it,
+and its fragment is the public visibility class's, so a restricted figure cannot reach it. Signed-in
+pages are never cached whole: SecurityHeadersMiddleware marks them no-store.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,31 +25,24 @@ from functools import wraps
 
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import Http404, HttpResponse, HttpResponseBase, HttpResponseNotModified
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import quote_etag
-from django.utils.html import escape, format_html
 
-from pcc_dashboard.middleware import page_pass_record
-from pcc_dashboard.roles import can, user_roles
-from priorities.models import Measure, Priority
-from reports.models import Commentary, Snapshot, SnapshotPublication
+from pcc_dashboard.roles import can
+from reports.models import Snapshot
 from reports.selectors import snapshot_get, snapshot_is_published, snapshots_visible_to
 
 PUBLIC, PANEL, RESTRICTED_VIEWER = "public", "panel", "restricted-viewer"
-CACHE_PREFIX = "snapshot-page:v2"
+CACHE_PREFIX = "snapshot-page:v3"
 GENERATION_KEY = "snapshot-page:generation"
-# How long a generation lives. Saves through the ORM bump it at once (signals below), in every
-# process when the cache is shared (Redis); with the per-process local-memory cache, or after a
-# queryset .update() that sends no signal, another process shows the change within this time.
+# How long a generation lives. Saves through the ORM bump it at once (signals), in every process
+# when the cache is shared (Redis); with the per-process local-memory cache, or after a queryset
+# .update() that sends no signal, another process shows the change within this time.
 GENERATION_SECONDS = 30
 FRAME_TEMPLATE = "reports/pages/frame.html"
-SHELL_PREFIX = "snapshot-page:shell:v1"
-ANONYMOUS = "anonymous"
 
 
 @dataclass
@@ -65,7 +57,7 @@ class Page:
 
 
 def visibility_class(user) -> str:
-    """Who sees what on a snapshot page: restricted measures (R6), else unpublished snapshots, else public."""
+    """Who sees what on a snapshot page: restricted measures, else unpublished snapshots, else public."""
     if can(user, "view_restricted"):
         return RESTRICTED_VIEWER
     if can(user, "view_unpublished"):
@@ -95,12 +87,6 @@ def freshness_generation() -> str:
 def freshness_bump(**kwargs) -> None:
     """Signal receiver: something a cached snapshot page shows has changed."""
     cache.delete(GENERATION_KEY)
-
-
-for _model in (Measure, Priority, Commentary, Snapshot, SnapshotPublication):
-    post_save.connect(freshness_bump, sender=_model, dispatch_uid=f"snapshot-page-save-{_model.__name__}")
-    post_delete.connect(freshness_bump, sender=_model, dispatch_uid=f"snapshot-page-delete-{_model.__name__}")
-m2m_changed.connect(freshness_bump, sender=Measure.priorities.through, dispatch_uid="snapshot-page-m2m")
 
 
 def visible_snapshots(user, generation: str) -> list[Snapshot]:
@@ -149,126 +135,32 @@ def _switch_target(request, view_name: str, kwargs: dict):
     return redirect(reverse(view_name, kwargs={**kwargs, "as_of": chosen.isoformat()}))
 
 
-def role_signature(user) -> str:
-    """Everything the frame shows that depends on who reads it, except their name: roles and flags.
+def public_page_key(path: str) -> str:
+    """Where an anonymous reader's whole page for `path` (with its query string) is cached.
 
-    The navigation, the role labels, the snapshot list and the content (by visibility class) are
-    all functions of these, so two users with one signature see the same page but for their name.
+    The value is (generation, body, ETag): one round trip reads it with the current generation,
+    and a page of an older generation is simply not used.
     """
-    if not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
-    roles = ",".join(sorted(user_roles(user)))
-    flags = f"{int(user.is_active)}{int(user.is_staff)}{int(user.is_superuser)}"
-    return f"{visibility_class(user)}|{flags}|{roles}"
+    return f"{CACHE_PREFIX}:public:{hashlib.sha256(path.encode()).hexdigest()}"
 
 
-def shell_key(*, path: str, signature: str, generation: str) -> str:
-    digest = hashlib.sha256("|".join([path, signature, generation]).encode()).hexdigest()
-    return f"{SHELL_PREFIX}:{digest}"
-
-
-class _MarkedUser:
-    """Stands in for the signed-in user while the shared frame is rendered: a marker, not a name."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, marker: str):
-        self.marker = marker
-
-    def get_username(self) -> str:
-        return self.marker
-
-
-# Slots cover the whole per-user element, so the shared page holds neither the sign-in line nor a
-# CSRF field: only the text around them.
-SIGNED_IN, USERNAME, CSRF_FIELD, CSRF = "signed_in", "username", "csrf_field", "csrf"
-
-
-def _csrf_field(token: str) -> str:
-    # Exactly what {% csrf_token %} writes (django.template.defaulttags.CsrfTokenNode).
-    return format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', token)
-
-
-def shell_render(request, context: dict) -> tuple[tuple[bytes, ...], tuple[str, ...], str]:
-    """The frame for this request's role signature, split at the per-user slots: (parts, slots, digest)."""
-    user_marker, csrf_marker = f"pcc-user-{secrets.token_hex(16)}", f"pcc-csrf-{secrets.token_hex(16)}"
-    signed_in = request.user.is_authenticated
-    html = render_to_string(
-        FRAME_TEMPLATE,
-        {
-            **context,
-            "user": _MarkedUser(user_marker) if signed_in else request.user,
-            "csrf_token": csrf_marker,
-            "messages": (),
-        },
-        request=request,
-    )
-    texts = {
-        SIGNED_IN: f"Signed in as {user_marker}",
-        USERNAME: user_marker,
-        CSRF_FIELD: _csrf_field(csrf_marker),
-        CSRF: csrf_marker,
-    }
-    by_text = {text: slot for slot, text in texts.items()}
-    pieces = re.split("(" + "|".join(re.escape(t) for t in sorted(by_text, key=len, reverse=True)) + ")", html)
-    parts = tuple(p.encode() for p in pieces[0::2])
-    slots = tuple(by_text[t] for t in pieces[1::2])
-    digest = hashlib.sha256(b"\0".join(parts) + "|".join(slots).encode()).hexdigest()
-    return parts, slots, digest
-
-
-# A key names one rendered frame (page, role signature, generation), so a copy kept in this process
-# is as good as the cache's and saves fetching 100 KB per request; the checks are never memoised.
-_SHELL_MEMO: dict[str, tuple] = {}
-SHELL_MEMO_SIZE = 64
-
-
-def shell_get(key: str):
-    """The cached frame for `key`, from this process's memo or the cache."""
-    shell = _SHELL_MEMO.get(key)
-    if shell is None:
-        shell = cache.get(key)
-        if shell is not None:
-            shell_remember(key, shell)
-    return shell
-
-
-def shell_remember(key: str, shell) -> None:
-    if len(_SHELL_MEMO) >= SHELL_MEMO_SIZE:
-        _SHELL_MEMO.pop(next(iter(_SHELL_MEMO)), None)  # the oldest: keys of past generations
-    _SHELL_MEMO[key] = shell
-
-
-def page_etag(digest: str, *, user_id, name: str) -> str:
-    return quote_etag(hashlib.sha256(f"{digest}|{user_id}|{name}".encode()).hexdigest()[:32])
-
-
-def shell_response(request, shell, *, user_id, name: str) -> HttpResponse:
-    """The cached frame with this request's name and CSRF token in its slots (304 when the ETag matches)."""
-    parts, slots, digest = shell
-    etag = page_etag(digest, user_id=user_id or "", name=name)
+def public_page_response(request, page: tuple[bytes, str]) -> HttpResponse:
+    """A cached anonymous page (body, ETag), or 304 when the browser already holds it."""
+    body, etag = page
     if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
         response = HttpResponseNotModified()
-        response["ETag"] = etag
-        return response
-    values = {}
-    if CSRF in slots or CSRF_FIELD in slots:
-        token = get_token(request)  # as {% csrf_token %} would: the cookie is (re)sent by CsrfViewMiddleware
-        values[CSRF], values[CSRF_FIELD] = token.encode(), _csrf_field(token).encode()
-    if SIGNED_IN in slots or USERNAME in slots:
-        values[USERNAME] = escape(name).encode()
-        values[SIGNED_IN] = b"Signed in as " + values[USERNAME]
-    pieces = [parts[0]]
-    for slot, part in zip(slots, parts[1:], strict=True):
-        pieces += [values[slot], part]
-    response = HttpResponse(b"".join(pieces))
+    else:
+        response = HttpResponse(body)
     response["ETag"] = etag
     return response
 
 
 def snapshot_page(view):
-    """Decorator for `view(request, snapshot, **kwargs) -> Page | HttpResponse` under /snapshots/<as_of>/…"""
+    """Decorator for `view(request, snapshot, **kwargs) -> Page | HttpResponse` under /snapshots/<as_of>/…
+
+    The view runs only on a fragment cache miss. Anonymous readers with no messages waiting get the
+    whole page from the cache when it is there, and leave it there when it is not.
+    """
 
     @wraps(view)
     def wrapped(request, as_of: str, **kwargs):
@@ -277,6 +169,13 @@ def snapshot_page(view):
             response = _switch_target(request, view_name, kwargs)
             if response is not None:
                 return response
+        whole_page = not request.user.is_authenticated and not len(get_messages(request))
+        public_key = public_page_key(request.get_full_path()) if whole_page else None
+        if public_key is not None:
+            found = cache.get_many([GENERATION_KEY, public_key])
+            page = found.get(public_key)
+            if page is not None and page[0] == found.get(GENERATION_KEY):
+                return public_page_response(request, page[1:])
         generation = freshness_generation()
         snapshots = visible_snapshots(request.user, generation)
         snapshot = snapshot_lookup(request.user, as_of, snapshots)
@@ -296,29 +195,20 @@ def snapshot_page(view):
             )
             fragment = {"title": page.title, "html": html, "has_charts": page.has_charts}
             cache.set(key, fragment)
+        published = snapshot_is_published(snapshot)
         context = {
             "page_title": fragment["title"],
             "content": fragment["html"],
             "has_charts": fragment["has_charts"],
             "snapshot": snapshot,
-            "snapshot_published": snapshot_is_published(snapshot),
+            "snapshot_published": published,
             "snapshot_choices": [s.as_of for s in snapshots],
         }
-        if len(get_messages(request)):
-            # Messages are the reader's own: this page is rendered whole and never shared.
-            return render(request, FRAME_TEMPLATE, context)
-        user = request.user
-        signature = role_signature(user)
-        skey = shell_key(path=request.path, signature=signature, generation=generation)
-        shell = shell_get(skey)
-        if shell is None:
-            shell = shell_render(request, context)
-            cache.set(skey, shell, GENERATION_SECONDS * 2)
-            shell_remember(skey, shell)
-        page_pass_record(request, signature=signature)
-        signed_in = user.is_authenticated
-        return shell_response(
-            request, shell, user_id=user.pk if signed_in else "", name=user.get_username() if signed_in else ""
-        )
+        response = render(request, FRAME_TEMPLATE, context)
+        if public_key is not None and published:
+            etag = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
+            cache.set(public_key, (generation, response.content, etag), GENERATION_SECONDS * 2)
+            return public_page_response(request, (response.content, etag))
+        return response
 
     return wrapped

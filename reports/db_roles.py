@@ -1,4 +1,4 @@
-"""The application's own PostgreSQL role: only the rights the running service needs (issue 13, item 8).
+"""The application's own PostgreSQL role: only the rights the running service needs.
 
 Two roles: the owner runs migrations and owns every table, trigger and function; the application
 connects as a role that may read and write data but owns nothing, so it cannot disable or drop the

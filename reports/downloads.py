@@ -1,4 +1,4 @@
-"""CSV and XLSX downloads of a chart's table, each naming the snapshot it comes from (R11)."""
+"""CSV and XLSX downloads of a chart's table, each naming the snapshot it comes from."""
 
 from __future__ import annotations
 

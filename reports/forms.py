@@ -84,6 +84,6 @@ class AnnotationForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("recalculate_limits") and not (data.get("text") or "").strip():
-            # §5.4: limits are recalculated only at a dated, explained change.
+            # Limits are recalculated only at a dated, explained change.
             self.add_error("text", "Say what changed on this date, so the chart can explain its new limits")
         return data

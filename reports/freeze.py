@@ -83,7 +83,7 @@ _MONTH_LOCK = 7411
 
 @contextmanager
 def one_consistent_state(as_of: dt.date):
-    """A transaction in which every table a freeze reads shows one state (issue 13, item 4).
+    """A transaction in which every table a freeze reads shows one state.
 
     PostgreSQL: REPEATABLE READ, so the observations, narratives, outcomes, audits, annotations
     and populations all come from the same committed state, whatever acceptance commits meanwhile.
@@ -165,7 +165,7 @@ class Results(dict):
 
 
 def snapshot_metadata(*, as_of: dt.date, frozen_at: dt.datetime, frozen_by_id, frozen_by_name: str, count: int) -> dict:
-    """The Snapshot row's own fields, as the digest covers them (who froze it and when, issue 13 item 9)."""
+    """The Snapshot row's own fields, as the digest covers them (who froze it and when)."""
     return {
         "as_of": as_of.isoformat(),
         "frozen_at": frozen_at.astimezone(dt.UTC).isoformat(),
@@ -339,7 +339,7 @@ def narratives_payload(as_of: dt.date) -> dict:
 
 
 def reference_payload(inputs: FreezeInputs) -> dict:
-    """`reference`: what a frozen snapshot computes later answers from (issue 13, item 5): the peer
+    """`reference`: what a frozen snapshot computes later answers from: the peer
     group and its dated members with names, the focus area, every population estimate and the
     settings the statistics used, as they stood at the freeze."""
     return {

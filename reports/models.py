@@ -1,4 +1,4 @@
-"""One version of the truth (R11–R13): frozen month-end snapshots, boards, meetings, commentary."""
+"""One version of the truth: frozen month-end snapshots, boards, meetings, commentary."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,7 +9,7 @@ from priorities.models import Area, Measure, Theme
 
 
 class Snapshot(models.Model):
-    """The data as at a month end, frozen with everything the pages need (R11). Never changes."""
+    """The data as at a month end, frozen with everything the pages need. Never changes."""
 
     as_of = models.DateField(unique=True, help_text="A month end")
     frozen_at = models.DateTimeField()
@@ -71,7 +71,7 @@ class SnapshotResult(models.Model):
 
 
 class Board(models.Model):
-    """A board or group that receives performance reports (R12)."""
+    """A board or group that receives performance reports."""
 
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -161,6 +161,6 @@ class Annotation(models.Model):
         return f"{self.date}: {self.label}"
 
     def clean(self) -> None:
-        # §5.4: limits are recalculated only at a dated, explained change.
+        # Limits are recalculated only at a dated, explained change.
         if self.recalculate_limits and not self.text.strip():
             raise ValidationError({"text": "Say what changed on this date, so the chart can explain its new limits"})

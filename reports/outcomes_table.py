@@ -1,4 +1,4 @@
-"""Crime outcome tables from a snapshot's `outcomes` payload (R10). Pure Python; no Django.
+"""Crime outcome tables from a snapshot's `outcomes` payload. Pure Python; no Django.
 
 Outcome types keep their own code order and no outcome is ranked: tables list types in `order`
 and never sort by count.

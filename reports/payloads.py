@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pcc_dashboard import vocabulary
 from reports.analysis import msg as msg_analysis
 from reports.analysis import plain, round_half_up, significance, spc, status, survey
 from reports.analysis.columns import (
@@ -206,33 +207,6 @@ def _month_of(day: dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
-class _Populations:
-    """`msg.choose_population` for every area, answered once per period end from per-area lists."""
-
-    def __init__(self, populations: pd.DataFrame, *, lag_months: int):
-        frame = populations[[AREA_CODE, "mid_year", POPULATION]].dropna(subset=[POPULATION])
-        frame = frame.assign(mid_year=frame["mid_year"].astype(int)).sort_values([AREA_CODE, "mid_year"])
-        self._by_area: dict[str, list[tuple[int, object]]] = {}
-        for area, year, population in zip(frame[AREA_CODE], frame["mid_year"], frame[POPULATION]):
-            self._by_area.setdefault(area, []).append((int(year), population))
-        self._published = {
-            year: (pd.Timestamp(year, 6, 30) + pd.DateOffset(months=lag_months)).date()
-            for year in {y for items in self._by_area.values() for y, _ in items}
-        }
-        self._cache: dict[dt.date, dict[str, tuple[object, int]]] = {}
-
-    def at(self, end: dt.date) -> dict[str, tuple[object, int]]:
-        """area → (population, mid_year): the latest estimate published by `end`, else the earliest."""
-        if end not in self._cache:
-            chosen = {}
-            for area, items in self._by_area.items():
-                published = [item for item in items if self._published[item[0]] <= end]
-                year, population = published[-1] if published else items[0]
-                chosen[area] = (population, year)
-            self._cache[end] = chosen
-        return self._cache[end]
-
-
 class _Windows:
     """Every area's 12-month window counts for one measure at a set of ends (msg.window_count_table)."""
 
@@ -337,7 +311,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         if measure is None:
             continue
         changes = _recalculations(inputs, code, area)
-        # §5.4: a running total is progress, not a process; SPC judges each period's own figure.
+        # A running total is progress, not a process; SPC judges each period's own figure.
         judged = period_values(values[start:stop]) if measure.get("cumulative") else values[start:stop]
         chart = spc.xmr_columns(
             judged,
@@ -348,7 +322,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
             min_points=min_points,
             run_length=s.get("SPC_RUN_LENGTH", 7),
             trend_length=s.get("SPC_TREND_LENGTH", 7),
-            conflict=s.get("SPC_CONFLICT_RULE", spc.CONCERN),
+            conflict=s.get("SPC_CONFLICT_RULE", vocabulary.CONCERN),
         )
         for name in SPC_FLOAT_COLUMNS:
             float_columns[name][start:stop] = chart[name]
@@ -366,7 +340,7 @@ def _all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> d
         variation = None
         if len(present):
             signal = chart["signal"][present[-1]]
-            variation = signal if isinstance(signal, str) else spc.COMMON_CAUSE
+            variation = signal if isinstance(signal, str) else vocabulary.COMMON_CAUSE
         limits = _limits(chart, ends[start:stop], changes, min_points)
         found[(code, area)] = (start, stop, variation, limits)
     frame = finest.assign(
@@ -423,7 +397,7 @@ def _msg_block(
     measure: dict,
     inputs: FreezeInputs,
     windows: _Windows,
-    populations: _Populations,
+    populations: msg_analysis.PopulationChoice,
     reporting: set[str],
     end: dt.date,
     months: int = 12,
@@ -548,7 +522,7 @@ def _csp_block(
     inputs: FreezeInputs,
     series: dict[tuple[str, str], _Series],
     windows: _Windows | None,
-    populations: _Populations,
+    populations: msg_analysis.PopulationChoice,
     end: dt.date | None,
 ) -> list[dict]:
     csps = sorted(
@@ -586,7 +560,7 @@ def _csp_block(
 def _status(measure: dict, trend: pd.DataFrame, variation, change, msg_block, rolling_12, limits, period_value) -> dict:
     if trend.empty:
         return {
-            "tone": status.NEUTRAL,
+            "tone": vocabulary.NEUTRAL,
             "variation": None,
             "msg_relative": None,
             "sentence": f"{measure['title']}: no figures in this snapshot.",
@@ -729,7 +703,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     finest = with_gaps(_finest(obs).reset_index(drop=True))
     results: dict[str, tuple[str, dict]] = {}
     measures = {m["code"]: m for m in inputs.measures}
-    populations = _Populations(
+    populations = msg_analysis.PopulationChoice(
         inputs.populations, lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
     )
 
@@ -841,7 +815,7 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
 def build_outcomes_payload(
     counts: pd.DataFrame, types: list[dict], audits: list[dict], *, as_of: dt.date, months: int = 24
 ) -> dict:
-    """R10: outcome counts for the months to as_of (at least 13), neutral order, with audit findings.
+    """Outcome counts for the months to as_of (at least 13), neutral order, with audit findings.
 
     counts columns: scheme, month (ISO first-of-month), crime_group, outcome_code, count, decided_at.
     """

@@ -5,19 +5,19 @@ from __future__ import annotations
 from pcc_dashboard import vocabulary
 from reports.analysis.status import format_value, msg_verdict, percent_text
 
-# GOV.UK tag colours for the one status (§5.6). The word is always printed: colour is never the only cue.
+# GOV.UK tag colours for the one status. The word is always printed: colour is never the only cue.
 TONE_CSS = {
-    "improvement": "govuk-tag--blue",
-    "concern": "govuk-tag--orange",
-    "neutral": "govuk-tag--purple",
-    "common_cause": "govuk-tag--grey",
+    vocabulary.IMPROVEMENT: "govuk-tag--blue",
+    vocabulary.CONCERN: "govuk-tag--orange",
+    vocabulary.NEUTRAL: "govuk-tag--purple",
+    vocabulary.COMMON_CAUSE: "govuk-tag--grey",
 }
 UNDER_REPORTED_TAG = ("Trend and context only", "govuk-tag--purple")
 NO_FIGURES_TAG = ("No figures in this snapshot", "govuk-tag--grey")
 
 
 def status_tag(entry: dict | None, *, under_reported: bool) -> dict:
-    """{"word", "css"} for a measure's status; R5: under-reported measures never get improvement/concern."""
+    """{"word", "css"} for a measure's status; under-reported measures never get improvement/concern."""
     if entry is None:
         word, css = NO_FIGURES_TAG
     elif under_reported:
@@ -44,7 +44,7 @@ def _pct(value) -> str:
 
 
 def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, str]]:
-    """Summary-list rows (key, value) for a frozen change test (R4 counts or R7 surveys)."""
+    """Summary-list rows (key, value) for a frozen change test (counts, or survey percentages)."""
     if not change:
         return []
     under_reported = bool(measure.get("under_reported"))
@@ -77,7 +77,7 @@ def significance_rows(change: dict | None, *, measure: dict) -> list[tuple[str, 
 
 
 def msg_rows(msg: dict | None, *, under_reported: bool = False) -> list[tuple[str, str]]:
-    """Summary-list rows for the frozen Most Similar Group comparison (R3, §5.2)."""
+    """Summary-list rows for the frozen Most Similar Group comparison."""
     if not msg:
         return []
     summary = msg.get("summary") or {}

@@ -1,4 +1,4 @@
-"""Reads behind the public page and the thematic Panel report: frozen payloads, charts, the theme (R13, R14)."""
+"""Reads behind the public page and the thematic Panel report: frozen payloads, charts, the theme."""
 
 from dataclasses import replace
 
@@ -45,7 +45,7 @@ def main_chart(payload: dict, *, as_of, suffix: str):
 
 
 def public_figures(snapshot: Snapshot) -> list[dict]:
-    """R14: each public measure's status sentence and trend chart; restricted measures never enter."""
+    """Each public measure's status sentence and trend chart; restricted measures never enter."""
     measures = list(measures_visible_to(None).order_by("order", "code"))
     payloads = measure_payloads(snapshot, [m.code for m in measures], recent=True)
     figures = []
@@ -64,7 +64,7 @@ def public_figures(snapshot: Snapshot) -> list[dict]:
 
 
 def panel_theme(meeting: Meeting) -> Theme | None:
-    """R13: the override, else the rotation: the nth Panel meeting by date gets rotation[n % len]."""
+    """The override, else the rotation: the nth Panel meeting by date gets rotation[n % len]."""
     if meeting.theme_override_id:
         return meeting.theme_override
     rotation = list(settings.PANEL_THEME_ROTATION)
@@ -75,7 +75,7 @@ def panel_theme(meeting: Meeting) -> Theme | None:
 
 
 def panel_snapshot(meeting: Meeting) -> Snapshot | None:
-    """R11: the meeting sees the snapshot at the end of the month before it."""
+    """The meeting sees the snapshot at the end of the month before it."""
     return Snapshot.objects.select_related("publication").filter(as_of=previous_month_end(meeting.date)).first()
 
 
@@ -85,7 +85,7 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
 
     The report is made for the board's audience (the Panel), whoever reads or downloads it: no
     restricted measure, nor its context, caveats, annotations, nor narratives on restricted
-    priorities (R6), even in the co-ordinator's copy.
+    priorities, even in the co-ordinator's copy.
     """
     audience = meeting.board.audience_role
     visible = measures_visible_to(user, audience=audience).order_by("order", "code")
@@ -164,7 +164,7 @@ def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority:
 
 
 def significance_sentence(change: dict | None) -> str:
-    """R4/§5.3: the latest 12 months against the 12 before, in words, with the test's numbers."""
+    """The latest 12 months against the 12 before, in words, with the test's numbers."""
     if not change:
         return "No test of change is available for this measure in this snapshot."
     verdict = vocabulary.label("verdict_phrase", change.get("verdict"), default="no test result")

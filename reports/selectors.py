@@ -47,7 +47,7 @@ def snapshot_result(snapshot: Snapshot, key: str) -> dict | None:
 
 
 def snapshot_context(user, snapshot: Snapshot | None) -> dict:
-    """What every snapshot page's template needs: the banner and the selector (R11)."""
+    """What every snapshot page's template needs: the banner and the selector."""
     choices = list(snapshots_visible_to(user).values_list("as_of", flat=True))
     return {
         "snapshot": snapshot,
@@ -57,7 +57,7 @@ def snapshot_context(user, snapshot: Snapshot | None) -> dict:
 
 
 def meeting_snapshot_date(meeting_date: date) -> date:
-    """R11: a meeting sees the data as at the end of the month before its month."""
+    """A meeting sees the data as at the end of the month before its month."""
     return previous_month_end(meeting_date)
 
 
@@ -73,7 +73,7 @@ def months_not_frozen(*, today: date) -> list[date]:
     if span["first"] is None:
         return []
     # Up to the month of the latest data. In a demo or an archived copy (its working date is not
-    # today) also the month before the working date, whose meetings are coming up (R11).
+    # today) also the month before the working date, whose meetings are coming up.
     from returns.selectors import working_date
 
     latest = month_end(span["last"])
@@ -123,7 +123,7 @@ def freeze_preview(as_of: date) -> dict:
 def next_meetings_for(user, *, today: date) -> list[Meeting]:
     """The next meeting (on or after `today`) of each board this user attends, soonest first.
 
-    A board's audience is its audience_role (R12); the co-ordinator and staff attend them all.
+    A board's audience is its audience_role; the co-ordinator and staff attend them all.
     """
     from pcc_dashboard.roles import COORDINATOR, user_roles
 
@@ -159,7 +159,7 @@ def meeting_previous(meeting: Meeting) -> Meeting | None:
 
 
 def overview_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
-    """The overview statuses of a snapshot, without the measures this user (or the audience) may not see (R6)."""
+    """The overview statuses of a snapshot, without the measures this user (or the audience) may not see."""
     visible = set(measures_visible_to(user, audience=audience).values_list("code", flat=True))
     overview = snapshot_result(snapshot, "overview") or {}
     return [item for item in overview.get("measures", []) if item["code"] in visible]
@@ -167,7 +167,7 @@ def overview_visible_to(user, snapshot: Snapshot, *, audience: str | None = None
 
 def narratives_visible_to(user, snapshot: Snapshot, *, audience: str | None = None) -> list[dict]:
     """The snapshot's CSP narratives ({submitter, area_code, period_start, period_end, priority_number,
-    text}), without those on restricted priorities unless the reader (and audience) is entitled (R6).
+    text}), without those on restricted priorities unless the reader (and audience) is entitled.
     Restriction is read as it is now, so a priority restricted after a freeze is withheld in old snapshots."""
     items = (snapshot_result(snapshot, "narratives") or {}).get("items", [])
     if may_see_restricted(user, audience=audience):

@@ -1,4 +1,4 @@
-"""Writes for snapshots (freeze, publish, verify, compare), commentary and annotations (R11, R15)."""
+"""Writes for snapshots (freeze, publish, verify, compare), commentary and annotations."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _actor_name(user) -> str:
 
 def snapshot_freeze_check(*, as_of: dt.date) -> None:
     """Raise SnapshotError saying why `as_of` cannot be frozen: not a date, not a month end, not
-    passed yet, or frozen already. The confirmation page asks it before it asks the user (R11)."""
+    passed yet, or frozen already. The confirmation page asks it before it asks the user."""
     if not isinstance(as_of, dt.date) or isinstance(as_of, dt.datetime):
         raise SnapshotError("The as-of date must be a date.")
     if not is_month_end(as_of):
@@ -48,7 +48,7 @@ def snapshot_freeze_check(*, as_of: dt.date) -> None:
 
 
 def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None = None) -> Snapshot:
-    """Freeze the data as at a month end that has passed (R11): observations, payloads, digest.
+    """Freeze the data as at a month end that has passed: observations, payloads, digest.
 
     One transaction reading one consistent state (freeze.one_consistent_state): an INSERT … SELECT
     copies every current accepted observation whose period ends on or before as_of; the payloads
@@ -219,7 +219,7 @@ def annotation_add(
     """A dated event on a measure's series; with recalculate_limits, later freezes start new SPC limits.
 
     Raises ValueError when recalculate_limits has no text: limits restart only at a dated,
-    explained change (§5.4), and the chart prints the explanation.
+    explained change, and the chart prints the explanation.
     """
     if recalculate_limits and not text.strip():
         raise ValueError("A recalculation of control limits needs its reason in the text.")
@@ -233,7 +233,7 @@ def annotation_add(
     )
 
 
-# R12: the boards that receive performance reports, with plausible 2014/15 meeting dates (the
+# The boards that receive performance reports, with plausible 2014/15 meeting dates (the
 # Panel's June meeting is the one the source paper went to: 9 June 2014).
 BOARDS = [
     {

@@ -51,7 +51,7 @@ def csv_bytes(header: list[str], rows: Iterable[Sequence], *, preamble: list[str
     """
     out = io.StringIO(newline="")
     # QUOTE_MINIMAL with a CRLF terminator quotes any cell holding \r or \n, so a stray line
-    # break inside text cannot split a row when the file is read back (QUALITY §2.2).
+    # break inside text cannot split a row when the file is read back.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     for line in preamble or ():
         writer.writerow([_csv_text(line)])

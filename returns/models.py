@@ -1,4 +1,4 @@
-"""Data returns (R8–R10, R15): submitters, agreed data sets, periods, versioned returns and their observations."""
+"""Data returns: submitters, agreed data sets, periods, versioned returns and their observations."""
 
 from django.conf import settings
 from django.db import models
@@ -27,7 +27,7 @@ class Submitter(models.Model):
 
 
 class DataSetItem(models.Model):
-    """One line of a submitter's agreed data set (R8): this measure, for this area, this often."""
+    """One line of a submitter's agreed data set: this measure, for this area, this often."""
 
     submitter = models.ForeignKey(
         Submitter, on_delete=models.CASCADE, related_name="data_set"
@@ -166,7 +166,9 @@ class Return(models.Model):
 
 
 class Observation(models.Model):
-    """One figure from a return: a measure, for an area, over a period (R15: keeps its return).
+    """One figure from a return: a measure, for an area, over a period.
+
+    It keeps its return, so every figure can be traced to the file it came from.
 
     The three references are enforced by the database, but set-based rather than row by row
     (migration 0002): a statement-level trigger checks and locks each distinct referenced row
@@ -215,7 +217,7 @@ class Observation(models.Model):
 
 
 class Narrative(models.Model):
-    """A CSP's words on the work it did to deliver a priority in the period (R8)."""
+    """A CSP's words on the work it did to deliver a priority in the period."""
 
     source_return = models.ForeignKey(
         Return, on_delete=models.CASCADE, related_name="narratives"
@@ -234,7 +236,7 @@ class Narrative(models.Model):
 
 
 class OutcomeCount(models.Model):
-    """Crimes of one group in one month that received one outcome (R10)."""
+    """Crimes of one group in one month that received one outcome."""
 
     source_return = models.ForeignKey(
         Return, on_delete=models.PROTECT, related_name="outcomes"
@@ -286,7 +288,7 @@ class OutcomeAudit(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Every upload, decision and import, kept for the co-ordinator (R15)."""
+    """Every upload, decision and import, kept for the co-ordinator."""
 
     at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(

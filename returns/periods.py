@@ -14,7 +14,7 @@ def is_month_end(day: date) -> bool:
 
 
 def previous_month_end(day: date) -> date:
-    """R11: the last day of the month before `day`'s month (a meeting on 9 June 2014 → 31 May 2014)."""
+    """The last day of the month before `day`'s month (a meeting on 9 June 2014 → 31 May 2014)."""
     return day.replace(day=1) - timedelta(days=1)
 
 
@@ -62,7 +62,7 @@ def add_working_days(day: date, working_days: int) -> date:
 
 
 def due_date(period_end: date, working_days: int) -> date:
-    """R8: a return is due `working_days` working days after its period ends."""
+    """A return is due `working_days` working days after its period ends."""
     return add_working_days(period_end, working_days)
 
 

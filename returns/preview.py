@@ -1,6 +1,6 @@
 """Reads for the preview of a submitted return: every changed figure, and implausible jumps.
 
-Issue 14 case 9: the preview compares every figure a row holds (value, numerator, denominator,
+The preview compares every figure a row holds (value, numerator, denominator,
 respondents), not just the value, and warns when a value jumps tenfold or more against the
 previous accepted value, so the co-ordinator checks it before accepting.
 """

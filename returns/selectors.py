@@ -10,7 +10,8 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from pcc_dashboard.roles import COORDINATOR, can, user_roles, user_submitter
+from pcc_dashboard import vocabulary
+from pcc_dashboard.roles import COORDINATOR, can, user_roles
 from priorities.models import Frequency, Measure, MeasureKind, Priority
 from returns.models import (
     AuditEvent,
@@ -22,6 +23,7 @@ from returns.models import (
     ReturnStatus,
     Submitter,
     SubmitterKind,
+    SubmitterMembership,
 )
 from returns.parsing import MeasureRule, UploadContext
 from returns.periods import (
@@ -33,7 +35,7 @@ from returns.periods import (
 )
 
 PERIOD_FREQUENCY = {PeriodKind.MONTH: Frequency.MONTHLY, PeriodKind.QUARTER: Frequency.QUARTERLY}
-TRACKER_PERIODS = 5  # the current period and the last four (issue 3)
+TRACKER_PERIODS = 5  # the current period and the last four
 AUDIT_PAGE_SIZE = 50
 
 
@@ -70,6 +72,18 @@ def upload_period_choices(*, today: date | None = None) -> list[tuple[str, str]]
     ]
 
 
+def user_submitter(user) -> Submitter | None:
+    """The submitter a CSP or police data lead belongs to, or None (remembered on the user object)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cached = getattr(user, "_pcc_submitter", False)
+    if cached is False:
+        membership = SubmitterMembership.objects.filter(user=user).select_related("submitter").first()
+        cached = membership.submitter if membership else None
+        user._pcc_submitter = cached
+    return cached
+
+
 def submitters_for_upload(user) -> QuerySet[Submitter]:
     """Every submitter for the co-ordinator; a data lead's own submitter only (ASVS 8.2.2)."""
     if COORDINATOR in user_roles(user) or user.is_superuser:
@@ -91,7 +105,7 @@ def expected_rows(submitter: Submitter, start: date, end: date) -> list[tuple[st
 
 
 def narrative_priorities(submitter: Submitter) -> list[tuple[int, str]]:
-    """CSP returns carry words on each priority (R8); others none."""
+    """CSP returns carry words on each priority; others none."""
     if submitter.kind != SubmitterKind.CSP:
         return []
     return list(Priority.objects.order_by("number").values_list("number", "title"))
@@ -178,24 +192,23 @@ def working_date(*, today: date | None = None) -> date:
     return min(today, due_date(following, settings.RETURN_DUE_WORKING_DAYS))
 
 
-# Tracker states (R8). A cell has one state; `late` is a separate flag (the first version arrived
+# Tracker states. A cell has one state; `late` is a separate flag (the first version arrived
 # after the due date, or nothing has arrived and the due date has passed), filtered beside any state.
+# The states' words are vocabulary.RETURN_STATES; here, each state's tag colour.
 TRACKER_STATES = {
-    "not_due": ("Not yet due", "govuk-tag--grey"),
-    "missing": ("Missing", "govuk-tag--red"),
-    "awaiting_decision": ("Awaiting decision", "govuk-tag--blue"),
-    "rejected": ("Rejected", "govuk-tag--orange"),
-    "accepted": ("Accepted", "govuk-tag--green"),
+    "not_due": "govuk-tag--grey",
+    "missing": "govuk-tag--red",
+    "awaiting_decision": "govuk-tag--blue",
+    "rejected": "govuk-tag--orange",
+    "accepted": "govuk-tag--green",
 }
 # The filter offers the states plus two groupings people ask for.
 TRACKER_FILTERS = {
-    "missing": "Missing",
+    "missing": vocabulary.label("return_state", "missing"),
     "late": "Late (due date passed before it arrived)",
     "submitted": "Submitted (any version received)",
-    "awaiting_decision": "Awaiting decision",
-    "rejected": "Rejected",
-    "accepted": "Accepted",
-    "not_due": "Not yet due",
+    **{state: vocabulary.label("return_state", state) for state in ("awaiting_decision", "rejected", "accepted")},
+    "not_due": vocabulary.label("return_state", "not_due"),
 }
 
 
@@ -218,11 +231,11 @@ class TrackerCell:
 
     @property
     def state_label(self) -> str:
-        return TRACKER_STATES[self.state][0]
+        return vocabulary.label("return_state", self.state)
 
     @property
     def tag_class(self) -> str:
-        return TRACKER_STATES[self.state][1]
+        return TRACKER_STATES[self.state]
 
     def matches(self, wanted: str) -> bool:
         if wanted == "late":
@@ -233,7 +246,7 @@ class TrackerCell:
 
 
 def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tuple[date, date, str]]) -> list[TrackerCell]:
-    """Each submitter's state for each period it owes, as it stands now (R8; three queries).
+    """Each submitter's state for each period it owes, as it stands now (three queries).
 
     Input: the as-at date (a period with nothing received is missing once its due date is before
     it, else not yet due), submitters, and periods as
@@ -282,7 +295,7 @@ def tracker_cells(*, as_at: date, submitters: list[Submitter], periods: list[tup
 
 
 def tracker(*, as_at: date | None = None, submitter_code: str = "", period: str = "", state: str = "") -> dict:
-    """R8: each submitter's state for the five months and quarters up to a date, filtered.
+    """Each submitter's state for the five months and quarters up to a date, filtered.
 
     Input: as_at (default working_date()), a submitter code, a period key "start:end" and a
     state or grouping from TRACKER_FILTERS ("" for all). Output keys: cells, submitters,
@@ -306,18 +319,6 @@ def tracker(*, as_at: date | None = None, submitter_code: str = "", period: str 
         "as_at": as_at,
         "states": TRACKER_FILTERS,
     }
-
-
-AUDIT_ACTIONS = (
-    ("upload", "Upload"),
-    ("upload_failed", "Upload failed validation"),
-    ("accept", "Accepted"),
-    ("reject", "Rejected"),
-    ("import_home_office_prc", "Home Office import"),
-    ("import_police_uk", "data.police.uk import"),
-    ("import_return", "Command-line import"),
-    ("outcome_audit", "Outcome audit entered"),
-)
 
 
 def audit_events(*, action: str = "", page: int | str = 1) -> Page:

@@ -61,7 +61,7 @@ def _slug(name: str) -> str:
 
 @transaction.atomic
 def data_sets_derive() -> ChangeCount:
-    """Derive the submitters and their agreed data sets (R8) from the plan and reference data.
+    """Derive the submitters and their agreed data sets from the plan and reference data.
 
     Submitters come from the focus force (settings.PCC_FOCUS_FORCE): the force, one per CSP area
     of the force, and public data. Each measure's `reported_by` list in the plan file says who
@@ -135,7 +135,7 @@ def data_sets_derive() -> ChangeCount:
 
 
 def period_for(*, start: date, end: date) -> ReturnPeriod:
-    """The return period with these dates, created with its due date if new (R8)."""
+    """The return period with these dates, created with its due date if new."""
     if (start, end) == month_bounds(start):
         kind = PeriodKind.MONTH
     elif (start, end) == financial_quarter(start):
@@ -166,7 +166,7 @@ def audit_record(
 def _store_file(raw: bytes, name: str) -> None:
     """Keep the original file under a generated name, outside anything served (ASVS 5.3.2)."""
     directory = private_dir(Path(settings.RETURN_FILES_DIR))
-    private_file(directory / name, raw)  # owner-only (issue 13, item 13)
+    private_file(directory / name, raw)  # owner-only
 
 
 _STORED_NAME_RE = re.compile(r"[0-9a-f]{32}\.bin")
@@ -338,7 +338,7 @@ def return_submit(
     stored_name = f"{uuid.uuid4().hex}.bin"
     try:
         with transaction.atomic():
-            # The row lock serialises concurrent submissions so versions stay dense (QUALITY §4.2).
+            # The row lock serialises concurrent submissions so versions stay dense.
             Submitter.objects.select_for_update().get(pk=submitter.pk)
             latest = (
                 Return.objects.filter(submitter=submitter, period=period)
@@ -565,7 +565,7 @@ def return_upload(
                     "separator": result.separator,
                     "sheet": result.sheet,
                     "rows_read": result.rows_read,
-                    # What in the original could run or reach out when opened (issue 13 item 12).
+                    # What in the original could run or reach out when opened.
                     "formulas": result.formulas,
                     "external_links": result.external_links,
                     "formula_like_cells": result.formula_like_cells,
@@ -575,7 +575,7 @@ def return_upload(
             if accept:
                 ret = return_accept(ret=ret, user=user, reason="Accepted on import")
     except IntegrityError as exc:
-        # The row lock makes this rare; the constraints are the safety net (QUALITY §4.2).
+        # The row lock makes this rare; the constraints are the safety net.
         raise ReturnConflict(
             f"someone else changed the {submitter.name} return for {start} to {end} at the same moment; "
             "look at its history and try again"
@@ -606,7 +606,7 @@ class OutcomeAuditError(ValueError):
 def outcome_audit_create(
     *, area: Area, month: date, crime_group: str, sampled: int, correct: int, note: str = "", user=None
 ) -> OutcomeAudit:
-    """Record outcome audit findings (R10): crimes dip-sampled and how many had the right outcome."""
+    """Record outcome audit findings: crimes dip-sampled and how many had the right outcome."""
     if sampled <= 0:
         raise OutcomeAuditError("the number sampled must be at least 1")
     if correct < 0 or correct > sampled:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Backup and restore rehearsal (QUALITY.md DI-9): pg_dump a database, restore it into a fresh
+# Backup and restore rehearsal: pg_dump a database, restore it into a fresh
 # database, run verify_snapshots against the copy, and compare every table's row count and content
 # checksum. Exits non-zero on any difference.
 #

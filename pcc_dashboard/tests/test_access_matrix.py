@@ -23,7 +23,7 @@ from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_
 ROLES = ["anonymous", "csp_a", "police", "panel", "pdg", "coordinator", "staff"]
 CANARY_CODE = "marac_referrals"
 CANARY_TITLE = "High-risk domestic abuse cases referred to MARAC"
-# Words tied to restricted content (R6): a CSP narrative on SP15 (a restricted priority), the
+# Words tied to restricted content: a CSP narrative on SP15 (a restricted priority), the
 # co-ordinator's context on the restricted measure and an annotation on its series.
 CANARY_NARRATIVE = "ZQXNARRATIVECANARY named victim"
 CANARY_CONTEXT = "ZQXCONTEXTCANARY"

@@ -92,7 +92,7 @@ def test_lockout_does_not_stop_the_same_user_from_another_address(client, make_u
 
 @override_settings(TRUSTED_PROXY_COUNT=1)
 def test_behind_the_proxy_an_attacker_cannot_lock_out_a_colleague(client, make_user):
-    """Issue 13, item 6: every request comes from the proxy's address; the lock is on the address it forwards."""
+    """Every request comes from the proxy's address; the lock is on the address it forwards."""
     user = make_user("coordinator")
     proxy = {"REMOTE_ADDR": "127.0.0.1"}
     for n in range(settings.AXES_FAILURE_LIMIT + 2):
@@ -124,7 +124,7 @@ def _current_code(device: TOTPDevice) -> str:
 def test_writer_roles_must_pass_two_factor_before_any_page(client, make_user, plan, role):
     if role == "staff":
         user = make_user(None, is_staff=True)
-    elif role == "superuser":  # issue 13, item 10: a superuser without staff status may do everything
+    elif role == "superuser":  # A superuser without staff status may do everything
         user = make_user(None, is_superuser=True, is_staff=False)
     elif role == "csp_submitter":
         user = make_user(role, "csp-charnwood")
@@ -187,7 +187,7 @@ def test_two_factor_set_up_from_a_link_then_sign_in_again_with_totp(client, make
 
 @override_settings(PCC_REQUIRE_2FA=True)
 def test_a_password_alone_never_enrols_an_authenticator(client, make_user):
-    """Issue 13, item 14: whoever signs in first with a writer's password gets no key to enrol."""
+    """Whoever signs in first with a writer's password gets no key to enrol."""
     user = make_user("coordinator")
     _attempt(client, user.username, PASSWORD)
     for _ in range(2):

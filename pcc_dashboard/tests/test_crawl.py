@@ -5,10 +5,10 @@ import_reference, import_plan, seed_demo; see the Makefile), inside a transactio
 the end, so the rest of the suite starts from an empty database. The crawl signs in as each demo
 user, starts at the home page and follows every same-site link and GET form breadth-first.
 
-- Reachability (issue 12 item 4): every URL pattern a role may use (the access matrix in
+- Reachability: every URL pattern a role may use (the access matrix in
   test_access_matrix.py, plus the role's own returns) is linked from a page that role sees;
   a parameterised pattern counts when any instance is linked. No link leads a role to an error.
-- People's words (item 5): the visible text of every page and download reached holds no internal
+- People's words: the visible text of every page and download reached holds no internal
   code: none of pcc_dashboard.vocabulary's codes, no measure code, no GSS code without its name.
 """
 

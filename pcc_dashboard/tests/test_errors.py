@@ -1,4 +1,4 @@
-"""Friendly 403, 404 and 500 pages that leak nothing (QUALITY.md CF-5), with DEBUG off."""
+"""Friendly 403, 404 and 500 pages that leak nothing, with DEBUG off."""
 
 import pytest
 from django.conf import settings

@@ -1,4 +1,4 @@
-"""Security headers on every response, no caching of signed-in pages, and CSRF (ASVS V3, 7.4, SE-2, SE-5)."""
+"""Security headers on every response, no caching of signed-in pages, and CSRF (ASVS V3, 7.4)."""
 
 import pytest
 from django.test import Client

@@ -1,4 +1,4 @@
-"""The secret key, the SQLite database and stored returns are readable by their owner only (issue 13, item 13)."""
+"""The secret key, the SQLite database and stored returns are readable by their owner only."""
 
 import os
 import stat

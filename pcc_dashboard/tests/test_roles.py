@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from pcc_dashboard.roles import ROLES, can, require, user_roles
 from returns.models import Submitter
 
-# Expected answers for the actions whose audience the plan fixes (R6: restricted figures never reach
+# Expected answers for the actions whose audience the plan fixes (restricted figures never reach
 # the Panel or the public; only the co-ordinator decides returns and freezes snapshots).
 EXPECTED = {
     "view_restricted": {"coordinator", "csp_submitter", "police_submitter", "pdg"},

@@ -1,4 +1,4 @@
-"""Concurrent writers (issue 13, item 7): SQLite queues them instead of failing, and a conflict
+"""Concurrent writers: SQLite queues them instead of failing, and a conflict
 that still happens answers a clear message, never a 500."""
 
 import subprocess
@@ -10,6 +10,8 @@ import pytest
 from django.db import OperationalError
 
 from pcc_dashboard.tests.killed import child_env, run_python
+
+pytestmark = pytest.mark.slow  # writes that meet each other: real processes or threads, seconds each
 
 # Read, then write, in one transaction: the shape of return_submit and snapshot_freeze. Each child
 # leaves a file when it has read, and writes once the parent leaves "go".

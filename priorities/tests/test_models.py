@@ -30,7 +30,7 @@ def test_measure_code_duplicate_rejected(db):
 
 
 def test_under_reported_measure_with_direction_rejected(db):
-    """R5: an under-reported measure has no good direction, enforced by the database."""
+    """An under-reported measure has no good direction, enforced by the database."""
     with pytest.raises(IntegrityError), transaction.atomic():
         Measure.objects.create(
             code="hate",

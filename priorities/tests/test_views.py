@@ -1,4 +1,4 @@
-"""The home page lists the plan; restricted measures are hidden from those not entitled (R6)."""
+"""The home page lists the plan; restricted measures are hidden from those not entitled."""
 
 import pytest
 

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from pcc_dashboard.vocabulary import ABOVE, AVERAGE, BELOW, SIGNIFICANTLY_ABOVE, SIGNIFICANTLY_BELOW
 from reports.analysis import frame_records, plain, round_half_up
 from reports.analysis.columns import (
     AREA_CODE,
@@ -32,11 +33,6 @@ AVERAGES = ("mean", "pooled")
 RATE_DECIMALS = 2
 RATE_KEYS = ("average", "mean_of_rates", "pooled_rate", "band_low", "band_high", "focus_rate")
 
-SIGNIFICANTLY_ABOVE = "significantly_above"
-ABOVE = "above"
-AVERAGE = "average"
-BELOW = "below"
-SIGNIFICANTLY_BELOW = "significantly_below"
 
 
 def _month_number(timestamps: pd.Series) -> pd.Series:
@@ -52,46 +48,29 @@ def _month_numbers(values: pd.Series) -> pd.Series:
 def window_counts(observations: pd.DataFrame, *, period_end: dt.date, months: int = 12) -> pd.DataFrame:
     """Sum each area's counts over the `months` calendar months ending with `period_end`.
 
-    Input columns: area_code, period_start, period_end (dates), value (a count). Only
-    observations wholly inside (period_end − months, period_end] count; the window is taken
-    in whole calendar months, so pass a month end. Output columns: area_code, count (sum of
-    value; NaN when nothing falls in the window), periods_covered (distinct months of the
-    window covered by the summed observations) and complete (True when every month of the
-    window is covered exactly once). An area reporting both monthly and quarterly uses monthly
-    when monthly covers the window completely, else the finest complete granularity, else the
-    one covering most months (finest on a tie). Vectorised: one group-by, no loop per area.
+    Input columns: area_code, period_start, period_end (dates or ISO date strings), value (a
+    count). Only observations wholly inside (period_end − months, period_end] count; the window
+    is taken in whole calendar months, so pass a month end. Output columns: area_code, count (sum
+    of value; NaN when nothing falls in the window), periods_covered (distinct months of the
+    window covered by the summed observations) and complete (True when every month of the window
+    is covered exactly once), one row per area in order of first appearance. An area reporting
+    both monthly and quarterly uses monthly when monthly covers the window completely, else the
+    finest complete granularity, else the one covering most months (finest on a tie).
+    A thin wrapper of `window_count_table` with one window end.
     """
     end = pd.Timestamp(period_end)
-    end_month = end.year * 12 + end.month - 1
-    first_month = end_month - months + 1
-    area_codes = observations[AREA_CODE].to_numpy()
-    values = pd.to_numeric(observations[VALUE], errors="coerce").to_numpy(dtype=float)
-    firsts = _month_numbers(observations[PERIOD_START]).to_numpy()
-    lasts = _month_numbers(observations[PERIOD_END]).to_numpy()
-    inside = (firsts >= first_month) & (lasts <= end_month) & ~np.isnan(values)
-    # (area, span) → [total, rows, distinct starts]; the window holds few rows, so plain Python.
-    groups: dict[tuple, list] = {}
-    for area, first, last, value in zip(area_codes[inside], firsts[inside], lasts[inside], values[inside]):
-        entry = groups.setdefault((area, int(last - first + 1)), [0.0, 0, set()])
-        entry[0] += value
-        entry[1] += 1
-        entry[2].add(int(first))
-    best: dict = {}
-    for (area, span), (total, rows, starts) in groups.items():
-        # Periods of one granularity are aligned, so distinct starts × span = months covered.
-        covered = min(len(starts) * span, months)
-        complete = rows == len(starts) and len(starts) * span == months
-        key = (0, span) if complete else (months + 1 - covered, span)
-        if area not in best or key < best[area][0]:
-            best[area] = (key, total, covered, complete)
-    records = []
-    for area in pd.unique(area_codes):
-        if area in best:
-            _, total, covered, complete = best[area]
-            records.append((area, float(total), int(covered), bool(complete)))
-        else:
-            records.append((area, np.nan, 0, False))
-    return pd.DataFrame(records, columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE])
+    areas, count, covered, complete = window_count_table(
+        observations[AREA_CODE].to_numpy(),
+        _month_numbers(observations[PERIOD_START]).to_numpy(),
+        _month_numbers(observations[PERIOD_END]).to_numpy(),
+        pd.to_numeric(observations[VALUE], errors="coerce").to_numpy(dtype=float),
+        end_months=np.array([end.year * 12 + end.month - 1], dtype=np.int64),
+        months=months,
+    )
+    return pd.DataFrame(
+        {AREA_CODE: areas, COUNT: count[:, 0], PERIODS_COVERED: covered[:, 0], COMPLETE: complete[:, 0]},
+        columns=[AREA_CODE, COUNT, PERIODS_COVERED, COMPLETE],
+    )
 
 
 def window_count_table(
@@ -103,7 +82,7 @@ def window_count_table(
     end_months: np.ndarray,
     months: int = 12,
 ) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
-    """`window_counts` for every area and many window ends at once (one cumulative sum per area and span).
+    """Every area's window counts at many window ends at once (one cumulative sum per area and span).
 
     Input: equal-length arrays, one item per observation: area code, first and last month
     number (year × 12 + month − 1) and value (a count; NaN is skipped); `end_months` the
@@ -169,34 +148,52 @@ def window_count_table(
     return list(areas), count, covered, complete
 
 
+class PopulationChoice:
+    """The mid-year population estimate each area had published by a date, answered once per date.
+
+    Input columns: area_code, mid_year (int), population (people; rows without one are ignored).
+    An estimate for mid-year Y counts as published at 30 June Y plus `lag_months` (ONS publishes
+    about a year later). `at(end)` gives {area_code: (population, mid_year)}, areas in code order:
+    the latest estimate published by `end`, else the earliest available.
+    """
+
+    def __init__(self, populations: pd.DataFrame, *, lag_months: int = 12):
+        frame = populations[[AREA_CODE, MID_YEAR, POPULATION]].dropna(subset=[POPULATION])
+        frame = frame.assign(**{MID_YEAR: frame[MID_YEAR].astype(int)}).sort_values([AREA_CODE, MID_YEAR])
+        self._by_area: dict[str, list[tuple[int, object]]] = {}
+        for area, year, population in zip(frame[AREA_CODE], frame[MID_YEAR], frame[POPULATION]):
+            self._by_area.setdefault(area, []).append((int(year), population))
+        self._published = {
+            year: (pd.Timestamp(year, 6, 30) + pd.DateOffset(months=lag_months)).date()
+            for year in {y for items in self._by_area.values() for y, _ in items}
+        }
+        self._chosen: dict[dt.date, dict[str, tuple[object, int]]] = {}
+
+    def at(self, end: dt.date) -> dict[str, tuple[object, int]]:
+        """area_code → (population, mid_year) for a period ending `end`."""
+        if end not in self._chosen:
+            chosen = {}
+            for area, items in self._by_area.items():
+                published = [item for item in items if self._published[item[0]] <= end]
+                year, population = published[-1] if published else items[0]
+                chosen[area] = (population, year)
+            self._chosen[end] = chosen
+        return self._chosen[end]
+
+
 def choose_population(
     populations: pd.DataFrame, *, period_end: dt.date, publication_lag_months: int = 12
 ) -> pd.DataFrame:
-    """Pick, per area, the mid-year population estimate that was published by `period_end`.
+    """`PopulationChoice(populations).at(period_end)` as a frame.
 
-    Input columns: area_code, mid_year (int), population (people). An estimate for mid-year Y
-    counts as published at 30 June Y plus `publication_lag_months` (ONS publishes about a
-    year later); the latest published one is chosen, else the earliest available. Output
-    columns: area_code, population, population_mid_year.
+    Output columns: area_code, population, population_mid_year; one row per area, in code order.
     """
-    end = pd.Timestamp(period_end)
-    frame = populations[[AREA_CODE, MID_YEAR, POPULATION]].dropna(subset=[POPULATION])
-    frame = frame.assign(**{MID_YEAR: frame[MID_YEAR].astype(int)}).sort_values([AREA_CODE, MID_YEAR])
-    published_by = {
-        year: pd.Timestamp(year, 6, 30) + pd.DateOffset(months=publication_lag_months)
-        for year in pd.unique(frame[MID_YEAR])
-    }
-    frame = frame.assign(_published=frame[MID_YEAR].map(published_by) <= end)
-    latest = frame[frame["_published"]].drop_duplicates(AREA_CODE, keep="last")
-    earliest = frame.drop_duplicates(AREA_CODE, keep="first")
-    chosen = pd.concat([latest, earliest[~earliest[AREA_CODE].isin(latest[AREA_CODE])]])
-    order = pd.unique(frame[AREA_CODE])
-    chosen = chosen.set_index(AREA_CODE).reindex([a for a in order if a in set(chosen[AREA_CODE])]).reset_index()
+    chosen = PopulationChoice(populations, lag_months=publication_lag_months).at(period_end)
     return pd.DataFrame(
         {
-            AREA_CODE: chosen[AREA_CODE],
-            POPULATION: chosen[POPULATION],
-            POPULATION_MID_YEAR: chosen[MID_YEAR].astype(int),
+            AREA_CODE: list(chosen),
+            POPULATION: [population for population, _ in chosen.values()],
+            POPULATION_MID_YEAR: pd.Series([year for _, year in chosen.values()], dtype=int),
         },
         columns=[AREA_CODE, POPULATION, POPULATION_MID_YEAR],
     )
@@ -255,53 +252,23 @@ def msg_comparison(
     1,000, in the frame and the summary, are rounded once to 2 decimals (halves up) from the exact
     rate, after ranks and positions are decided on the exact rates.
     """
-    _check_options(direction, average)
-    frame = members.copy()
-    counts = pd.to_numeric(frame[COUNT], errors="coerce")
-    populations = pd.to_numeric(frame[POPULATION], errors="coerce")
-    frame[INCLUDED] = counts.notna() & populations.notna() & (populations > 0)
-    frame[RATE_PER_1000] = (counts / populations * 1000).where(frame[INCLUDED])
-    included = frame[frame[INCLUDED]]
-    rates = included[RATE_PER_1000]
-    frame[RANK] = frame[RATE_PER_1000].rank(method="min", ascending=direction != "up").astype("Int64")
-
-    if len(included):
-        mean_of_rates = float(rates.mean())
-        pooled_rate = float(counts[frame[INCLUDED]].sum() / populations[frame[INCLUDED]].sum())
-        pooled_rate *= 1000
-        sd = float(rates.std(ddof=1)) if len(included) > 1 else 0.0
-    else:
-        mean_of_rates = pooled_rate = sd = math.nan
-    used = mean_of_rates if average == "mean" else pooled_rate
-    band_low, band_high = used - band_sd * sd, used + band_sd * sd
-    frame[POSITION] = pd.Series(
-        [_position(rate, average=used, low=band_low, high=band_high) for rate in frame[RATE_PER_1000]],
-        index=frame.index,
-        dtype=object,
-    )
-    frame = frame.sort_values([RANK, NAME] if NAME in frame else [RANK], na_position="last")
-    frame[RATE_PER_1000] = [round_half_up(rate, RATE_DECIMALS) for rate in frame[RATE_PER_1000]]
-    frame[RATE_PER_1000] = frame[RATE_PER_1000].astype(float)
-
-    focus = frame[frame[AREA_CODE] == focus_area]
-    focus_row = focus.iloc[0] if len(focus) else None
-    summary = _summary(
+    names = members[NAME].tolist() if NAME in members else [""] * len(members)
+    order, compared = msg_comparison_arrays(
+        area_codes=members[AREA_CODE].tolist(),
+        names=names,
+        counts=pd.to_numeric(members[COUNT], errors="coerce").to_numpy(dtype=float),
+        populations=pd.to_numeric(members[POPULATION], errors="coerce").to_numpy(dtype=float),
         focus_area=focus_area,
         direction=direction,
         average=average,
-        figures=(used, mean_of_rates, pooled_rate, sd, band_sd, band_low, band_high),
-        group_size=len(included),
-        excluded=[str(code) for code in frame.loc[~frame[INCLUDED], AREA_CODE]],
-        focus=None
-        if focus_row is None
-        else (
-            focus_row[RATE_PER_1000],
-            focus_row[RANK],
-            focus_row[POSITION],
-            int((frame[RANK] == focus_row[RANK]).sum()) if pd.notna(focus_row[RANK]) else None,
-        ),
+        band_sd=band_sd,
     )
-    return frame.reset_index(drop=True), summary
+    frame = members.copy()
+    frame[INCLUDED] = compared[INCLUDED]
+    frame[RATE_PER_1000] = compared[RATE_PER_1000]
+    frame[RANK] = pd.array(compared[RANK], dtype="Int64")
+    frame[POSITION] = pd.Series(compared[POSITION], index=frame.index, dtype=object)
+    return frame.iloc[order].reset_index(drop=True), compared["summary"]
 
 
 def _check_options(direction: str, average: str) -> None:
@@ -360,15 +327,15 @@ def msg_comparison_arrays(
     average: str = "mean",
     band_sd: float = 1.0,
 ) -> tuple[np.ndarray, dict]:
-    """`msg_comparison` on plain arrays, for the freeze's hundreds of small groups (no DataFrame).
+    """The MSG comparison on plain arrays: the engine behind `msg_comparison` and the freeze's groups.
 
     Input: one item per member: area code, name, count (float, NaN when missing) and population
     (int64, or float with NaN when missing). Output: (order, columns and summary) where order is
-    the members' positions sorted as `msg_comparison` sorts them (rank, then name, unranked
-    last) and the dict holds the columns rate_per_1000 (float array), rank (list of int or None),
-    position (list), included (bool array), all in input order, and "summary": the same dict,
-    computed with the same floating-point operations in the same order, so the figures are
-    bit-identical (a test checks this against `msg_comparison`).
+    the members' positions sorted by rank, then name, unranked last, and the dict holds the
+    columns rate_per_1000 (float array, rounded to 2 decimals), rank (list of int or None),
+    position (list), included (bool array), all in input order, and "summary" (the keys
+    `msg_comparison` lists). Means and the standard deviation are summed in pandas' order, so
+    the figures equal pandas' own to the last bit.
     """
     _check_options(direction, average)
     counts = np.asarray(counts, dtype=float)

@@ -9,6 +9,17 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from pcc_dashboard.vocabulary import (
+    BEYOND_LIMIT,
+    COMMON_CAUSE,
+    CONCERN,
+    IMPROVEMENT,
+    NEUTRAL,
+    SHIFT,
+    SPC_RULES,
+    TREND,
+    TWO_OF_THREE,
+)
 from reports.analysis import frame_records
 from reports.analysis.columns import (
     BASELINE,
@@ -32,16 +43,7 @@ from reports.analysis.columns import (
 LIMIT_FACTOR = 2.66
 TWO_SIGMA_FACTOR = LIMIT_FACTOR * 2 / 3
 
-BEYOND_LIMIT = "beyond_limit"
-SHIFT = "shift"
-TREND = "trend"
-TWO_OF_THREE = "two_of_three"
-RULE_ORDER = (BEYOND_LIMIT, SHIFT, TREND, TWO_OF_THREE)
-
-IMPROVEMENT = "improvement"
-CONCERN = "concern"
-NEUTRAL = "neutral"
-COMMON_CAUSE = "common_cause"
+RULE_ORDER = tuple(SPC_RULES)
 
 DIRECTIONS = ("up", "down", "neither")
 CONFLICT_RULES = (IMPROVEMENT, CONCERN)

@@ -4,13 +4,9 @@ import math
 import re
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.vocabulary import COMMON_CAUSE, CONCERN, IMPROVEMENT, NEUTRAL
 from reports.analysis import round_half_up
 from reports.analysis.survey import wilson_interval
-
-IMPROVEMENT = "improvement"
-CONCERN = "concern"
-NEUTRAL = "neutral"
-COMMON_CAUSE = "common_cause"
 
 UNIT_ALIASES = {
     "count": "count",
@@ -28,13 +24,13 @@ UNIT_ALIASES = {
 }
 
 def msg_verdict(summary: dict | None, *, under_reported: bool = False) -> str | None:
-    """The one Most Similar Group verdict for a frozen `msg.summary` (§5.2, R3), in the words of
+    """The one Most Similar Group verdict for a frozen `msg.summary`, in the words of
     pcc_dashboard.vocabulary: every view (sentence, chart, table, measure page, Panel report, API
     label) prints it from the frozen position and relative, so no two views disagree.
 
     Input: the summary dict (focus_position, focus_relative). Output: e.g. "above the group
     average but inside the band, so in line with similar forces"; the position alone for a
-    measure with no good direction or an under-reported one (R5); None when the focus force has
+    measure with no good direction or an under-reported one; None when the focus force has
     no position.
     """
     position = vocabulary.MSG_POSITIONS.get((summary or {}).get("focus_position"))
@@ -233,7 +229,7 @@ def measure_status(
     period_value: float | None = None,
     cumulative: bool = False,
 ) -> dict:
-    """The one status for a measure and period (no targets, R2; R5 for under-reported crime).
+    """The one status for a measure and period (no targets; under-reported crime is never judged better or worse).
 
     Inputs: the measure's title, unit ("count", "rate_per_1000", "percentage", "pounds"),
     direction ("up", "down", "neither"), under_reported flag, a period label ("12 months to
@@ -242,10 +238,10 @@ def measure_status(
     survey=True, `survey.two_proportion_test`), the MSG summary dict (from
     `msg.msg_comparison`) and, for surveys, the respondents (adds a 95% interval). `limits` is
     the latest set of SPC limits (a `trend.limits` entry of PAYLOADS.md: baseline_points,
-    min_points, provisional); provisional limits are said so in the sentence (§5.4).
+    min_points, provisional); provisional limits are said so in the sentence.
     `latest_label` names the period whose SPC variation is given ("May 2014"): when it is not the
     headline period (a 12-month total), the sentence says which is which, and why they can differ.
-    `cumulative` (a running total such as savings to date, §5.4): the value is progress, said
+    `cumulative` (a running total such as savings to date): the value is progress, said
     with no improvement or concern word, and the variation is that of `period_value`, the
     period's own figure.
 

@@ -1,4 +1,4 @@
-"""Read-only API v1: snapshots, measures, series, MSG and outcomes; anonymous vs signed in (R6, R11)."""
+"""Read-only API v1: snapshots, measures, series, MSG and outcomes; anonymous vs signed in."""
 
 import csv
 import io
@@ -173,7 +173,7 @@ def test_only_get_and_head_allowed(client, published):
 @pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
 @pytest.mark.parametrize("url", ["/api/v1/snapshots", f"/api/v1/snapshots/{AS_OF}/measures", "/api/v1/schema"])
 def test_other_methods_get_a_json_405_not_a_csrf_page(published, method, url):
-    """Issue 13, item 14: with CSRF checks on (as in a browser), a POST gets the API's own answer."""
+    """With CSRF checks on (as in a browser), a POST gets the API's own answer."""
     response = getattr(Client(enforce_csrf_checks=True), method)(url)
     assert response.status_code == 405
     assert response["Content-Type"] == "application/json"

@@ -94,7 +94,7 @@ def test_fig_trend_under_reported_never_improvement_or_concern():
         _measure("hate_crime", direction="neither", under_reported=True, msg_comparable=False), as_of=AS_OF
     )
     for point in payload["trend"]["points"][-3:]:
-        point["signal"] = "concern"  # even a payload that says so is drawn neutral (R5)
+        point["signal"] = "concern"  # even a payload that says so is drawn neutral
     chart = fig_trend(measure=payload["measure"], trend=payload["trend"], as_of=AS_OF)
     names = {t["name"] for t in chart.figure["data"]}
     assert "Special cause: improvement" not in names and "Special cause: concern" not in names

@@ -1,4 +1,4 @@
-"""Two database roles (issue 13, item 8): the application role owns nothing, and as that role the
+"""Two database roles: the application role owns nothing, and as that role the
 triggers and privileges keep frozen snapshots as they were, while the service still works."""
 
 import datetime as dt

@@ -118,7 +118,7 @@ def _outcome_counts(snapshot, month: str) -> dict:
 
 
 def test_outcomes_corrected_after_freeze_reach_every_later_snapshot(history):
-    """R10/R11: May's outcomes, corrected after the June freeze, are in July's snapshot with the new counts."""
+    """May's outcomes, corrected after the June freeze, are in July's snapshot with the new counts."""
     force, _ = history
     rows = [
         {"measure_code": o.measure.code, "area_code": o.area.code, "period_start": o.period_start,

@@ -7,6 +7,8 @@ import pytest
 
 from pcc_dashboard.tests.killed import BACKENDS, PLAN, ROOT, SETUP, child_env, kill_at, run_python, scratch_database
 
+pytestmark = pytest.mark.slow  # a freeze killed part-way: real processes or threads, seconds each
+
 TABLES = ("reports_snapshot", "reports_snapshotobservation", "reports_snapshotresult")
 
 ACCEPTED_APRIL = """

@@ -1,4 +1,4 @@
-"""A snapshot is one version (issue 13): one consistent read, a digest over everything it froze,
+"""A snapshot is one version: one consistent read, a digest over everything it froze,
 and answers computed later only from what it froze."""
 
 import datetime as dt
@@ -27,6 +27,7 @@ def _blaby_row(value: float) -> list[dict]:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_freeze_racing_an_acceptance_holds_one_version(plan, monkeypatch):
@@ -114,7 +115,7 @@ def test_digest_covers_everything_frozen(plan, key, frozen_text, changed_text):
 
 
 def test_msg_window_not_stored_at_freeze_is_answered_from_the_frozen_reference(plan, client):
-    """Issue 13, item 5: new population estimates and a changed peer group leave a snapshot's answer as it was."""
+    """New population estimates and a changed peer group leave a snapshot's answer as it was."""
     demo_history()
     snapshot = snapshot_freeze(as_of=MAY_2014)
     snapshot_publish(snapshot=snapshot)

@@ -1,4 +1,4 @@
-"""Frozen rows are protected by the database itself (R11): raw SQL UPDATE and DELETE fail."""
+"""Frozen rows are protected by the database itself: raw SQL UPDATE and DELETE fail."""
 
 import datetime as dt
 import threading
@@ -49,7 +49,7 @@ def test_raw_sql_cannot_change_frozen_rows(frozen, name):
 
 @pytest.mark.parametrize("table", ["reports_snapshotobservation", "reports_snapshotresult"])
 def test_nothing_can_be_added_to_a_frozen_snapshot(frozen, table):
-    """Issue 13, item 8: an extra row inserted into a frozen snapshot is refused by the database."""
+    """An extra row inserted into a frozen snapshot is refused by the database."""
     columns = {
         "reports_snapshotobservation": (
             "snapshot_id, measure_code, area_code, period_start, period_end, value, return_id",
@@ -72,7 +72,7 @@ def _counts(snapshot):
 
 
 def _rewrite_sql(table: str) -> str:
-    """Rewrite a frozen row in one statement without UPDATE or DELETE: SQLite's REPLACE (item 9), or
+    """Rewrite a frozen row in one statement without UPDATE or DELETE: SQLite's REPLACE, or
     PostgreSQL's INSERT … ON CONFLICT DO UPDATE."""
     if connection.vendor == "sqlite":
         return f"REPLACE INTO {table} SELECT * FROM {table} WHERE id = %s"  # nosec B608
@@ -92,7 +92,7 @@ def test_replace_cannot_rewrite_frozen_rows(frozen, model):
 
 
 def test_replace_of_who_froze_and_when_is_refused_and_detected(frozen):
-    """Item 9: REPLACE with only frozen_by_name and frozen_at changed; had it passed, the digest notices."""
+    """REPLACE with only frozen_by_name and frozen_at changed; had it passed, the digest notices."""
     values = Snapshot.objects.filter(pk=frozen.pk).values().get()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -152,6 +152,7 @@ def test_verify_detects_a_tampered_row(frozen, capsys):
     assert "MISMATCH 2014-05-31" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_freezes_leave_one_snapshot_on_postgresql(plan):
     if connection.vendor != "postgresql":

@@ -1,4 +1,4 @@
-"""Meetings (R11, R12): the snapshot a meeting resolves to, seeded boards, the meeting pages."""
+"""Meetings: the snapshot a meeting resolves to, seeded boards, the meeting pages."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""PDG crime outcomes view (R10): counts, shares, code order, audits, CSV, permissions."""
+"""PDG crime outcomes view: counts, shares, code order, audits, CSV, permissions."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Snapshot pages: overview, theme, priority, measure; visibility (R6, R11), R5 wording, caching, query counts."""
+"""Snapshot pages: overview, theme, priority, measure; visibility, under-reported wording, caching, query counts."""
 
 import datetime as dt
 
@@ -12,7 +12,7 @@ from reports.models import Commentary
 from reports.tests.factories import snapshot_with_results
 
 AS_OF = "2014-05-31"
-RESTRICTED = "marac_referrals"  # restricted in the plan fixture (R6)
+RESTRICTED = "marac_referrals"  # restricted in the plan fixture
 RESTRICTED_TITLE = "High-risk domestic abuse cases referred to MARAC"
 
 

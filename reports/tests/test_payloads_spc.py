@@ -1,4 +1,4 @@
-"""SPC as the frozen payloads, the chart and the status sentence carry it (issue 19): gaps,
+"""SPC as the frozen payloads, the chart and the status sentence carry it: gaps,
 provisional limits, baselines and cumulative totals. Pure: no database."""
 
 import datetime as dt

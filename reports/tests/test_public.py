@@ -1,4 +1,4 @@
-"""Public page, public CSVs and the restricted-measure canary over every public URL (R6, R14)."""
+"""Public page, public CSVs and the restricted-measure canary over every public URL."""
 
 from datetime import date
 
@@ -100,7 +100,7 @@ def _public_urls(codes: list[str]) -> list[str]:
 
 
 def test_restricted_measures_appear_in_no_public_answer(client, published):
-    """Canary (R6): crawl every public URL; no restricted code or title may appear anywhere."""
+    """Canary: crawl every public URL; no restricted code or title may appear anywhere."""
     restricted = restricted_measure_codes()
     assert restricted, "the plan fixture should hold restricted measures"
     needles = set(restricted) | set(Measure.objects.filter(code__in=restricted).values_list("title", flat=True))

@@ -1,4 +1,4 @@
-"""Every sentence the status can write, for a table of varied cases (issue 19 item 6).
+"""Every sentence the status can write, for a table of varied cases.
 
 Each expected sentence was read as a Panel member would read it: the article matches the figure
 as spoken, a tiny or near-total change is not shown as 0% or 100%, halves round up, a tie is
@@ -86,7 +86,7 @@ CASES = [
                "focus_relative": "worse", "rank_1_is": "lowest"}),
      f"{LEAD}, 5,000; May 2014 on the SPC chart: common cause variation; joint 3rd lowest of 8 in the Most "
      "Similar Group, significantly above the group average (outside the band), so worse than similar forces."),
-    # Under-reported (R5): no improvement or concern word, no better or worse than similar forces.
+    # Under-reported: no improvement or concern word, no better or worse than similar forces.
     (dict(HATE, latest_value=560, variation="improvement", change=change(560, 500, "no_significant_change"),
           msg={"focus_rank": 3, "group_size": 8, "focus_rank_shared": 1, "focus_position": "above",
                "focus_relative": "worse", "rank_1_is": "lowest"}),

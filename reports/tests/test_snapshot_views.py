@@ -174,7 +174,7 @@ def test_annotations_add_and_recalculate_limits_at_the_next_freeze(client_for, f
     url = reverse("annotation_list", args=["all_crime"])
     assert client.get(url).status_code == 200
     fields = {"date": "2013-04-01", "label": "New recording standard", "text": "", "area": "", "recalculate_limits": "on"}
-    # §5.4: limits restart only at a dated, explained change.
+    # Limits restart only at a dated, explained change.
     response = client.post(url, fields)
     assert "Say what changed on this date" in response.text
     assert not Annotation.objects.exists()

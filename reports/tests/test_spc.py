@@ -148,7 +148,7 @@ def test_xmr_point_beyond_the_limit_does_not_count_towards_two_of_three():
 
 
 def test_xmr_two_of_three_needs_all_three_points_on_one_side_of_the_mean():
-    # Issue 19 case 1. Seventeen points: sum 891.8, mean 52.45882; moving ranges of the 14
+    # Worked by hand. Seventeen points: sum 891.8, mean 52.45882; moving ranges of the 14
     # stable points sum to 34, then 10.5, 10 and 10.3: 64.8 / 16 = 4.05. Upper 2-sigma line
     # 52.45882 + 1.77333 × 4.05 = 59.64082, UCL 52.45882 + 2.66 × 4.05 = 63.23182: 60.5 and
     # 60.8 lie between them, but 50.5 is below the mean, so no run of three on one side.
@@ -201,7 +201,7 @@ def test_xmr_missing_month_is_kept_and_no_moving_range_spans_it():
 
 
 def test_xmr_all_crime_with_september_missing():
-    # Issue 19 case 2, with the demo's all crime January 2013 to March 2014 and September 2013
+    # Worked by hand, with the demo's all crime January 2013 to March 2014 and September 2013
     # never returned. Fourteen points summing 85,372: mean 6,098. Twelve moving ranges (none
     # spans August to October): 66 + 26 + 216 + 141 + 142 + 124 + 219 and 217 + 207 + 90 + 195
     # + 76 = 1,719, mean 143.25 (with the August–October jump of 168 it would be 1,887 / 13 =

@@ -1,8 +1,8 @@
-"""Read-only API v1 (R11, R14): frozen snapshot payloads as JSON, or CSV with ?format=csv.
+"""Read-only API v1: frozen snapshot payloads as JSON, or CSV with ?format=csv.
 
 Anonymous callers see published snapshots and non-restricted measures only; signed-in callers
 see what their role may see. A measure the caller may not see answers 404, exactly as a measure
-that does not exist, so its existence is not revealed (R6).
+that does not exist, so its existence is not revealed.
 """
 
 import re
@@ -16,6 +16,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.middleware import api_method_not_allowed
 from pcc_dashboard.roles import can
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
@@ -39,24 +40,18 @@ class ApiError(Exception):
         self.message = message
 
 
-def method_not_allowed() -> JsonResponse:
-    response = JsonResponse({"error": "Only GET and HEAD are allowed: the API is read-only"}, status=405)
-    response["Allow"] = "GET, HEAD"
-    return response
-
-
 def api_view(view):
     """GET and HEAD only; every failure becomes JSON {"error": message} with its status.
 
-    CSRF-exempt because it never changes anything: any other method answers a JSON 405 (issue 13,
-    item 14), where the CSRF check would have sent an HTML page first.
+    CSRF-exempt because it never changes anything: any other method answers a JSON 405, where the
+    CSRF check would have sent an HTML page first.
     """
 
     @csrf_exempt
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
-            return method_not_allowed()
+            return api_method_not_allowed()
         try:
             fmt = request.GET.get("format", "json")
             if fmt not in ("json", "csv"):
@@ -260,7 +255,7 @@ def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
 
 
 def _measure_row(request, code: str) -> dict:
-    """The visible measure's header from the Measure table (one query; R6 by today's flags), else 404."""
+    """The visible measure's header from the Measure table (one query; by today's flags), else 404."""
     fields = ("code", "title", "unit", "direction", "msg_comparable")
     row = measures_visible_to(request.user).filter(code=code).values(*fields).first() if CODE_RE.match(code) else None
     if row is None:
@@ -303,7 +298,7 @@ def msg(request, as_of, code):
     if block is None:
         raise ApiError(404, "No complete Most Similar Group data for this period")
     summary = block.get("summary") or {}
-    # Rates are served as stored: the freeze rounded them once, from the exact rate (issue 19).
+    # Rates are served as stored: the freeze rounded them once, from the exact rate.
     members = [
         {
             **{k: m.get(k) for k in MEMBER_KEYS},

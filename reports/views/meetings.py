@@ -1,4 +1,4 @@
-"""Report views: boards and their meetings, each meeting's pack from its snapshot (R11, R12)."""
+"""Report views: boards and their meetings, each meeting's pack from its snapshot."""
 
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, path, reverse
@@ -42,12 +42,12 @@ def meeting_detail(request, pk):
     as_of = meeting_snapshot_date(meeting.date)
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     context = {"meeting": meeting, "as_of": as_of, **snapshot_context(request.user, snapshot)}
-    # What this board's members come to the meeting for: the Panel's thematic report (R13) and the
-    # PDG's crime outcomes (R10), each from the meeting's own snapshot (R11).
+    # What this board's members come to the meeting for: the Panel's thematic report and the
+    # PDG's crime outcomes, each from the meeting's own snapshot.
     context["panel_report"] = meeting.board.is_panel and can(request.user, "view_panel_report")
     context["outcomes"] = meeting.board.audience_role == PDG and can(request.user, "view_outcomes")
     if snapshot is not None:
-        # The pack is made for the board's audience (R6): the Panel's never holds restricted measures.
+        # The pack is made for the board's audience: the Panel's never holds restricted measures.
         codes = [
             item["code"] for item in overview_visible_to(request.user, snapshot, audience=meeting.board.audience_role)
         ]

@@ -1,4 +1,4 @@
-"""PDG crime outcomes (R10): outcomes by type and group, by crime group, counts and shares, with audits."""
+"""PDG crime outcomes: outcomes by type and group, by crime group, counts and shares, with audits."""
 
 from dataclasses import replace
 

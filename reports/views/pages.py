@@ -67,7 +67,7 @@ def priority_detail(request, snapshot, number):
 
 
 def _measure_payload(user, snapshot, code, *, recent: bool = False):
-    """The visible measure (by today's restricted flags, R6) and its frozen payload, else 404.
+    """The visible measure (by today's restricted flags) and its frozen payload, else 404.
 
     recent=True: the bounded `measure_recent:` payload, whose size does not grow with history.
     """

@@ -1,4 +1,4 @@
-"""Thematic Panel report (R13): one theme per Panel meeting from its snapshot, as a page and a PDF."""
+"""Thematic Panel report: one theme per Panel meeting from its snapshot, as a page and a PDF."""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +17,7 @@ TEMPLATE = "reports/panel/report.html"
 
 def _context(request, pk) -> dict:
     meeting = get_object_or_404(Meeting.objects.select_related("board", "theme_override"), pk=pk, board__is_panel=True)
-    as_of = previous_month_end(meeting.date)  # R11
+    as_of = previous_month_end(meeting.date)  # a meeting sees the data as at the month end before it
     snapshot = snapshots_visible_to(request.user).filter(as_of=as_of).first()
     theme = panel_theme(meeting)
     context = {"meeting": meeting, "theme": theme, "as_of": as_of, "snapshot": snapshot, "pdf": False}

@@ -1,4 +1,4 @@
-"""Public pages (R14): the published plan with non-restricted figures, their CSVs, accessibility."""
+"""Public pages: the published plan with non-restricted figures, their CSVs, accessibility."""
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -13,7 +13,7 @@ OGL = "Contains public sector information licensed under the Open Government Lic
 
 
 def public(request):
-    """R14: the plan, how performance is judged, and the latest published snapshot's public figures.
+    """The plan, how performance is judged, and the latest published snapshot's public figures.
 
     Always the anonymous view, even for a signed-in user, so the page shows what the public sees.
     """

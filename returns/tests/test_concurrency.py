@@ -12,6 +12,8 @@ from pcc_dashboard.tests.killed import BACKENDS, PLAN, SETUP, child_env, kill_at
 from returns.models import Return, ReturnStatus, Submitter
 from returns.services import FORCE_SUBMITTER, period_for, return_accept, return_submit
 
+pytestmark = pytest.mark.slow  # concurrent writers: real processes or threads, seconds each
+
 START, END = date(2014, 4, 1), date(2014, 6, 30)
 
 
@@ -114,7 +116,7 @@ def test_sigkill_mid_import_leaves_nothing(tmp_path, backend):
         assert count() == (0, 0)
 
 
-# -- killed mid-upload: the stored original (issue 13 item 11) --------------------------------------
+# -- killed mid-upload: the stored original --------------------------------------
 
 # As CHILD, but the pause comes once the original file is written, just before the commit.
 CHILD_AFTER_FILE = """

@@ -1,4 +1,4 @@
-"""Agreed data sets (R8) come from the plan file: any set-up order, re-runs, new measures, measure kinds."""
+"""Agreed data sets come from the plan file: any set-up order, re-runs, new measures, measure kinds."""
 
 import csv
 import io

@@ -97,7 +97,7 @@ table = st.lists(st.lists(any_cell, min_size=1, max_size=4), max_size=6)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-# White space and the invisible characters spreadsheets skip before reading a formula (issue 13 item 14).
+# White space and the invisible characters spreadsheets skip before reading a formula.
 INVISIBLE = " \u00a0\u2000\u2003\u3000\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
 
 

@@ -93,6 +93,7 @@ def test_a_bulk_import_keeps_every_row_and_its_references(plan):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_racing_an_import_waits_and_then_fails(plan):

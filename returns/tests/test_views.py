@@ -191,7 +191,7 @@ def test_csp_cannot_see_another_csps_drafts_by_url(client_for, make_user, q1):
 
 
 def test_detail_shows_the_returns_words_on_each_priority(client_for, q1):
-    """A CSP's narrative is what the co-ordinator reads before accepting (R8)."""
+    """A CSP's narrative is what the co-ordinator reads before accepting."""
     import pandas as pd
 
     from priorities.models import Priority

@@ -1,4 +1,4 @@
-"""Freeze the month-end snapshot: `manage.py freeze_snapshot --as-of 2014-05-31` (R11)."""
+"""Freeze the month-end snapshot: `manage.py freeze_snapshot --as-of 2014-05-31`."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Seed the boards and their 2014/15 meetings (R12). Safe to run again: nothing is duplicated."""
+"""Seed the boards and their 2014/15 meetings. Safe to run again: nothing is duplicated."""
 
 from django.core.management.base import BaseCommand
 

@@ -1,4 +1,4 @@
-"""Recompute every snapshot's SHA-256 digest from its stored rows and report any mismatch (R15)."""
+"""Recompute every snapshot's SHA-256 digest from its stored rows and report any mismatch."""
 
 from django.core.management.base import BaseCommand, CommandError
 
