@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "priorities",
     "returns",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [

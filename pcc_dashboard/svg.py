@@ -1,6 +1,6 @@
 """Static SVG of a chart's figure dict, for paper: the server's PDF and the browser's print.
 
-The page draws each chart with plotly.js from `Chart.figure` (pcc_dashboard/charts.py); paper
+The page draws each chart with plotly.js from `Chart.figure` (reports/charts.py); paper
 cannot run JavaScript, and plotly's own static export needs kaleido and a browser, which the
 product does not ship. So this module draws the same figure dict (the same traces, colours,
 marker symbols, dashes, shapes and legend names) as plain SVG markup. It draws what the

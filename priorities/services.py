@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 
 from priorities.models import (
     Area,
@@ -54,7 +55,7 @@ class ChangeCount:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
-def _upsert(model, *, lookup: dict, values: dict, count: ChangeCount, label: str):
+def upsert(model, *, lookup: dict, values: dict, count: ChangeCount, label: str):
     """Create or update one row, counting what changed (so a re-import can say 'no change')."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:
@@ -163,7 +164,7 @@ def plan_import(*, data: dict) -> ChangeCount:
         Plan.objects.create(**plan_values)
         count.created += 1
     else:
-        _upsert(Plan, lookup={"pk": plan.pk}, values=plan_values, count=count, label="plan")
+        upsert(Plan, lookup={"pk": plan.pk}, values=plan_values, count=count, label="plan")
 
     seen_priorities: set[int] = set()
     priorities: dict[int, Priority] = {}
@@ -183,7 +184,7 @@ def plan_import(*, data: dict) -> ChangeCount:
             "restricted": bool(item.get("restricted", False)),
             "restricted_narrative": str(item.get("restricted_narrative", "")).strip(),
         }
-        priorities[number] = _upsert(
+        priorities[number] = upsert(
             Priority, lookup={"number": number}, values=values, count=count, label=f"SP{number}"
         )
 
@@ -191,7 +192,7 @@ def plan_import(*, data: dict) -> ChangeCount:
     for t_index, theme_item in enumerate(themes, start=1):
         where = f"themes[{t_index}]"
         number = int(_require(theme_item, "number", where))
-        theme = _upsert(
+        theme = upsert(
             Theme,
             lookup={"number": number},
             values={
@@ -241,7 +242,7 @@ def plan_import(*, data: dict) -> ChangeCount:
             "caveats": str(item.get("caveats", "")).strip(),
             "order": m_index,
         }
-        measure = _upsert(
+        measure = upsert(
             Measure, lookup={"code": code}, values=values, count=count, label=f"measure {code}"
         )
         wanted = set()
@@ -259,17 +260,18 @@ def plan_import(*, data: dict) -> ChangeCount:
     return count
 
 
+# Sent at the end of plan_import and reference_import, so whatever is derived from the plan and the
+# reference data (the returns app's submitters and agreed data sets) is rebuilt in either order and
+# on every re-run. A receiver returns a ChangeCount of what it changed. The returns app builds on
+# this one, so it connects its receiver (returns.apps) rather than being called from here.
+plan_loaded = Signal()
+
+
 def _derive_data_sets(count: ChangeCount) -> None:
-    """(Re)derive the submitters and agreed data sets from the plan and reference data now loaded.
-
-    Called at the end of both plan_import and reference_import, so set-up gives the same result in
-    either order and on every re-run.
-    """
-    from returns.services import data_sets_derive  # returns builds on priorities, not the reverse
-
-    derived = data_sets_derive()
-    count.created += derived.created
-    count.updated += derived.updated
+    """Ask every receiver of `plan_loaded` to rebuild what it derives, adding up what changed."""
+    for _receiver, derived in plan_loaded.send(sender=ChangeCount):
+        count.created += derived.created
+        count.updated += derived.updated
     count.unchanged += derived.unchanged
     count.details.extend(derived.details)
 
@@ -431,7 +433,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
     count = ChangeCount()
     forces = {}
     for row in _read_csv("police_force_areas.csv", directory):
-        forces[row["area_code"]] = _upsert(
+        forces[row["area_code"]] = upsert(
             Area,
             lookup={"code": row["area_code"]},
             values={"name": row["name"], "kind": AreaKind.FORCE, "region": row["region"], "parent": None},
@@ -440,7 +442,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
         )
     for row in _read_csv("community_safety_partnerships.csv", directory):
         parent = forces[row["force_area_code"]]
-        _upsert(
+        upsert(
             Area,
             lookup={"code": row["area_code"]},
             values={"name": row["name"], "kind": AreaKind.CSP, "region": parent.region, "parent": parent},
@@ -452,7 +454,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
     for row in _read_csv("most_similar_group.csv", directory):
         group = groups.get(row["group"])
         if group is None:
-            group = _upsert(
+            group = upsert(
                 PeerGroup,
                 lookup={"name": row["group"]},
                 values={"focus_area": forces[settings.PCC_FOCUS_FORCE], "source": "iQuanta MSG"},
@@ -460,7 +462,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
                 label=row["group"],
             )
             groups[row["group"]] = group
-        _upsert(
+        upsert(
             PeerGroupMember,
             lookup={"group": group, "area": forces[row["member_area_code"]], "valid_from": MSG_VALID_FROM},
             values={"valid_to": None},
@@ -468,7 +470,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
             label=f"{row['member_name']} in {group.name}",
         )
     for order, row in enumerate(_read_csv("crime_outcome_types.csv", directory), start=1):
-        _upsert(
+        upsert(
             OutcomeType,
             lookup={"scheme": OutcomeScheme.HOME_OFFICE, "code": row["code"]},
             values={
@@ -481,7 +483,7 @@ def reference_import(*, directory: Path | None = None) -> ChangeCount:
             label=f"outcome {row['code']}",
         )
     for order, row in enumerate(_read_csv("police_uk_outcome_categories.csv", directory), start=1):
-        _upsert(
+        upsert(
             OutcomeType,
             lookup={"scheme": OutcomeScheme.POLICE_UK, "code": row["code"]},
             values={"name": row["name"], "outcome_group": row["outcome_group"], "order": order, "in_use_from": None},
@@ -554,7 +556,7 @@ def populations_import(*, rows: list[tuple[str, int, int]], source: str, count: 
         raise PopulationFileError(f"unknown area code(s): {', '.join(unknown)}; run import_reference first")
     with transaction.atomic():
         for code, mid_year, population in rows:
-            _upsert(
+            upsert(
                 Population,
                 lookup={"area": areas[code], "mid_year": mid_year},
                 values={"population": population, "source": source},

@@ -13,16 +13,14 @@ from pcc_dashboard.forms import gds_helper
 from pcc_dashboard.roles import can, require
 from priorities.selectors import plan_tree
 from priorities.services import PlanFileError, plan_dump_yaml, plan_export, plan_import
-from reports.selectors import snapshots_visible_to
+from reports.selectors import next_meetings_for, snapshots_visible_to
+from returns.selectors import working_date
 
 
 def home(request):
     context = plan_tree(request.user)
     context["can_edit_plan"] = can(request.user, "edit_plan")
     if can(request.user, "view_meetings"):
-        from reports.selectors import next_meetings_for
-        from returns.selectors import working_date
-
         context["next_meetings"] = next_meetings_for(request.user, today=working_date())
         context["perms_panel_report"] = can(request.user, "view_panel_report")
     latest = snapshots_visible_to(request.user).first()

@@ -1,7 +1,7 @@
 """A chart as a reader of a paper sees it (R13): the static SVG and a short, readable table.
 
 The page's chart and the paper's are one definition: both are drawn from the same `Chart`
-(pcc_dashboard/charts.py); the paper's SVG by pcc_dashboard/svg.py. The paper's table keeps
+(reports/charts.py); the paper's SVG by pcc_dashboard/svg.py. The paper's table keeps
 at most 6 columns and the latest PAPER_PERIODS periods, in words and the measure's own units
 (thousands separators, 1 decimal for rates and percentages, 2 for MSG rates per 1,000); the full
 series stays in the CSV downloads and on the measure page.
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from django.utils.safestring import mark_safe
 
-from pcc_dashboard.charts import Chart, period_name
 from pcc_dashboard.svg import figure_svg
 from reports.analysis.status import format_value
+from reports.charts import Chart, period_name
 
 PAPER_PERIODS = 13  # a year and the same month the year before
 

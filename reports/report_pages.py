@@ -4,9 +4,10 @@ from dataclasses import replace
 
 from django.conf import settings
 
-from pcc_dashboard import charts, vocabulary
+from pcc_dashboard import vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
+from reports import charts
 from reports.analysis.status import format_value, msg_verdict, percent_text
 from reports.cover import cover_context
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult

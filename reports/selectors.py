@@ -5,12 +5,13 @@ from datetime import date
 from django.db.models import Max, Min
 from django.http import Http404
 
-from pcc_dashboard.roles import can
+from pcc_dashboard.roles import COORDINATOR, can, user_roles
 from priorities.models import Priority
 from priorities.selectors import may_see_restricted, measures_visible_to
 from reports.models import Annotation, Board, Commentary, Meeting, Snapshot, SnapshotResult
-from returns.models import Observation, Return, ReturnStatus
-from returns.periods import month_end, previous_month_end
+from returns.models import Observation, PeriodKind, Return, ReturnStatus, Submitter, SubmitterKind
+from returns.periods import financial_quarter, month_bounds, month_end, previous_month_end
+from returns.selectors import tracker_cells, working_date
 
 
 def snapshots_visible_to(user):
@@ -74,8 +75,6 @@ def months_not_frozen(*, today: date) -> list[date]:
         return []
     # Up to the month of the latest data. In a demo or an archived copy (its working date is not
     # today) also the month before the working date, whose meetings are coming up.
-    from returns.selectors import working_date
-
     latest = month_end(span["last"])
     working = working_date(today=today)
     if working < today:
@@ -100,10 +99,6 @@ def freeze_preview(as_of: date) -> dict:
     before = {"observations__period_end__lte": as_of}
     accepted = Return.objects.filter(is_current=True, status=ReturnStatus.ACCEPTED)
     month = {"observations__period_end__gt": previous_month_end(as_of), **before}
-    from returns.models import PeriodKind, Submitter, SubmitterKind
-    from returns.periods import financial_quarter, month_bounds
-    from returns.selectors import tracker_cells, working_date
-
     periods = [(*month_bounds(as_of), PeriodKind.MONTH)]
     if financial_quarter(as_of)[1] == as_of:
         periods.append((*financial_quarter(as_of), PeriodKind.QUARTER))
@@ -125,8 +120,6 @@ def next_meetings_for(user, *, today: date) -> list[Meeting]:
 
     A board's audience is its audience_role; the co-ordinator and staff attend them all.
     """
-    from pcc_dashboard.roles import COORDINATOR, user_roles
-
     roles = user_roles(user)
     boards = Board.objects.all()
     if COORDINATOR not in roles and not getattr(user, "is_staff", False):

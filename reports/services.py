@@ -11,7 +11,9 @@ from django.utils import timezone
 from reports import freeze
 from reports.models import (
     Annotation,
+    Board,
     Commentary,
+    Meeting,
     Snapshot,
     SnapshotObservation,
     SnapshotPublication,
@@ -298,8 +300,6 @@ BOARDS = [
 @transaction.atomic
 def boards_seed() -> tuple[int, int]:
     """Create the boards and meetings in BOARDS that do not exist yet: (new boards, new meetings)."""
-    from reports.models import Board, Meeting
-
     new_boards = new_meetings = 0
     for spec in BOARDS:
         values = {

@@ -4,7 +4,7 @@ Pure module: no Django. Each function either returns what it read or raises `Fil
 the sentence the uploader sees; `returns.parsing` turns that into a file-level problem. XLSX
 workbooks are read by `returns.workbook`, with the same bounds.
 
-The bounds (issue 13): a return is refused at the first bound it passes, before and while it is
+The bounds: a return is refused at the first bound it passes, before and while it is
 read, so a small hostile file cannot make the reader pad, copy or collect without limit.
 Before: a CSV's line breaks are counted, and an XLSX sheet's XML is scanned for rows, cells and
 cells per row, before a cell is parsed. While: every row read (blank rows too) and every cell

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from priorities.models import Area, Frequency, Measure, OutcomeType
+from returns.periods import period_label
 
 
 class SubmitterKind(models.TextChoices):
@@ -86,8 +87,6 @@ class ReturnPeriod(models.Model):
         ]
 
     def __str__(self) -> str:
-        from returns.periods import period_label
-
         return period_label(self.start, self.end)
 
     @property

@@ -40,7 +40,7 @@ from returns.values import (
 def period_fits(frequencies: Iterable[str], start: date, end: date) -> bool:
     """True when start–end is a calendar month ("monthly") or financial quarter ("quarterly") as allowed.
 
-    frequencies: the measure's frequencies in the submitter's agreed data set (DataSetItem, R8).
+    frequencies: the measure's frequencies in the submitter's agreed data set (DataSetItem).
     """
     return ("monthly" in frequencies and (start, end) == month_bounds(start)) or (
         "quarterly" in frequencies and (start, end) == financial_quarter(start)

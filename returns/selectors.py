@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import COORDINATOR, can, user_roles
-from priorities.models import Frequency, Measure, MeasureKind, Priority
+from priorities.models import Area, Frequency, Measure, MeasureKind, Priority
 from returns.models import (
     AuditEvent,
     DataSetItem,
@@ -119,8 +119,6 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         )
         for code, unit, kind in Measure.objects.values_list("code", "unit", "kind")
     }
-    from priorities.models import Area
-
     items = list(
         DataSetItem.objects.filter(submitter=submitter).values_list("measure__code", "area__code", "frequency")
     )

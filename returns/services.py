@@ -17,7 +17,7 @@ from django.utils import timezone
 from pcc_dashboard.copystream import CopyStream
 from pcc_dashboard.private_files import private_dir, private_file
 from priorities.models import Area, AreaKind, Measure, OutcomeType
-from priorities.services import ChangeCount, _upsert
+from priorities.services import ChangeCount, upsert
 from returns.models import (
     AuditEvent,
     DataSetItem,
@@ -34,6 +34,7 @@ from returns.models import (
 )
 from returns.parsing import Problem, parse_upload
 from returns.periods import due_date, financial_quarter, month_bounds
+from returns.selectors import upload_context
 
 PUBLIC_SUBMITTER = "public-data"
 FORCE_SUBMITTER = "leicestershire-police"
@@ -75,7 +76,7 @@ def data_sets_derive() -> ChangeCount:
     if force_area is None:
         return count
     csp_areas = list(Area.objects.filter(kind=AreaKind.CSP, parent=force_area).order_by("name"))
-    force = _upsert(
+    force = upsert(
         Submitter,
         lookup={"code": FORCE_SUBMITTER},
         values={"name": f"{force_area.name} Police", "kind": SubmitterKind.FORCE, "area": force_area},
@@ -83,7 +84,7 @@ def data_sets_derive() -> ChangeCount:
         label="force submitter",
     )
     csps = [
-        _upsert(
+        upsert(
             Submitter,
             lookup={"code": f"csp-{_slug(area.name)}"},
             values={"name": f"{area.name} Community Safety Partnership", "kind": SubmitterKind.CSP, "area": area},
@@ -92,7 +93,7 @@ def data_sets_derive() -> ChangeCount:
         )
         for area in csp_areas
     ]
-    public = _upsert(
+    public = upsert(
         Submitter,
         lookup={"code": PUBLIC_SUBMITTER},
         values={"name": "Public data (Home Office and data.police.uk)", "kind": SubmitterKind.PUBLIC, "area": None},
@@ -518,8 +519,6 @@ def return_upload(
     (so the report can be downloaded later). accept=True accepts the new version in the same
     transaction (command-line imports). Raises ReturnConflict when a concurrent write wins.
     """
-    from returns.selectors import upload_context  # selectors import services' constants
-
     period_kind_ok = (start, end) in (month_bounds(start), financial_quarter(start))
     if not period_kind_ok:
         raise ValueError(f"{start} to {end} is neither a calendar month nor a financial quarter")

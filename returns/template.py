@@ -37,7 +37,7 @@ MAX_NARRATIVE_CHARS = 20000
 class MeasureRule:
     """How one measure's value is checked. unit: count | rate_per_1000 | percentage | pounds.
 
-    needs_respondents: a survey measure (the plan's kind "survey", R7); needs_ratio: a rate or
+    needs_respondents: a survey measure (the plan's kind "survey"); needs_ratio: a rate or
     percentage worked out from a numerator and a denominator (the plan's kind "ratio").
     """
 

@@ -238,7 +238,7 @@ def crawls(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Cr
     users_file = tmp_path_factory.mktemp("demo") / "demo_users.txt"
     name = str(connection.settings_dict["NAME"])
     assert "memory" in name or "test" in name, f"not a test database: {name}"
-    with django_db_blocker.unblock(), transaction.atomic(), mock.patch("priorities.demo.USERS_FILE", users_file):
+    with django_db_blocker.unblock(), transaction.atomic(), mock.patch("demo.builder.USERS_FILE", users_file):
         quiet = io.StringIO()
         call_command("migrate", "--noinput", verbosity=0)
         call_command("import_reference", stdout=quiet)

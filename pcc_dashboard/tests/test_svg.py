@@ -2,8 +2,8 @@
 
 import re
 
-from pcc_dashboard import charts
 from pcc_dashboard.svg import figure_svg
+from reports import charts
 from reports.tests.factories import outcomes_payload
 
 

@@ -113,15 +113,15 @@ def test_series_default_area_is_focus_force(client, published):
 
 
 def test_series_point_has_labels_beside_its_codes():
-    from reports.views.api import _point
+    from reports.views.api import series_point
 
-    point = _point(
+    point = series_point(
         {"period_end": "2014-05-31", "value": 7.0, "signal": "concern", "rules": "beyond_limit,two_of_three"}
     )
     assert (point["signal"], point["rules"]) == ("concern", "beyond_limit,two_of_three")
     assert point["signal_label"] == "Special cause: concern"
     assert point["rules_label"] == "a point beyond a process limit; 2 of 3 points beyond the same 2-sigma line"
-    assert _point({"period_end": "2014-05-31", "signal": None, "rules": ""})["signal_label"] is None
+    assert series_point({"period_end": "2014-05-31", "signal": None, "rules": ""})["signal_label"] is None
 
 
 def test_series_restricted_is_404_for_anonymous_and_200_for_entitled(client, client_for, published):

@@ -1,4 +1,4 @@
-"""pcc_dashboard.charts: figures as dicts, titles with units and snapshot, summaries, tables equal to the data."""
+"""reports.charts: figures as dicts, titles with units and snapshot, summaries, tables equal to the data."""
 
 import datetime as dt
 import json
@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from pcc_dashboard.charts import (
+from reports.charts import (
     SIGNAL_STYLE,
     fig_csp,
     fig_msg,
@@ -197,19 +197,25 @@ def test_fig_outcomes_groups_in_code_order_neutral_palette():
     assert sum(share.table_rows[0][1:]) == pytest.approx(100, abs=0.5)
 
 
-def test_fig_outcomes_at_most_eight_distinct_series():
+def _outcomes_in_groups(groups: int) -> dict:
+    """The outcomes payload with `groups` outcome groups ("Group 1"…), each of one outcome type
+    counted 100 − i in the last month, so the groups are in size order."""
     outcomes = outcomes_payload(as_of=AS_OF)
     month = outcomes["months"][-1]
-    # Twelve outcome groups with outcomes: the four smallest are drawn together, named in a note.
     outcomes["outcome_types"] = [
         {"scheme": "home_office", "code": str(i), "name": f"Type {i}", "outcome_group": f"Group {i}", "order": i}
-        for i in range(1, 13)
+        for i in range(1, groups + 1)
     ]
     outcomes["counts"] = [
         {"scheme": "home_office", "month": month, "crime_group": "All crime", "outcome_code": str(i), "count": 100 - i}
-        for i in range(1, 13)
+        for i in range(1, groups + 1)
     ]
-    chart = fig_outcomes(outcomes=outcomes, as_of=AS_OF)
+    return outcomes
+
+
+def test_fig_outcomes_at_most_eight_distinct_series():
+    # Twelve outcome groups with outcomes: the four smallest are drawn together, named in a note.
+    chart = fig_outcomes(outcomes=_outcomes_in_groups(12), as_of=AS_OF)
     names = [t["name"] for t in chart.figure["data"]]
     assert names == [f"Group {i}" for i in range(1, 8)] + ["Other outcome groups"]
     assert len({(t["marker"]["color"], t["marker"]["pattern"]["shape"]) for t in chart.figure["data"]}) == 8
@@ -298,3 +304,15 @@ def test_fig_csp_long_area_names_wrap_in_two_columns(crime):
     assert all(len(line) <= 14 for title in titles for line in title.split("<br>"))
     assert {t["xaxis"] for t in chart.figure["data"]} == {"x", "x2", "x3", "x4", "x5"}
     assert chart.figure["layout"]["xaxis3"]["domain"] == chart.figure["layout"]["xaxis"]["domain"]  # 2 columns
+
+
+def test_fig_outcomes_neighbours_differ_in_pattern_and_bars_have_a_dark_edge():
+    bars = fig_outcomes(outcomes=_outcomes_in_groups(8), as_of=AS_OF).figure["data"]
+    assert len(bars) == 8
+    for below, above in zip(bars, bars[1:], strict=False):
+        # Stacked neighbours: a different pattern, or colours 3:1 apart (WCAG 1.4.11).
+        patterns = below["marker"]["pattern"]["shape"], above["marker"]["pattern"]["shape"]
+        assert patterns[0] != patterns[1] or _contrast(below["marker"]["color"], above["marker"]["color"]) >= 3
+    for bar in bars:
+        # The lightest grey is 1.5:1 on white: the edge is what stands out from the background.
+        assert bar["marker"]["line"]["width"] >= 1 and _contrast(bar["marker"]["line"]["color"]) >= 3

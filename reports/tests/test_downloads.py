@@ -9,8 +9,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pcc_dashboard.charts import measure_charts
 from priorities.models import Measure
+from reports.charts import measure_charts
 from reports.models import SnapshotResult
 from reports.tests.factories import snapshot_with_results
 

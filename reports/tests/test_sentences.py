@@ -8,8 +8,8 @@ dicts are written by hand (percentages worked by hand), not made by the product'
 
 import pytest
 
-from pcc_dashboard.charts import fig_msg, fig_savings, fig_survey, fig_trend
 from reports.analysis.status import measure_status, percent_text, with_article
+from reports.charts import fig_msg, fig_savings, fig_survey, fig_trend
 from reports.presenters import significance_rows
 from reports.report_pages import significance_sentence
 

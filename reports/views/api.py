@@ -191,7 +191,8 @@ def _measure_block(m: dict) -> dict:
     }
 
 
-def _point(p: dict) -> dict:
+def series_point(p: dict) -> dict:
+    """One frozen series point as the API serves it: the stored keys plus its variation and rules in words."""
     labels = {
         "signal_label": vocabulary.label("variation", p.get("signal")) or None,
         "rules_label": vocabulary.rules_label(p.get("rules")) or None,
@@ -210,7 +211,7 @@ def series(request, as_of, code):
     result = snapshot_result(snapshot, f"series:{code}:{area}")
     if result is None:
         raise ApiError(404, "No series for this measure and area")
-    points = [_point(p) for p in result.get("points", [])]
+    points = [series_point(p) for p in result.get("points", [])]
     body = {
         "snapshot": _snapshot_block(snapshot),
         "measure": _measure_block(payload["measure"]),

@@ -6,9 +6,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from pcc_dashboard import charts
 from pcc_dashboard.roles import can, require
 from priorities.models import OutcomeScheme
+from reports import charts
 from reports import outcomes_table as ot
 from reports.selectors import snapshot_context, snapshot_get, snapshot_result
 from returns.exports import csv_bytes

@@ -4,10 +4,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, re_path
 
-from pcc_dashboard.charts import measure_charts
 from priorities.models import Priority
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
+from reports.charts import measure_charts
 from reports.downloads import chart_file, download_response
 from reports.models import Commentary, Snapshot
 from reports.payloads import page_window

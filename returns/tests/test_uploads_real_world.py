@@ -16,7 +16,7 @@ from pcc_dashboard.roles import COORDINATOR
 from returns.models import AuditEvent, Observation, Return
 from returns.parsing import TEMPLATE_COLUMNS
 from returns.services import period_for
-from returns.tests.test_views import Q1, _post
+from returns.tests.test_views import Q1, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def coordinator(client_for, plan):
 
 def stored(client, name: str, content: bytes, period: str = Q1) -> dict[tuple, tuple]:
     """Upload; it must be stored. (measure, area, start, end) → (value, numerator, denominator, respondents)."""
-    response = _post(client, name, content, period=period)
+    response = post_upload(client, name, content, period=period)
     assert response.status_code == 302, _errors(response)
     ret = Return.objects.latest("uploaded_at")
     return {
@@ -50,7 +50,7 @@ def stored(client, name: str, content: bytes, period: str = Q1) -> dict[tuple, t
 
 def refused(client, name: str, content: bytes, period: str = Q1) -> list[tuple]:
     """Upload; it must be refused with nothing written. The errors as (file, row, column, message)."""
-    response = _post(client, name, content, period=period)
+    response = post_upload(client, name, content, period=period)
     assert response.status_code == 200 and b"govuk-error-summary" in response.content
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
     event = AuditEvent.objects.get(action="upload_failed")
@@ -364,7 +364,7 @@ def test_csv_comment_that_could_run_as_formula_warned(coordinator):
 def test_hundred_thousand_column_csv_gives_a_short_page(coordinator):
     header = ",".join([*HEADER, *(f"x{i}" for i in range(100_000 - len(HEADER)))])
     raw = (header + "\r\n" + ",".join(str(v) for v in APRIL[:5]) + ",,,,\r\n").encode()
-    response = _post(coordinator, "wide.csv", raw)
+    response = post_upload(coordinator, "wide.csv", raw)
     assert len(response.content) < 60_000
     event = AuditEvent.objects.get(action="upload_failed")
     assert [p["message"] for p in event.details["problems"]] == [

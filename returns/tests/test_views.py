@@ -25,14 +25,14 @@ def q1(plan):
     return period_for(start=date(2014, 4, 1), end=date(2014, 6, 30))
 
 
-def _post(client, name: str, content: bytes, submitter: str = FORCE_SUBMITTER, period: str = Q1):
+def post_upload(client, name: str, content: bytes, submitter: str = FORCE_SUBMITTER, period: str = Q1):
     upload = io.BytesIO(content)
     upload.name = name
     return client.post(reverse("return_upload"), {"submitter": submitter, "period": period, "file": upload})
 
 
 def _post_fixture(client, name: str, **kwargs):
-    return _post(client, name, (UPLOADS / name).read_bytes(), **kwargs)
+    return post_upload(client, name, (UPLOADS / name).read_bytes(), **kwargs)
 
 
 def _csp_csv(area: str, measure: str = "youth_first_time_entrants", value: str = "12") -> bytes:
@@ -116,7 +116,7 @@ def test_upload_hostile_fixture_rejected_nothing_written(client_for, q1, name, m
 
 def test_upload_oversize_file_rejected_before_parsing(client_for, q1, settings):
     settings.RETURN_MAX_BYTES = 1000
-    response = _post(client_for(COORDINATOR), "big.csv", b"x" * 2000)
+    response = post_upload(client_for(COORDINATOR), "big.csv", b"x" * 2000)
     assert response.status_code == 200
     assert "The selected file must be smaller than" in response.content.decode()
     assert Return.objects.count() == 0
@@ -124,7 +124,7 @@ def test_upload_oversize_file_rejected_before_parsing(client_for, q1, settings):
 
 
 def test_upload_wrong_extension_rejected(client_for, q1):
-    response = _post(client_for(COORDINATOR), "return.txt", b"hello")
+    response = post_upload(client_for(COORDINATOR), "return.txt", b"hello")
     assert "must be a CSV or .xlsx file" in response.content.decode()
     assert Return.objects.count() == 0
 
@@ -151,14 +151,14 @@ def test_csp_upload_offers_only_own_submitter(client_for, q1):
 
 def test_csp_cannot_upload_for_another_csp_by_form_field(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
-    response = _post(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=CHARNWOOD)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=CHARNWOOD)
     assert "You can only upload returns for your own organisation" in response.content.decode()
     assert Return.objects.count() == 0
 
 
 def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
-    response = _post(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=BLABY)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=BLABY)
     assert response.status_code == 200
     assert f"area {charnwood_area} is not in" in response.content.decode()
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
@@ -166,7 +166,7 @@ def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
 
 def test_csp_upload_own_area_is_stored(client_for, q1):
     blaby_area = Submitter.objects.get(code=BLABY).area.code
-    response = _post(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(blaby_area), submitter=BLABY)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(blaby_area), submitter=BLABY)
     assert response.status_code == 302
     assert Return.objects.get().submitter.code == BLABY
 
@@ -178,7 +178,7 @@ def test_csp_cannot_see_another_csps_drafts_by_url(client_for, make_user, q1):
     other_client = Client()
     other_client.force_login(other)
     area = Submitter.objects.get(code=CHARNWOOD).area.code
-    _post(other_client, "r.csv", _csp_csv(area), submitter=CHARNWOOD)
+    post_upload(other_client, "r.csv", _csp_csv(area), submitter=CHARNWOOD)
     ret = Return.objects.get()
     event_client = client_for(CSP_SUBMITTER, BLABY)
     assert event_client.get(reverse("return_detail", args=[ret.pk])).status_code == 403
@@ -224,7 +224,7 @@ def test_detail_shows_the_returns_words_on_each_priority(client_for, q1):
 def test_failed_report_only_for_uploader_or_coordinator(client, make_user, q1):
     uploader = make_user(CSP_SUBMITTER, BLABY)
     client.force_login(uploader)
-    _post(client, "r.csv", _csp_csv("E23000021"), submitter=BLABY)
+    post_upload(client, "r.csv", _csp_csv("E23000021"), submitter=BLABY)
     event = AuditEvent.objects.get(action="upload_failed")
     url = reverse("return_failed_report", args=[event.pk])
     assert client.get(url).status_code == 200
@@ -292,7 +292,7 @@ def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, d
     _post_fixture(client, "valid.csv")
     v1 = Return.objects.get()
     client.post(reverse("return_accept", args=[v1.pk]))
-    _post(client, "valid-v2.csv", _valid_v2())
+    post_upload(client, "valid-v2.csv", _valid_v2())
     v2 = Return.objects.get(version=2)
     with django_assert_max_num_queries(15):
         page = client.get(reverse("return_detail", args=[v2.pk]))
@@ -317,7 +317,7 @@ def test_after_acceptance_the_page_says_it_is_the_accepted_data(client_for, q1):
     page = client.post(reverse("return_accept", args=[first.pk]), follow=True)
     assert b"This version is the current accepted data" in page.content
     assert b"no version of this return has been accepted yet" not in page.content
-    _post(client, "v2.csv", _valid_v2())
+    post_upload(client, "v2.csv", _valid_v2())
     second = Return.objects.get(version=2)
     client.post(reverse("return_accept", args=[second.pk]))
     page = client.get(reverse("return_detail", args=[second.pk]))
@@ -360,7 +360,7 @@ def test_police_lead_cannot_decide(client_for, q1):
 
 def test_original_download_uses_generated_name(client_for, q1):
     client = client_for(COORDINATOR)
-    _post(client, "Q1 final (draft 2).csv", (UPLOADS / "valid.csv").read_bytes())
+    post_upload(client, "Q1 final (draft 2).csv", (UPLOADS / "valid.csv").read_bytes())
     ret = Return.objects.get()
     response = client.get(reverse("return_original", args=[ret.pk]))
     assert response.status_code == 200
@@ -378,7 +378,7 @@ def test_original_download_coordinator_only(client_for, q1):
 
 def test_return_list_own_only_for_data_lead(client_for, make_user, q1, django_assert_max_num_queries):
     client = client_for(CSP_SUBMITTER, BLABY)
-    _post(client, "r.csv", _csp_csv(Submitter.objects.get(code=BLABY).area.code), submitter=BLABY)
+    post_upload(client, "r.csv", _csp_csv(Submitter.objects.get(code=BLABY).area.code), submitter=BLABY)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("return_list"))
     assert response.status_code == 200

@@ -5,8 +5,10 @@ with the same commands a co-ordinator uses (migrate, import_reference, import_pl
 A subprocess rather than pytest-django's live_server: snapshot rows are protected by database
 triggers, so the TransactionTestCase flush behind live_server would fail.
 
-Add a page to the suite with `axe_check(page, site.url("/path/"))` on a page from `page` (anonymous)
-or `page_as("coordinator")` (signed in).
+Every page a role reaches by links from the home page is found by `walks(role)` and checked by
+test_every_page.py (reflow, scroll regions, chart text, focus, axe). For a page state that links do
+not reach (a form's error, a 404), use `axe_check(page, site.url("/path/"))` on a page from `page`
+(anonymous) or `page_as("coordinator")` (signed in).
 """
 
 import json
@@ -41,6 +43,9 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 DEMO_TO = "2015-03"
 PASSWORD = "browser-suite-passphrase-2015"
 ROLES = ("coordinator", "csp_submitter", "police_submitter", "panel", "pdg")
+ANONYMOUS = "anonymous"
+# Who walks every page they can reach (the suite's users, and a visitor who has not signed in).
+WALKERS = (ANONYMOUS, *ROLES)
 
 # Make users, one per role, each tied to a submitter where the role needs one. Idempotent.
 _MAKE_USERS = """
@@ -225,6 +230,35 @@ def _role_states(browser, site, tmp_path_factory):
         return states[role]
 
     return state_for
+
+
+def new_context(browser, site, role_states, role: str):
+    """A browser context for `role` (signed in) or ANONYMOUS (no cookies)."""
+    if role == ANONYMOUS:
+        return browser.new_context(base_url=site.base_url)
+    return browser.new_context(base_url=site.base_url, storage_state=role_states(role))
+
+
+@pytest.fixture(scope="session")
+def walks(browser, site, _role_states):
+    """walks(role) → the pages `role` reaches by links from "/" (crawl.Walk), crawled once per session.
+
+    A page that looks alike to every role (the public page; a chart kind on a URL pattern) is kept
+    by the first role's walk only, which keeps the suite's time down."""
+    from pcc_dashboard.tests.browser.crawl import crawl
+
+    found, covered = {}, set()
+
+    def walk_for(role: str):
+        if role not in found:
+            context = new_context(browser, site, _role_states, role)
+            try:
+                found[role] = crawl(context.request, site.base_url, covered)
+            finally:
+                context.close()
+        return found[role]
+
+    return walk_for
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
+from demo import builder
 from priorities.models import Measure
 from returns.models import Submitter
 
@@ -27,9 +28,7 @@ class Command(BaseCommand):
             raise CommandError("--to must be April 2014 or later, so the 2014/15 meetings have snapshots.")
         if not Measure.objects.exists() or not Submitter.objects.exists():
             raise CommandError("Load the plan and reference data first: run import_reference and import_plan.")
-        from priorities.demo import USERS_FILE, demo_seed
-
-        result = demo_seed(to_month=to_month, progress=lambda message: self.stdout.write(f"  {message}"))
+        result = builder.demo_seed(to_month=to_month, progress=lambda message: self.stdout.write(f"  {message}"))
         if result.created:
             self.stdout.write(self.style.SUCCESS(f"Demo data created: {result.returns} returns."))
         else:
@@ -42,4 +41,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo users (new passwords each run; also in var/demo_users.txt):")
         for username, password, label in result.users:
             self.stdout.write(f"  {username:<12} {password:<20} {label}")
-        self.stdout.write(f"Sign in at /accounts/sign-in/ with one of these. ({USERS_FILE})")
+        self.stdout.write(f"Sign in at /accounts/sign-in/ with one of these. ({builder.USERS_FILE})")

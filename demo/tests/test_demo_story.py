@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(monkeypatch, tmp_path, settings):
-    from priorities import demo as demo_module
+    from demo import builder as demo_module
 
     monkeypatch.setattr(demo_module, "USERS_FILE", tmp_path / "demo_users.txt")
     # The Makefile's order: migrate (done by the test database), import_reference, import_plan, seed_demo.

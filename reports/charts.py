@@ -39,11 +39,13 @@ PEER_COLOUR = "#b1b4b6"
 BAND_COLOUR = "rgba(80, 90, 95, 0.15)"
 # The band's fill is faint (1.25:1), so its edge carries it: #505a5f is 7:1 on white (WCAG 1.4.11).
 BAND_EDGE = {"color": "#505a5f", "width": 1.5, "dash": "dot"}
-# Outcome groups have no order of merit: at most 8 series, told apart by four well-separated
-# greys (never red/green) each plain and hatched, so no two series look alike in print or on screen.
-OUTCOME_STYLES = [
-    (shade, pattern) for pattern in ("", "/") for shade in ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
-]
+# Outcome groups have no order of merit: at most 8 series, told apart by four greys (never
+# red/green) each plain and hatched, so no two series look alike in print or on screen. Neighbouring
+# greys are under 3:1 apart, so neighbours in the stack always differ in pattern too, and every bar
+# has a black edge, which the lightest grey (1.5:1 on white) needs to stand out (WCAG 1.4.11).
+OUTCOME_SHADES = ("#0b0c0c", "#505a5f", "#8e9599", "#cfd2d3")
+OUTCOME_STYLES = [(shade, "/" if (i + i // 4) % 2 else "") for i, shade in enumerate(OUTCOME_SHADES * 2)]
+OUTCOME_EDGE = {"color": "#0b0c0c", "width": 1}
 OUTCOME_MAX_SERIES = len(OUTCOME_STYLES)
 OTHER_OUTCOMES = "Other outcome groups"
 # The page font (static/scss/app.scss), so charts read like the text around them.
@@ -60,6 +62,9 @@ LEGEND_BELOW = {"orientation": "h", "x": 0, "xanchor": "left", "y": 0, "yanchor"
 SMALL_TITLE_CHARACTERS = 14
 # Legend entries wrap to this many characters: with its symbol an entry then fits a 290 px chart.
 LEGEND_CHARACTERS = 32
+# The provisional-limits note above a trend starts at the plot's left edge (70 px in), so its lines
+# are shorter than a legend's.
+PROVISIONAL_CHARACTERS = 34
 
 
 @dataclass
@@ -238,19 +243,24 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             font={"size": 12},
         )
     if provisional:
+        # Wrapped, with room above the plot for both lines, so it fits a chart at 320 CSS px.
         fig.add_annotation(
             x=0,
-            y=1.06,
+            y=1,
             xref="paper",
             yref="paper",
             showarrow=False,
             xanchor="left",
-            text=f"Run chart: limits are provisional ({fewer})",
+            yanchor="bottom",
+            align="left",
+            text=_wrapped(f"Run chart: limits are provisional ({fewer})", PROVISIONAL_CHARACTERS),
             font={"size": 12},
         )
     # The axis names the units only: the measure's full title is in the caption (Chart.title), and
     # a long title would run past the chart.
     _layout(fig, x_title="Period ending", y_title=units.capitalize())
+    if provisional:
+        fig.update_layout(margin_t=50)
     _wrap_legend(fig)
 
     present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
@@ -625,6 +635,7 @@ def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
         )
     )
     _layout(fig, x_title="Period ending", y_title="Percentage of respondents (%)", showlegend=True)
+    _wrap_legend(fig)
     low = min([p.get("ci_low") for p in points if _number(p.get("ci_low"))] + values, default=0)
     fig.update_yaxes(range=[max(0, math.floor(low / 10) * 10 - 5), 100])
     if points:
@@ -703,6 +714,7 @@ def fig_savings(*, measure: dict, trend: dict, as_of, challenge: float = SAVINGS
         yanchor="bottom",
     )
     _layout(fig, x_title="Period ending", y_title="Cumulative savings (£)", showlegend=True)
+    _wrap_legend(fig)
     top = max([p["value"] for p in points] + [challenge])
     fig.update_yaxes(range=[0, top * 1.1], tickprefix="£", separatethousands=True)
     if points:
@@ -804,8 +816,9 @@ def fig_outcomes(
                 name=name,
                 marker={
                     "color": shade,
-                    "pattern": {"shape": pattern, "fgcolor": "#ffffff" if i % 4 < 2 else "#0b0c0c"},
-                    "line": {"color": "#ffffff", "width": 0.5},
+                    # White hatching on the two dark greys, black on the two light ones.
+                    "pattern": {"shape": pattern, "fgcolor": "#ffffff" if shade in OUTCOME_SHADES[:2] else "#0b0c0c"},
+                    "line": OUTCOME_EDGE,
                 },
                 hovertemplate="%{x|%B %Y}: %{y:,}" + ("%" if share else "") + "<extra>" + name + "</extra>",
             )
@@ -816,10 +829,13 @@ def fig_outcomes(
         x_title="Month",
         y_title=y_title,
         barmode="stack",
-        height=420 + 24 * len(series),
-        margin={"l": 70, "r": 20, "t": 30, "b": 80 + 24 * len(series)},
-        legend={"orientation": "h", "x": 0, "y": -0.22, "yanchor": "top", "traceorder": "normal"},
+        legend={**LEGEND_BELOW, "traceorder": "normal"},
     )
+    _wrap_legend(fig)
+    # At 320 CSS px the legend stacks one entry above another: a line of height for each of its
+    # lines keeps the plot tall enough for the y-axis title.
+    legend_lines = sum(trace.name.count("<br>") + 1 for trace in fig.data)
+    fig.update_layout(height=420 + 22 * legend_lines)
     fig.update_xaxes(tickformat="%b %Y")
     units = "percentage of the month's outcomes" if share else "number of crimes"
     if crime_group is None or crime_group in ALL_GROUPS:

@@ -4,7 +4,7 @@ Everything goes through the product's own services (return_submit, return_accept
 so the demo exercises the same paths as real returns. Figures are synthetic but realistic: all crime
 at about 60–90 per 1,000 a year, seasonal violence and burglary, a step down in burglary after
 April 2013, and a rise in recorded serious sexual offences after a recording-practice change in
-November 2014 (R5). Fixed random seed, so every run gives the same figures.
+November 2014. Fixed random seed, so every run gives the same figures.
 """
 
 import io
@@ -24,9 +24,19 @@ from django.utils import timezone
 
 from pcc_dashboard import roles
 from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeType, PeerGroupMember, Population
+from reports.models import Snapshot, SnapshotPublication
+from reports.services import snapshot_freeze, snapshot_publish
 from returns.models import AuditEvent, Return, Submitter, SubmitterMembership
 from returns.periods import add_months, add_working_days, due_date, financial_quarter, month_end
-from returns.services import FORCE_SUBMITTER, PUBLIC_SUBMITTER, period_for, return_accept, return_reject, return_submit
+from returns.services import (
+    FORCE_SUBMITTER,
+    OBSERVATION_COLUMNS,
+    PUBLIC_SUBMITTER,
+    period_for,
+    return_accept,
+    return_reject,
+    return_submit,
+)
 
 SEED = 2014
 START = date(2010, 4, 1)
@@ -72,7 +82,7 @@ CRIME_GROUPS = {
     "Drug offences": 0.04,
     "Public order offences": 0.05,
 }
-# Share of crimes given each Home Office outcome (codes); no outcome ranks above another (R10).
+# Share of crimes given each Home Office outcome (codes); no outcome ranks above another.
 OUTCOME_SHARES = {
     "1": 0.14,
     "1A": 0.01,
@@ -105,20 +115,12 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(SEED)
 
 
+# A return's columns but the comment, in the order the demo's records hold them.
+FIGURE_COLUMNS = [column for column in OBSERVATION_COLUMNS if column != "comment"]
+
+
 def _rows(records: list[tuple]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        records,
-        columns=[
-            "measure_code",
-            "area_code",
-            "period_start",
-            "period_end",
-            "value",
-            "numerator",
-            "denominator",
-            "respondents",
-        ],
-    )
+    frame = pd.DataFrame(records, columns=FIGURE_COLUMNS)
     frame["comment"] = ""
     return frame.astype(object).where(frame.notna(), None)
 
@@ -231,7 +233,7 @@ class DemoBuilder:
         if code == "burglary_dwelling" and month >= date(2013, 4, 1):
             expected *= 0.85  # step change: a burglary operation from April 2013
         if code == "serious_sexual_offences" and month >= date(2014, 11, 1):
-            expected *= 1.35  # recording-practice change after the HMIC inspection (R5)
+            expected *= 1.35  # recording-practice change after the HMIC inspection
         return int(self.rng.poisson(expected))
 
     def force_month(self, month: date) -> Return:
@@ -407,36 +409,15 @@ class DemoBuilder:
         return _submit(self.public, start, end, records, decider=self.coordinator, arrived=-1)
 
     def correction(self) -> Return | None:
-        """A corrected May 2014 force return, accepted after the June 2014 freeze (R11)."""
+        """A corrected May 2014 force return, accepted after the June 2014 freeze."""
         original = Return.objects.filter(
             submitter=self.force, period__start=date(2014, 5, 1), period__end=date(2014, 5, 31), is_current=True
         ).first()
         if original is None:
             return None
-        rows = pd.DataFrame(
-            list(
-                original.observations.values_list(
-                    "measure__code",
-                    "area__code",
-                    "period_start",
-                    "period_end",
-                    "value",
-                    "numerator",
-                    "denominator",
-                    "respondents",
-                )
-            )
-        )
-        rows.columns = [
-            "measure_code",
-            "area_code",
-            "period_start",
-            "period_end",
-            "value",
-            "numerator",
-            "denominator",
-            "respondents",
-        ]
+        # The stored observation names its measure and area by key: read their codes instead.
+        fields = ["measure__code", "area__code", *FIGURE_COLUMNS[2:]]
+        rows = pd.DataFrame(list(original.observations.values_list(*fields)), columns=FIGURE_COLUMNS)
         fix = (rows["measure_code"] == "burglary_dwelling") & (rows["area_code"] == self.focus.code)
         rows.loc[fix, "value"] = rows.loc[fix, "value"] + 23
         records = list(rows.itertuples(index=False, name=None))
@@ -449,7 +430,7 @@ class DemoBuilder:
             ),
             columns=["area_code", "month", "crime_group", "scheme", "outcome_code", "count"],
         )
-        # Sent after the June 2014 month end was frozen (R11: it reaches later snapshots only).
+        # Sent after the June 2014 month end was frozen (so it reaches later snapshots only).
         return _submit(
             self.force,
             date(2014, 5, 1),
@@ -463,16 +444,11 @@ class DemoBuilder:
 
 def _freeze(as_of: date, user=None):
     """Freeze as the co-ordinator would: the working day after the month's returns were due."""
-    from reports.services import snapshot_freeze
-
     return snapshot_freeze(as_of=as_of, user=user, frozen_at=_at(add_working_days(_due(as_of), 1), 10))
 
 
 def _publish(snapshot, user=None):
     """Publish as the co-ordinator would: the working day after the freeze."""
-    from reports.models import SnapshotPublication
-    from reports.services import snapshot_publish
-
     publication = snapshot_publish(snapshot=snapshot, user=user)
     published_at = _at(add_working_days(timezone.localdate(snapshot.frozen_at), 1), 11)
     SnapshotPublication.objects.filter(pk=publication.pk).update(published_at=published_at)
@@ -563,8 +539,6 @@ def demo_seed(*, to_month: date, progress=None) -> DemoResult:
         call_command("seed_boards", verbosity=0)
     except Exception as exc:  # noqa: BLE001 - boards are optional until seed_boards exists
         say(f"Boards not seeded: {exc}")
-    from reports.models import Snapshot
-
     return DemoResult(
         created=created,
         returns=Return.objects.count(),
