@@ -64,6 +64,7 @@ class Cells:
         self.ctx = ctx
         self.semicolon = semicolon
         self.n = len(columns["measure_code"])
+        self._units: dict[str, np.ndarray] = {}
 
     # -- codes ----------------------------------------------------------------------------
     @cached_property
@@ -108,9 +109,11 @@ class Cells:
         """Rows whose measure code is one the plan has."""
         return self._by_measure(lambda r: True)
 
-    @cached_property
-    def unit(self) -> np.ndarray:
-        return self._by_measure(lambda r: r.unit, str)
+    def unit(self, name: str) -> np.ndarray:
+        """Rows whose measure is in the unit called name ("count", "percentage", …); a mask."""
+        if name not in self._units:
+            self._units[name] = self._by_measure(lambda r: r.unit == name)
+        return self._units[name]
 
     @cached_property
     def area_blank(self) -> np.ndarray:
@@ -224,20 +227,17 @@ class Cells:
     def over_hundred(self) -> np.ndarray:
         """Percentage values over 100 (floats settle all but exactly 100.0, where the Decimal decides)."""
         v = self.value
-        percent = v.ok & (self.unit == "percentage")
+        percent = v.ok & self.unit("percentage")
         tie = np.flatnonzero(percent & (v.value == 100))
         return (percent & (v.value > 100)) | self._exact_where(tie, lambda i: v.decimal(i) > 100)
 
     @cached_property
     def value_usable(self) -> np.ndarray:
         """A value that passed every rule of its own: the one a ratio is checked against."""
-        v, unit = self.value, self.unit
-        return (
-            v.ok
-            & ~((unit == "count") & (v.places > 0))
-            & ~self.over_hundred
-            & ~((unit == "pounds") & (v.places > 2))
-        )
+        v = self.value
+        count_fraction = self.unit("count") & (v.places > 0)
+        pounds_pence = self.unit("pounds") & (v.places > 2)
+        return v.ok & ~count_fraction & ~self.over_hundred & ~pounds_pence
 
     @cached_property
     def larger(self) -> np.ndarray:
@@ -250,7 +250,7 @@ class Cells:
     @cached_property
     def ratio_checks(self) -> tuple[np.ndarray, np.ndarray]:
         """(zero denominator, value disagreeing with numerator ÷ denominator × scale) for ratio rows."""
-        ratio = np.isin(self.unit, list(RATIO_SCALES))
+        ratio = np.logical_or.reduce([self.unit(name) for name in RATIO_SCALES])
         checked = ratio & self.known & self.value_usable & self.numerator.ok & self.denominator.ok & ~self.larger
         zero = checked & (self.denominator.value == 0)
         rows = np.flatnonzero(checked & ~zero)
@@ -263,7 +263,7 @@ class Cells:
         1,000) to within one unit in its own last decimal place (85.4 → 0.1; 85 → 1), which
         allows for rounding and for cutting digits off.
         """
-        scale = RATIO_SCALES[self.unit[i]]
+        scale = RATIO_SCALES[self.rule(i).unit]
         expected = self.numerator.decimal(i) / self.denominator.decimal(i) * scale
         tolerance = Decimal(1).scaleb(-int(self.value.places[i]))
         return abs(self.value.decimal(i) - expected), expected, tolerance, scale
@@ -366,11 +366,11 @@ RULES: tuple[Rule, ...] = (
     Rule("period_end", lambda c: c.wrong_shape, lambda c, i: c.shape_message(i)),
     Rule("value", lambda c: c.value.status == BLANK, "value required"),
     *_reading("value"),
-    Rule("value", lambda c: c.value.ok & (c.unit == "count") & (c.value.places > 0), "a count must be a whole number"),
+    Rule("value", lambda c: c.value.ok & c.unit("count") & (c.value.places > 0), "a count must be a whole number"),
     Rule("value", lambda c: c.over_hundred, "a percentage must be between 0 and 100"),
     Rule(
         "value",
-        lambda c: c.value.ok & (c.unit == "pounds") & (c.value.places > 2),
+        lambda c: c.value.ok & c.unit("pounds") & (c.value.places > 2),
         "pounds may have at most 2 decimal places",
     ),
     Rule("value", lambda c: c.ratio_checks[1], lambda c, i: c.ratio_message(i)),

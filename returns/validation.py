@@ -20,7 +20,7 @@ import pandas as pd
 from returns.problems import Problems, StopReading
 from returns.rules import RULES, Cells
 from returns.template import REQUIRED_COLUMNS, ROW_COLUMNS, TEMPLATE_COLUMNS, UploadContext
-from returns.values import interned
+from returns.values import flags, interned, objects
 
 # Rows checked together; bounds the memory held as Python strings at any one time.
 CHUNK_ROWS = 50_000
@@ -131,16 +131,15 @@ class Validation:
         if self.fixed_width:
             chunk = [self._fit(cells) for cells in chunk]
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        padded = chunk if (lengths >= width).all() else [c if len(c) >= width else [*c, *[""] * width] for c in chunk]
+        padded = chunk if (lengths >= width).all() else [[*c, *[""] * (width - len(c))] for c in chunk]
         table = list(zip(*padded, strict=False))
         blank = ("",) * len(chunk)
         columns = {
-            name: np.asarray(table[j] if j is not None else blank, dtype=object)
+            name: objects(table[j] if j is not None else blank)
             for name, j in zip(TEMPLATE_COLUMNS, self.columns_at, strict=True)
         }
         # A blank row (Excel's trailing empty lines) is not data; only a row with no measure code can be one.
-        codes, distinct = pd.factorize(columns["measure_code"])
-        data = ~np.asarray([not cell.strip() for cell in distinct] + [False], dtype=bool)[:-1][codes]
+        data = flags(str.strip, columns["measure_code"])
         for i in np.flatnonzero(~data).tolist():
             data[i] = any(cell.strip() for cell in chunk[i])
         numbers = first + np.arange(len(chunk))
@@ -161,15 +160,15 @@ class Validation:
         found: list[tuple[np.ndarray, int, int, str]] = []  # (positions, column rank, rule order, column)
         short = np.flatnonzero(lengths != self.width)
         found.append((short, -1, _WIDTH, ""))
-        controls = {}
+        controls: dict[str, dict[int, str]] = {}  # column → row position → the cell as written
         for name in TEMPLATE_COLUMNS:
             column = columns[name]
             if CONTROL_RE.search("".join(column)):
                 at = np.flatnonzero([bool(CONTROL_RE.search(cell)) for cell in column])
-                controls[name] = column[at]
+                controls[name] = dict(zip(at.tolist(), column[at].tolist(), strict=True))
                 found.append((at, _RANK[name], _CONTROL, name))
                 # Go on checking the cells as if the control characters were not there.
-                columns[name] = np.asarray([CONTROL_RE.sub("", cell) for cell in column], dtype=object)
+                columns[name] = objects([CONTROL_RE.sub("", cell) for cell in column])
         cells = Cells(columns, self.ctx, semicolon=self.semicolon)
         for order, rule in enumerate(RULES):
             found.append((np.flatnonzero(rule.fails(cells)), _RANK[rule.column], order, rule.column))
@@ -178,14 +177,15 @@ class Validation:
         self.frames.append(_valid_frame(cells, np.flatnonzero(valid), numbers))
         self._keep_keys(cells, numbers)
 
-    def _report(self, found, cells: Cells, numbers: np.ndarray, lengths: np.ndarray, controls) -> np.ndarray:
+    def _report(
+        self, found: list, cells: Cells, numbers: np.ndarray, lengths: np.ndarray, controls: dict[str, dict[int, str]]
+    ) -> np.ndarray:
         """Add the chunk's problems in row order, then column, then rule; which rows have any."""
         positions = np.concatenate([at for at, *_ in found]).astype(np.int64)
         ranks = np.concatenate([np.full(len(at), rank) for at, rank, *_ in found])
         orders = np.concatenate([np.full(len(at), order) for at, _, order, _ in found])
         failed = np.zeros(len(numbers), dtype=bool)
         failed[positions] = True
-        control_at = {name: {i: k for k, i in enumerate(at.tolist())} for at, _, order, name in found if order == _CONTROL}
         for k in np.lexsort((orders, ranks, positions)).tolist():
             i, order = int(positions[k]), int(orders[k])
             row = int(numbers[i])
@@ -195,7 +195,7 @@ class Validation:
                 self.problems.add(row, None, "", f"row has {n} cells but the header has {width}{why}")
             elif order == _CONTROL:
                 name = TEMPLATE_COLUMNS[int(ranks[k])]
-                cell = controls[name][control_at[name][i]]
+                cell = controls[name][i]
                 what = "a NUL byte" if "\x00" in cell else "a control character (tab, line break or similar)"
                 self.problems.add(row, name, cell, f"contains {what}; only plain text is allowed")
             else:
@@ -306,7 +306,7 @@ def _valid_frame(cells: Cells, sel: np.ndarray, numbers: np.ndarray) -> pd.DataF
             "numerator": _objects(num.value[sel], num.ok[sel]),
             "denominator": _objects(den.value[sel], den.ok[sel]),
             "respondents": _objects(resp.value[sel], resp.ok[sel], int),
-            "comment": np.asarray([*map(str.strip, comment), ""], dtype=object)[:-1],
+            "comment": objects(list(map(str.strip, comment))),
             "source_row": numbers[sel],
         },
         columns=list(ROW_COLUMNS),

@@ -45,6 +45,11 @@ def flags(test: Callable[[str], object], texts: Sequence[str]) -> np.ndarray:
     return np.fromiter(map(bool, map(test, texts)), dtype=bool, count=len(texts))
 
 
+def objects(values: Sequence) -> np.ndarray:
+    """values as a 1-D object array (np.asarray would look inside every string for a sequence)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 def stripped(column: Sequence[str]) -> list[str]:
     """[cell.strip() for cell in column]; one scan of the column first, as most hold no white space."""
     if _SPACE_RE.search("".join(column)):
@@ -54,9 +59,9 @@ def stripped(column: Sequence[str]) -> list[str]:
 
 def factorized(column: Sequence[str], clean: Callable[[str], object]) -> tuple[np.ndarray, list]:
     """(codes, distinct): clean(cell) == distinct[codes[i]] for each cell i; clean runs once per distinct cell."""
-    values = column if isinstance(column, np.ndarray) else np.asarray(column, dtype=object)
+    values = column if isinstance(column, np.ndarray) else objects(column)
     codes, uniques = pd.factorize(values)
-    cleaned = [clean(u) for u in uniques]
+    cleaned = [clean(u) for u in uniques.tolist()]
     index: dict = {}
     remap = np.asarray([index.setdefault(c, len(index)) for c in cleaned] + [0], dtype=np.int64)[:-1]
     return remap[codes] if len(codes) else codes.astype(np.int64), list(index)
@@ -238,8 +243,8 @@ class Periods:
 
 def periods(starts: Sequence[str], ends: Sequence[str], *, period_start: date, period_end: date) -> Periods:
     """parse_date of each row's start and end, once per distinct pair of texts."""
-    s_codes, s_uniques = pd.factorize(np.asarray(starts, dtype=object))
-    e_codes, e_uniques = pd.factorize(np.asarray(ends, dtype=object))
+    s_codes, s_uniques = pd.factorize(starts if isinstance(starts, np.ndarray) else objects(starts))
+    e_codes, e_uniques = pd.factorize(ends if isinstance(ends, np.ndarray) else objects(ends))
     pair, combos = pd.factorize(s_codes.astype(np.int64) * max(len(e_uniques), 1) + e_codes)
     width = max(len(e_uniques), 1)
     start_text = [s_uniques[combo // width] for combo in combos.tolist()]

@@ -134,6 +134,7 @@ valid_row = st.tuples(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(valid_row, max_size=12),
@@ -201,6 +202,7 @@ def _reported(result) -> list[tuple]:
 xlsx_safe_cells = st.one_of(edge_cells, st.text(alphabet="0123456789.,+- abcE/", max_size=6))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=st.lists(valid_row, min_size=1, max_size=8),
