@@ -9,13 +9,13 @@ from reports.charts import (
     FORCE_COLOUR,
     PEER_COLOUR,
     Chart,
-    _iso,
-    _layout,
-    _month,
-    _number,
-    _wrap_legend,
+    apply_layout,
     as_of_label,
     figure_data,
+    iso_day,
+    month_text,
+    number_text,
+    wrap_legend,
 )
 
 GROUP_COLOUR = "#505a5f"  # 7:1 on white; the white cross-hatch tells it apart from the force's diagonal hatch
@@ -74,9 +74,9 @@ def _summary(measure: dict, comparison: dict, ranked: list[dict], period: str) -
         text.append(
             f"Rates run from {low['rate_per_1000']:.2f} ({low['name']}) to {high['rate_per_1000']:.2f} ({high['name']})."
         )
-    if _number(comparison.get("all_forces_rate")):
+    if number_text(comparison.get("all_forces_rate")):
         text.append(f"All forces' rate (pooled) {comparison['all_forces_rate']:.2f} per 1,000.")
-    if _number(comparison.get("group_rate")):
+    if number_text(comparison.get("group_rate")):
         text.append(f"{group} rate (pooled) {comparison['group_rate']:.2f} per 1,000.")
     focus = next((m for m in ranked if m.get("is_focus")), None)
     if focus:
@@ -109,7 +109,7 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
 
     comparison: reports.forces_selectors.forces_comparison's answer. None when no force has a rate.
     """
-    ranked = [m for m in comparison.get("members") or [] if _number(m.get("rate_per_1000"))]
+    ranked = [m for m in comparison.get("members") or [] if number_text(m.get("rate_per_1000"))]
     if not ranked:
         return None
     # Highest rate at the top: plotly draws the first category at the bottom.
@@ -143,16 +143,16 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
             width=2,
         )  # fmt: skip
     )
-    if _number(comparison.get("all_forces_rate")):
+    if number_text(comparison.get("all_forces_rate")):
         fig.add_shape(**_line(comparison["all_forces_rate"], name=f"All forces' rate (pooled): "
                               f"{comparison['all_forces_rate']:.2f}", dash="dash"))  # fmt: skip
-    if _number(comparison.get("group_rate")):
+    if number_text(comparison.get("group_rate")):
         shape = _line(
             comparison["group_rate"], name=f"{group} rate (pooled): {comparison['group_rate']:.2f}", dash="dot"
         )
         shape["line"] = {**BAND_EDGE, "color": "#0b0c0c"}
         fig.add_shape(**shape)
-    _layout(
+    apply_layout(
         fig,
         x_title="Rate per 1,000<br>population",
         y_title="",
@@ -164,10 +164,10 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
     fig.update_yaxes(
         automargin=True, tickfont={"size": 11}, categoryorder="array", categoryarray=[_label(m) for m in ordered]
     )
-    _wrap_legend(fig)
-    period = f"12 months to {_month(comparison.get('period_end'))}"
+    wrap_legend(fig)
+    period = f"12 months to {month_text(comparison.get('period_end'))}"
     if comparison.get("months") and comparison["months"] != 12:
-        period = f"{comparison['months']} months to {_month(comparison.get('period_end'))}"
+        period = f"{comparison['months']} months to {month_text(comparison.get('period_end'))}"
     header = ["Rank", "Force", "Area code", f"In {group}", "This force", "Count", "Population",
               "Population mid-year", "Rate per 1,000"]  # fmt: skip
     rows = [
@@ -193,6 +193,6 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-forces-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'measure')}-forces-{iso_day(as_of)}",
         notes=[_note(group, missing=len(ranked) < len(comparison.get("members") or []))],
     )

@@ -125,18 +125,18 @@ def as_of_label(as_of) -> str:
     return f"Data as at {day.day} {day:%B %Y}"
 
 
-def _month(iso: str | None) -> str:
+def month_text(iso: str | None) -> str:
     if not iso:
         return ""
     day = dt.date.fromisoformat(iso)
     return f"{day:%B %Y}"
 
 
-def _number(value) -> bool:
+def number_text(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 420, **extra) -> None:
+def apply_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 420, **extra) -> None:
     settings = {
         "font": {"family": FONT_FAMILY, "size": 14, "color": "#0b0c0c"},
         "margin": {"l": 70, "r": 20, "t": 30, "b": 60},
@@ -209,7 +209,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
     fig.add_trace(_limit_trace(points, "lower_2sigma", name="2-sigma lines", dash="dot", showlegend=False, group="2s"))
     signals = [_signal_of(p, under_reported=under_reported) for p in points]
     for signal, style in SIGNAL_STYLE.items():
-        chosen = [p for p, s in zip(points, signals) if s == signal and _number(p.get("value"))]
+        chosen = [p for p, s in zip(points, signals) if s == signal and number_text(p.get("value"))]
         if not chosen:
             continue
         fig.add_trace(
@@ -257,13 +257,13 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         )
     # The axis names the units only: the measure's full title is in the caption (Chart.title), and
     # a long title would run past the chart.
-    _layout(fig, x_title="Period ending", y_title=units.capitalize())
+    apply_layout(fig, x_title="Period ending", y_title=units.capitalize())
     if provisional:
         fig.update_layout(margin_t=50)
-    _wrap_legend(fig)
+    wrap_legend(fig)
 
-    present = [(p, s) for p, s in zip(points, signals) if _number(p.get("value"))]
-    missing = [p for p in points if not _number(p.get("value"))]
+    present = [(p, s) for p, s in zip(points, signals) if number_text(p.get("value"))]
+    missing = [p for p in points if not number_text(p.get("value"))]
     summary = _trend_summary(measure, present, unit=unit, provisional=provisional, missing=missing)
     if present and limits:
         summary += " " + limits_sentence(limits)
@@ -290,7 +290,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
             p.get("upper_limit"),
             p.get("lower_2sigma"),
             p.get("upper_2sigma"),
-            vocabulary.label("variation", s) if _number(p.get("value")) else "not returned",
+            vocabulary.label("variation", s) if number_text(p.get("value")) else "not returned",
             vocabulary.rules_label(p.get("rules")),
             "yes" if p.get("provisional") else "no",
         ]
@@ -311,7 +311,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-trend-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'measure')}-trend-{iso_day(as_of)}",
         notes=notes,
     )
 
@@ -334,7 +334,7 @@ def _changed_since_baseline(present: list, limits: list[dict]) -> str | None:
     )
 
 
-def _iso(as_of) -> str:
+def iso_day(as_of) -> str:
     return as_of if isinstance(as_of, str) else as_of.isoformat()
 
 
@@ -342,23 +342,23 @@ def period_name(point: dict) -> str:
     """'September 2013' for a month, 'July to September 2013' for a longer period."""
     start, end = point.get("period_start"), point["period_end"]
     if not start or start[:7] == end[:7]:
-        return _month(end)
+        return month_text(end)
     first = dt.date.fromisoformat(start)
     year = "" if first.year == int(end[:4]) else f" {first.year}"
-    return f"{first:%B}{year} to {_month(end)}"
+    return f"{first:%B}{year} to {month_text(end)}"
 
 
 def _count_span(count: int, noun: str, first: str, last: str) -> str:
     """'14 points from January 2013 to March 2014'; '1 point, March 2014'."""
     if count == 1:
-        return f"1 {noun}, {_month(last)}"
-    return f"{count} {noun}s from {_month(first)} to {_month(last)}"
+        return f"1 {noun}, {month_text(last)}"
+    return f"{count} {noun}s from {month_text(first)} to {month_text(last)}"
 
 
 def _months_between(first: str | None, last: str | None) -> str:
     if not first:
         return ""
-    return _month(first) if first[:7] == (last or first)[:7] else f"{_month(first)} to {_month(last)}"
+    return month_text(first) if first[:7] == (last or first)[:7] else f"{month_text(first)} to {month_text(last)}"
 
 
 def limits_sentence(limits: list[dict]) -> str:
@@ -378,7 +378,7 @@ def limits_sentence(limits: list[dict]) -> str:
             why = reason.get("label") or "a recorded change"
             if reason.get("text"):
                 why += f": {reason['text'].rstrip('.')}"
-            parts.append(f"Limits recalculated from {_month(entry['from'])} ({why}), from {text}.")
+            parts.append(f"Limits recalculated from {month_text(entry['from'])} ({why}), from {text}.")
         else:
             parts.append(f"Limits from {text}.")
     return " ".join(parts)
@@ -391,12 +391,12 @@ def _trend_summary(measure: dict, present: list, *, unit: str, provisional: bool
     fmt = lambda v: format_value(v, unit)  # noqa: E731
     parts = [
         f"{_count_span(len(present), 'point', present[0][0]['period_end'], last['period_end'])}.",
-        f"Latest value {fmt(last['value'])} in {_month(last['period_end'])}: "
+        f"Latest value {fmt(last['value'])} in {month_text(last['period_end'])}: "
         f"{vocabulary.label('variation_phrase', last_signal)}.",
     ]
-    if _number(last.get("mean")):
+    if number_text(last.get("mean")):
         limits = ""
-        if _number(last.get("lower_limit")) and _number(last.get("upper_limit")):
+        if number_text(last.get("lower_limit")) and number_text(last.get("upper_limit")):
             limits = f", process limits {fmt(last['lower_limit'])} to {fmt(last['upper_limit'])}"
         parts.append(f"Mean {fmt(last['mean'])}{limits}{' (provisional)' if provisional else ''}.")
     if missing:
@@ -420,7 +420,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
     summary = msg.get("summary") or {}
     focus = focus_area or summary.get("focus_area")
     members = sorted(
-        [m for m in msg["members"] if _number(m.get("rate_per_1000"))],
+        [m for m in msg["members"] if number_text(m.get("rate_per_1000"))],
         key=lambda m: m["rate_per_1000"],
     )
     is_focus = [m.get("area_code") == focus for m in members]
@@ -447,7 +447,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
     )
     average = summary.get("average")
     used = "mean of members' rates" if summary.get("average_used", "mean") == "mean" else "pooled rate"
-    if _number(summary.get("band_low")) and _number(summary.get("band_high")):
+    if number_text(summary.get("band_low")) and number_text(summary.get("band_high")):
         fig.add_shape(
             type="rect",
             xref="x",
@@ -462,7 +462,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             showlegend=True,
             name=f"Band: average ± {summary.get('band_sd', 1):g} standard deviation",
         )
-    if _number(average):
+    if number_text(average):
         fig.add_shape(
             type="line",
             xref="x",
@@ -475,7 +475,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
             showlegend=True,
             name=f"Group average ({used}): {average:.2f}",
         )
-    _layout(
+    apply_layout(
         fig,
         x_title="Rate per 1,000<br>population",
         y_title="",
@@ -486,11 +486,11 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         margin={"l": 10, "r": 60, "t": 30, "b": 130},
     )
     fig.update_yaxes(automargin=True, tickfont={"size": 12})
-    _wrap_legend(fig)
-    period = f"12 months to {_month(msg.get('period_end'))}" if msg.get("period_end") else ""
+    wrap_legend(fig)
+    period = f"12 months to {month_text(msg.get('period_end'))}" if msg.get("period_end") else ""
     focus_member = next((m for m, f in zip(members, is_focus) if f), None)
     text = [f"{msg.get('group', 'Most Similar Group')}, {period}: {len(members)} forces."]
-    if _number(average):
+    if number_text(average):
         text.append(f"Group average ({used}) {average:.2f} per 1,000.")
     if focus_member:
         rank_word = summary.get("rank_1_is", "lowest")
@@ -523,7 +523,7 @@ def fig_msg(*, measure: dict, msg: dict, as_of, focus_area: str | None = None) -
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-msg-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'measure')}-msg-{iso_day(as_of)}",
     )
 
 
@@ -539,7 +539,7 @@ def _wrapped(text: str, width: int = SMALL_TITLE_CHARACTERS) -> str:
     return "<br>".join(lines)
 
 
-def _wrap_legend(fig: go.Figure) -> None:
+def wrap_legend(fig: go.Figure) -> None:
     """Wrap every trace's and shape's legend name to LEGEND_CHARACTERS (plotly <br> line breaks)."""
     for trace in fig.data:
         if trace.name:
@@ -580,7 +580,7 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 2) -> Chart | Non
             col=i % columns + 1,
         )
     # Room above the first row for two-line titles.
-    _layout(fig, x_title="", y_title="", height=80 + 200 * rows_needed, margin={"l": 70, "r": 20, "t": 60, "b": 60})
+    apply_layout(fig, x_title="", y_title="", height=80 + 200 * rows_needed, margin={"l": 70, "r": 20, "t": 60, "b": 60})
     fig.update_annotations(font={"size": 14})
     fig.update_xaxes(title_text="", tickformat="%b %Y", nticks=4)
     fig.update_yaxes(title_text="", rangemode="tozero")
@@ -589,8 +589,8 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 2) -> Chart | Non
     sentences = []
     for area in areas:
         last = area["points"][-1]
-        bits = [f"latest {format_value(last.get('value'), unit)} in {_month(last.get('period_end'))}"]
-        if _number(area.get("rate_per_1000")):
+        bits = [f"latest {format_value(last.get('value'), unit)} in {month_text(last.get('period_end'))}"]
+        if number_text(area.get("rate_per_1000")):
             bits.append(f"{area['rate_per_1000']:.2f} per 1,000 over 12 months")
         sentences.append(f"{area.get('name')}: {', '.join(bits)}.")
     header = ["Area", "Area code", "Period end", f"Value ({units})"]
@@ -603,16 +603,16 @@ def fig_csp(*, measure: dict, csp: list, as_of, columns: int = 2) -> Chart | Non
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-csp-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'measure')}-csp-{iso_day(as_of)}",
     )
 
 
 def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
     """Survey percentages with Wilson 95% confidence intervals as error bars."""
-    points = [p for p in trend.get("points", []) if _number(p.get("value"))]
+    points = [p for p in trend.get("points", []) if number_text(p.get("value"))]
     values = [p["value"] for p in points]
-    up = [(p["ci_high"] - p["value"]) if _number(p.get("ci_high")) else 0 for p in points]
-    down = [(p["value"] - p["ci_low"]) if _number(p.get("ci_low")) else 0 for p in points]
+    up = [(p["ci_high"] - p["value"]) if number_text(p.get("ci_high")) else 0 for p in points]
+    down = [(p["value"] - p["ci_low"]) if number_text(p.get("ci_low")) else 0 for p in points]
     fig = go.Figure(
         go.Scatter(
             x=[p["period_end"] for p in points],
@@ -633,20 +633,20 @@ def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
             hovertemplate="%{x|%B %Y}: %{y:.1f}%<extra></extra>",
         )
     )
-    _layout(fig, x_title="Period ending", y_title="Percentage of respondents (%)", showlegend=True)
-    _wrap_legend(fig)
-    low = min([p.get("ci_low") for p in points if _number(p.get("ci_low"))] + values, default=0)
+    apply_layout(fig, x_title="Period ending", y_title="Percentage of respondents (%)", showlegend=True)
+    wrap_legend(fig)
+    low = min([p.get("ci_low") for p in points if number_text(p.get("ci_low"))] + values, default=0)
     fig.update_yaxes(range=[max(0, math.floor(low / 10) * 10 - 5), 100])
     if points:
         last = points[-1]
         interval = ""
-        if _number(last.get("ci_low")) and _number(last.get("ci_high")):
+        if number_text(last.get("ci_low")) and number_text(last.get("ci_high")):
             low, high = (format_value(last[k], "percentage") for k in ("ci_low", "ci_high"))
             interval = f" (95% confidence interval {low} to {high}"
-            interval += f", {last['respondents']:,} respondents)" if _number(last.get("respondents")) else ")"
+            interval += f", {last['respondents']:,} respondents)" if number_text(last.get("respondents")) else ")"
         summary = (
             f"{_count_span(len(points), 'survey period', points[0]['period_end'], last['period_end'])}. Latest {format_value(last['value'], 'percentage')} in "
-            f"{_month(last['period_end'])}{interval}."
+            f"{month_text(last['period_end'])}{interval}."
         )
     else:
         summary = f"There are no survey results for {measure.get('title', 'this measure')} in this snapshot."
@@ -671,7 +671,7 @@ def fig_survey(*, measure: dict, trend: dict, as_of) -> Chart:
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-survey-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'measure')}-survey-{iso_day(as_of)}",
     )
 
 
@@ -679,8 +679,8 @@ def fig_savings(*, measure: dict, trend: dict, as_of) -> Chart:
     """A running total in pounds (SP18's savings to date), with the office's value for the measure
     (measure["context"][0]: {name, value}, e.g. the savings challenge, from the plan file) as a
     dashed reference line: a challenge, never a target. No context value: the total alone."""
-    points = [p for p in trend.get("points", []) if _number(p.get("value"))]
-    reference = next((c for c in measure.get("context") or [] if _number(c.get("value"))), None)
+    points = [p for p in trend.get("points", []) if number_text(p.get("value"))]
+    reference = next((c for c in measure.get("context") or [] if number_text(c.get("value"))), None)
     fig = go.Figure(
         go.Scatter(
             x=[p["period_end"] for p in points],
@@ -692,13 +692,13 @@ def fig_savings(*, measure: dict, trend: dict, as_of) -> Chart:
             hovertemplate="%{x|%B %Y}: £%{y:,.0f}<extra></extra>",
         )
     )
-    _layout(fig, x_title="Period ending", y_title="Cumulative savings (£)", showlegend=True)
-    _wrap_legend(fig)
+    apply_layout(fig, x_title="Period ending", y_title="Cumulative savings (£)", showlegend=True)
+    wrap_legend(fig)
     title = measure.get("title", "Revenue savings")
     header = ["Period start", "Period end", "Cumulative savings (£)"]
     rows = [[p.get("period_start"), p["period_end"], p["value"]] for p in points]
     summary = (
-        f"{format_value(points[-1]['value'], 'pounds')} of revenue savings delivered by {_month(points[-1]['period_end'])}"
+        f"{format_value(points[-1]['value'], 'pounds')} of revenue savings delivered by {month_text(points[-1]['period_end'])}"
         if points
         else "There are no savings figures in this snapshot"
     )
@@ -727,7 +727,7 @@ def fig_savings(*, measure: dict, trend: dict, as_of) -> Chart:
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"{measure.get('code', 'savings')}-savings-{_iso(as_of)}",
+        csv_name=f"{measure.get('code', 'savings')}-savings-{iso_day(as_of)}",
     )
 
 
@@ -812,14 +812,14 @@ def fig_outcomes(
             )
         )
     y_title = "Share of the month's outcomes (%)" if share else "Number of crimes"
-    _layout(
+    apply_layout(
         fig,
         x_title="Month",
         y_title=y_title,
         barmode="stack",
         legend={**LEGEND_BELOW, "traceorder": "normal"},
     )
-    _wrap_legend(fig)
+    wrap_legend(fig)
     # At 320 CSS px the legend stacks one entry above another: a line of height for each of its
     # lines keeps the plot tall enough for the y-axis title.
     legend_lines = sum(trace.name.count("<br>") + 1 for trace in fig.data)
@@ -832,8 +832,8 @@ def fig_outcomes(
         group_text = f", {crime_group}"
     last = months[-1]
     summary = (
-        f"{len(series)} outcome groups over {len(months)} months from {_month(months[0])} to {_month(last)}"
-        f"{group_text}. {_month(last)}: {totals[last]:,.0f} outcomes recorded. Outcome groups are shown in "
+        f"{len(series)} outcome groups over {len(months)} months from {month_text(months[0])} to {month_text(last)}"
+        f"{group_text}. {month_text(last)}: {totals[last]:,.0f} outcomes recorded. Outcome groups are shown in "
         "their code order; no outcome ranks above another."
     )
     notes = []
@@ -851,7 +851,7 @@ def fig_outcomes(
         figure=figure_data(fig),
         table_header=header,
         table_rows=rows,
-        csv_name=f"outcomes-{'share-' if share else ''}{_iso(as_of)}",
+        csv_name=f"outcomes-{'share-' if share else ''}{iso_day(as_of)}",
         notes=notes,
     )
 
@@ -862,7 +862,7 @@ def measure_charts(payload: dict, *, as_of) -> list[Chart]:
     trend = payload.get("trend") or {"points": []}
     trend = {**trend, "area_name": (payload.get("focus_area") or {}).get("name")}
     unit = measure.get("unit")
-    if unit == "percentage" and any(_number(p.get("respondents")) for p in trend.get("points", [])):
+    if unit == "percentage" and any(number_text(p.get("respondents")) for p in trend.get("points", [])):
         charts = [fig_survey(measure=measure, trend=trend, as_of=as_of)]
     elif unit == "pounds" or measure.get("cumulative"):
         # A running total is progress against the challenge (no SPC words); SPC judges each
@@ -873,9 +873,9 @@ def measure_charts(payload: dict, *, as_of) -> list[Chart]:
         own = [
             {**p, "value": p.get("period_value")}
             for p in trend.get("points", [])
-            if _number(p.get("period_value")) or not _number(p.get("value"))
+            if number_text(p.get("period_value")) or not number_text(p.get("value"))
         ]
-        if measure.get("cumulative") and any(_number(p["value"]) for p in own):
+        if measure.get("cumulative") and any(number_text(p["value"]) for p in own):
             charts.append(
                 fig_trend(
                     measure={**measure, "title": f"{measure.get('title', '')}, each period's own figure"},

@@ -68,7 +68,7 @@ def api_view(view):
     return wrapped
 
 
-def _snapshot(request, as_of: str) -> Snapshot:
+def api_snapshot(request, as_of: str) -> Snapshot:
     snapshots = snapshots_visible_to(request.user)
     if as_of == "latest":
         snapshot = snapshots.first()
@@ -87,7 +87,7 @@ def _snapshot(request, as_of: str) -> Snapshot:
     return snapshot
 
 
-def _snapshot_block(snapshot: Snapshot) -> dict:
+def snapshot_block(snapshot: Snapshot) -> dict:
     return {
         "as_of": snapshot.as_of.isoformat(),
         "frozen_at": snapshot.frozen_at.isoformat(),
@@ -108,7 +108,7 @@ def _measure_payload(request, snapshot: Snapshot, code: str) -> dict:
     return payload
 
 
-def _answer(request, body, *, header: list[str], rows: list[list], snapshot, name: str):
+def api_answer(request, body, *, header: list[str], rows: list[list], snapshot, name: str):
     """JSON by default; CSV with ?format=csv, the snapshot named in its preamble lines."""
     if request.GET.get("format") != "csv":
         return JsonResponse(body, safe=False, json_dumps_params={"ensure_ascii": False})
@@ -128,24 +128,24 @@ def _answer(request, body, *, header: list[str], rows: list[list], snapshot, nam
 def snapshots(request):
     items = [
         {
-            **_snapshot_block(s),
+            **snapshot_block(s),
             "published": snapshot_is_published(s),
         }
         for s in snapshots_visible_to(request.user)
     ]
     header = ["as_of", "frozen_at", "digest", "published"]
     rows = [[item[k] for k in header] for item in items]
-    return _answer(request, items, header=header, rows=rows, snapshot=None, name="snapshots")
+    return api_answer(request, items, header=header, rows=rows, snapshot=None, name="snapshots")
 
 
 @api_view
 def measures(request, as_of):
-    snapshot = _snapshot(request, as_of)
+    snapshot = api_snapshot(request, as_of)
     visible = _visible_codes(request.user)
     overview = snapshot_result(snapshot, "overview") or {"measures": []}
     items = [
         {
-            **_measure_block(m),
+            **api_measure_block(m),
             "under_reported": m["under_reported"],
             "priorities": list(m.get("priorities") or []),
         }
@@ -154,9 +154,9 @@ def measures(request, as_of):
     ]
     header = [*MEASURE_KEYS, "under_reported", "priorities"]
     rows = [[*(i[k] for k in header[:-1]), " ".join(str(n) for n in i["priorities"])] for i in items]
-    body = {"snapshot": _snapshot_block(snapshot), "measures": items}
+    body = {"snapshot": snapshot_block(snapshot), "measures": items}
     name = f"measures-{snapshot.as_of.isoformat()}"
-    return _answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
+    return api_answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
 
 
 POINT_KEYS = [
@@ -180,7 +180,7 @@ POINT_KEYS = [
 MEASURE_KEYS = ["code", "title", "unit", "unit_label", "direction", "direction_label"]
 
 
-def _measure_block(m: dict) -> dict:
+def api_measure_block(m: dict) -> dict:
     """A measure's header (code, title, unit, direction) with the unit and direction in words."""
     return {
         "code": m["code"],
@@ -204,7 +204,7 @@ def series_point(p: dict) -> dict:
 
 @api_view
 def series(request, as_of, code):
-    snapshot = _snapshot(request, as_of)
+    snapshot = api_snapshot(request, as_of)
     payload = _measure_payload(request, snapshot, code)
     area = request.GET.get("area") or (payload.get("focus_area") or {}).get("code") or focus_force_code() or ""
     if not GSS_RE.match(area):
@@ -214,8 +214,8 @@ def series(request, as_of, code):
         raise ApiError(404, "No series for this measure and area")
     points = [series_point(p) for p in result.get("points", [])]
     body = {
-        "snapshot": _snapshot_block(snapshot),
-        "measure": _measure_block(payload["measure"]),
+        "snapshot": snapshot_block(snapshot),
+        "measure": api_measure_block(payload["measure"]),
         "area": area,
         "granularity": result.get("granularity"),
         "points": points,
@@ -223,7 +223,7 @@ def series(request, as_of, code):
     }
     rows = [[p[k] for k in POINT_KEYS] for p in points]
     name = f"{code}-{area}-{snapshot.as_of.isoformat()}"
-    return _answer(request, body, header=POINT_KEYS, rows=rows, snapshot=snapshot, name=name)
+    return api_answer(request, body, header=POINT_KEYS, rows=rows, snapshot=snapshot, name=name)
 
 
 MEMBER_KEYS = [
@@ -263,7 +263,7 @@ def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:
     return window_params(request, snapshot, default_end=default_end)
 
 
-def _measure_row(request, code: str) -> dict:
+def api_measure_row(request, code: str) -> dict:
     """The visible measure's header from the Measure table (one query; by today's flags), else 404."""
     fields = ("code", "title", "unit", "direction", "msg_comparable")
     row = measures_visible_to(request.user).filter(code=code).values(*fields).first() if CODE_RE.match(code) else None
@@ -276,8 +276,8 @@ def _measure_row(request, code: str) -> dict:
 def msg(request, as_of, code):
     # Read the small stored msg: result first; the whole measure: payload (its full trend) is
     # loaded only when the request needs it (no period_end given, or no stored comparison).
-    snapshot = _snapshot(request, as_of)
-    header = _measure_row(request, code)
+    snapshot = api_snapshot(request, as_of)
+    header = api_measure_row(request, code)
     payload = None
 
     def measure_payload() -> dict:
@@ -316,8 +316,8 @@ def msg(request, as_of, code):
         for m in block.get("members", [])
     ]
     body = {
-        "snapshot": _snapshot_block(snapshot),
-        "measure": _measure_block(header),
+        "snapshot": snapshot_block(snapshot),
+        "measure": api_measure_block(header),
         "period_start": block.get("period_start"),
         "period_end": block.get("period_end"),
         "months": months,
@@ -331,14 +331,14 @@ def msg(request, as_of, code):
     }
     rows = [[m[k] for k in MEMBER_KEYS] for m in members]
     name = f"{code}-msg-{period_end.isoformat()}-{months}m"
-    return _answer(request, body, header=MEMBER_KEYS, rows=rows, snapshot=snapshot, name=name)
+    return api_answer(request, body, header=MEMBER_KEYS, rows=rows, snapshot=snapshot, name=name)
 
 
 @api_view
 def outcomes(request, as_of):
     """Outcome counts are public once a snapshot is published (police.uk publishes them too);
     before publication only roles that may view outcomes get them (403 otherwise)."""
-    snapshot = _snapshot(request, as_of)
+    snapshot = api_snapshot(request, as_of)
     if not snapshot_is_published(snapshot) and not can(request.user, "view_outcomes"):
         raise PermissionDenied
     payload = snapshot_result(snapshot, "outcomes")
@@ -374,7 +374,7 @@ def outcomes(request, as_of):
         if t.get("scheme") == scheme and t.get("month") == month
     ]
     body = {
-        "snapshot": _snapshot_block(snapshot),
+        "snapshot": snapshot_block(snapshot),
         "month": month_text,
         "scheme": scheme,
         "counts": counts,
@@ -383,7 +383,7 @@ def outcomes(request, as_of):
     header = ["crime_group", "outcome_code", "outcome_name", "outcome_group", "count"]
     rows = [[c[k] for k in header] for c in counts]
     name = f"outcomes-{month_text}-{snapshot.as_of.isoformat()}"
-    return _answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
+    return api_answer(request, body, header=header, rows=rows, snapshot=snapshot, name=name)
 
 
 @api_view

@@ -3,21 +3,21 @@
 from django.http import Http404
 from django.urls import path, re_path
 
-from reports.chart_forces import fig_forces
 from priorities.selectors import measures_visible_to
 from reports.caching import Page, snapshot_page
+from reports.chart_forces import fig_forces
 from reports.downloads import chart_file, download_response
 from reports.forces_selectors import MEMBER_KEYS, NoComparison, forces_comparison
 from reports.selectors import snapshot_get
 from reports.views.api import (
     CODE_RE,
     ApiError,
-    _answer,
-    _measure_block,
-    _measure_row,
-    _snapshot,
-    _snapshot_block,
+    api_answer,
+    api_measure_block,
+    api_measure_row,
+    api_snapshot,
     api_view,
+    snapshot_block,
     window_params,
 )
 
@@ -39,13 +39,13 @@ def _comparison(snapshot, measure: dict, period_end, months: int) -> dict:
 
 @api_view
 def api_forces(request, as_of, code):
-    snapshot = _snapshot(request, as_of)
-    measure = _measure_row(request, code)
+    snapshot = api_snapshot(request, as_of)
+    measure = api_measure_row(request, code)
     period_end, months = window_params(request, snapshot, default_end=None)
     found = _comparison(snapshot, measure, period_end, months)
     body = {
-        "snapshot": _snapshot_block(snapshot),
-        "measure": _measure_block(measure),
+        "snapshot": snapshot_block(snapshot),
+        "measure": api_measure_block(measure),
         "period_start": found["period_start"],
         "period_end": found["period_end"],
         "months": months,
@@ -56,7 +56,7 @@ def api_forces(request, as_of, code):
     }
     rows = [[m[k] for k in MEMBER_KEYS] for m in found["members"]]
     name = f"{code}-forces-{found['period_end']}-{months}m"
-    return _answer(request, body, header=list(MEMBER_KEYS), rows=rows, snapshot=snapshot, name=name)
+    return api_answer(request, body, header=list(MEMBER_KEYS), rows=rows, snapshot=snapshot, name=name)
 
 
 def _page_chart(user, snapshot, code: str):
