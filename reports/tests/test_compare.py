@@ -34,7 +34,7 @@ def test_compare_lists_added_periods_and_revisions(pair):
 
 def test_compare_page(client_for, pair, django_assert_max_num_queries):
     client = client_for("panel")
-    with django_assert_max_num_queries(16):  # one of them names the areas of revised figures
+    with django_assert_max_num_queries(18):  # they include the areas of revised figures and the office
         response = client.get(reverse("snapshot_compare") + "?from=2014-04-30&to=2014-06-30")
     assert response.status_code == 200
     assert "7777.0" in response.text and "Data as at 30 June 2014" in response.text

@@ -63,6 +63,7 @@ def test_newer_subgroup_names_map_by_offence_code_with_later_column_names(plan, 
     assert _stored("theft_of_motor_vehicle", LEICS, Q1_2024) == 300
     assert _stored("theft_from_motor_vehicle", LEICS, Q1_2024) == 700
     assert _stored("all_crime", LEICS, Q1_2024) == 1334 + 300 + 700 + 0  # fraud is outside
+    assert _stored("neighbourhood_crime", LEICS, Q1_2024) == 1334 + 300 + 700  # residential burglary and vehicle offences
     assert _stored("burglary_dwelling", BEDS, Q1_2024) == 500
     out = capsys.readouterr().out
     assert "Action Fraud: 1" in out
@@ -163,7 +164,7 @@ def test_csp_level_file_maps_home_office_csp_names_and_keeps_force_figures(plan,
     out = capsys.readouterr().out
     assert "used for 2 CSP areas" in out and "Bolton: 1" in out
     assert "It replaces version 1, imported from prc-pfa-2024-25-q1.csv" in out
-    assert "keeps its 6 figures for other areas" in out
+    assert "keeps its 8 figures for other areas" in out  # Leicestershire 5 (neighbourhood crime too), Bedfordshire 3
     call_command("import_home_office_prc", _later_release(tmp_path))  # the force file again: same figures
     assert "No change: Q1 2024/25" in capsys.readouterr().out
     assert Return.objects.filter(period__start=Q1_2024).count() == 2

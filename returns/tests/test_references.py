@@ -79,6 +79,7 @@ def test_an_unreferenced_row_can_still_be_deleted(plan):
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM priorities_measure_priorities WHERE measure_id = %s", [unused.pk])
         cursor.execute("DELETE FROM returns_datasetitem WHERE measure_id = %s", [unused.pk])
+        cursor.execute("DELETE FROM priorities_frameworkpriority_measures WHERE measure_id = %s", [unused.pk])
         cursor.execute("DELETE FROM priorities_measure WHERE id = %s", [unused.pk])
     assert not Measure.objects.filter(pk=unused.pk).exists()
 
