@@ -24,7 +24,7 @@ MIN_FILL = 0.4
 
 @pytest.fixture
 def demo(monkeypatch, tmp_path):
-    from priorities import demo as demo_module
+    from demo import builder as demo_module
 
     monkeypatch.setattr(demo_module, "USERS_FILE", tmp_path / "demo_users.txt")
     call_command("import_reference", verbosity=0)
