@@ -13,7 +13,13 @@ from priorities.models import Area, AreaKind
 from priorities.office import focus_force_code
 from returns.models import Submitter
 from returns.problems import human_size
-from returns.selectors import period_kind, submitters_for_upload, upload_period_choices, upload_periods_for
+from returns.selectors import (
+    period_kind,
+    submitters_for_upload,
+    upload_period_choices,
+    upload_periods_for,
+    working_date,
+)
 
 ALLOWED_SUFFIXES = {".csv", ".xlsx"}
 
@@ -69,14 +75,15 @@ class UploadForm(forms.Form):
         choices = upload_period_choices()
         if self.fixed_submitter:
             # A data lead sees the periods their agreed data set asks for, and starts on the oldest
-            # one still owed (missing or rejected), else the newest.
+            # one still owed (missing or rejected), else the newest that has ended and has nothing
+            # sent yet, else the newest that has ended: never one still running.
             owed = upload_periods_for(user)
             kinds = {cell.kind for cell in owed}
             choices = [(key, label) for key, label in choices if period_kind(*parse_period(key)) in kinds]
-            due = [c for c in owed if c.state in ("missing", "rejected")]
-            if due and not self.initial.get("period"):
-                oldest = min(due, key=lambda c: c.end)
-                self.initial["period"] = f"{oldest.start.isoformat()}:{oldest.end.isoformat()}"
+            if not self.initial.get("period"):
+                start = self._first_period(owed)
+                if start is not None:
+                    self.initial["period"] = f"{start.start.isoformat()}:{start.end.isoformat()}"
         self.fields["period"].choices = choices
         if self.fixed_submitter:
             # The hint is rendered unescaped by crispy-forms-gds; the name comes from the database.
@@ -87,6 +94,16 @@ class UploadForm(forms.Form):
             Field("period", context={"label_size": Size.for_label(Size.SMALL)}),
             Field("file", context={"label_size": Size.for_label(Size.SMALL)}),
         )
+
+    @staticmethod
+    def _first_period(cells):
+        """The tracker cell the form opens on, or None when no period offered has ended."""
+        due = [c for c in cells if c.state in ("missing", "rejected")]
+        if due:
+            return min(due, key=lambda c: c.end)
+        ended = [c for c in cells if c.end < working_date()]
+        unsent = [c for c in ended if c.state == "not_due"]
+        return max(unsent or ended, key=lambda c: c.end, default=None)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from returns.periods import financial_quarter, month_bounds
+from returns.periods import financial_quarter, month_bounds, period_label
 from returns.template import MAX_COMMENT_CHARS, RATIO_SCALES, MeasureRule, UploadContext
 from returns.values import (
     BLANK,
@@ -162,6 +162,29 @@ class Cells:
     def outside(self, ordinals: np.ndarray) -> np.ndarray:
         first, last = self.ctx.period_start.toordinal(), self.ctx.period_end.toordinal()
         return (ordinals >= 0) & ((ordinals < first) | (ordinals > last))
+
+    @cached_property
+    def other_period(self) -> np.ndarray:
+        """Rows whose dates make a whole month or financial quarter outside the one chosen."""
+        p, chosen = self.periods, (self.ctx.period_start, self.ctx.period_end)
+        other = [
+            isinstance(s, date)
+            and isinstance(e, date)
+            and (s, e) != chosen
+            and (s, e) in (month_bounds(s), financial_quarter(s))
+            for s, e in zip(p.start, p.end, strict=True)
+        ]
+        return _per_row(other, p.pair, bool) & (self.outside(self.start) | self.outside(self.end))
+
+    def other_period_message(self, i: int) -> str:
+        """Which period the row is for, which was chosen, and the two ways to put it right."""
+        start, end = self.parsed("period_start", i), self.parsed("period_end", i)
+        theirs = period_label(start, end).split(" (")[0]
+        chosen = period_label(self.ctx.period_start, self.ctx.period_end).split(" (")[0]
+        return (
+            f"This file is for {theirs} (rows give period ending {end:%-d %B %Y}) but you chose {chosen}: "
+            f"choose {theirs} or upload the {chosen} file"
+        )
 
     @cached_property
     def wrong_shape(self) -> np.ndarray:
@@ -331,7 +354,7 @@ def _date_rules(column: str) -> tuple[Rule, ...]:
         Rule(column, lambda c: ordinals(c) < 0, lambda c, i: c.parsed(column, i)),
         Rule(
             column,
-            lambda c: c.outside(ordinals(c)),
+            lambda c: c.outside(ordinals(c)) & ~c.other_period,
             lambda c, i: f"{c.parsed(column, i).isoformat()} is outside the return period "
             f"{c.ctx.period_start.isoformat()} to {c.ctx.period_end.isoformat()}",
         ),
@@ -358,6 +381,8 @@ RULES: tuple[Rule, ...] = (
     ),
     *_date_rules("period_start"),
     *_date_rules("period_end"),
+    # A whole other month or quarter: the file and the chosen period disagree, said once per row.
+    Rule("period_end", lambda c: c.other_period, lambda c, i: c.other_period_message(i)),
     Rule(
         "period_end",
         lambda c: (c.start >= 0) & (c.end >= 0) & (c.start > c.end),

@@ -496,6 +496,16 @@ class UploadOutcome:
     problems: list[Problem] = field(default_factory=list)
     failed_event: AuditEvent | None = None
     rows_read: int = 0
+    identical_to: Return | None = None  # the latest version, when the file is byte-for-byte the same
+
+    @property
+    def identical_message(self) -> str:
+        """'This file is identical to version N, sent on 14 May 2015; nothing was changed', or ''."""
+        same = self.identical_to
+        if same is None:
+            return ""
+        sent = timezone.localdate(same.uploaded_at)
+        return f"This file is identical to version {same.version}, sent on {sent:%-d %B %Y}; nothing was changed"
 
     @property
     def errors(self) -> list[Problem]:
@@ -538,11 +548,18 @@ def return_upload(
 
     On any error nothing is written except an "upload_failed" audit record holding every problem
     (so the report can be downloaded later). accept=True accepts the new version in the same
-    transaction (command-line imports). Raises ReturnConflict when a concurrent write wins.
+    transaction (command-line imports). A file byte-for-byte the same as the latest version for
+    this submitter and period writes nothing: the outcome's identical_to names that version.
+    Raises ReturnConflict when a concurrent write wins.
     """
     period_kind_ok = (start, end) in (month_bounds(start), financial_quarter(start))
     if not period_kind_ok:
         raise ValueError(f"{start} to {end} is neither a calendar month nor a financial quarter")
+    latest = (
+        Return.objects.filter(submitter=submitter, period__start=start, period__end=end).order_by("-version").first()
+    )
+    if latest is not None and latest.sha256 == hashlib.sha256(raw).hexdigest():
+        return UploadOutcome(ret=None, identical_to=latest)
     context = upload_context(submitter=submitter, start=start, end=end, file_name=file_name)
     result = parse_upload(raw, context=context)
     if not result.ok:

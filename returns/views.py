@@ -102,7 +102,9 @@ def return_upload(request):
         except services.ReturnConflict as exc:
             form.add_error(None, f"The return could not be stored: {exc}.")
         else:
-            if outcome.ret is not None:
+            if outcome.identical_to is not None:
+                form.add_error("file", outcome.identical_message)
+            elif outcome.ret is not None:
                 warned = f" with {len(outcome.warnings)} warnings" if outcome.warnings else ""
                 messages.success(request, f"Version {outcome.ret.version} uploaded{warned}. Check the changes below.")
                 return redirect("return_detail", pk=outcome.ret.pk)

@@ -263,10 +263,22 @@ def test_area_outside_agreed_data_set_named():
 
 
 def test_period_outside_return_window_rejected():
+    # A whole other month: one error per row, saying which period the file is for and the fix.
     text = f"{HEADER}\nall_crime,{FORCE},2014-03-01,2014-03-31,10,,,,\n"
-    assert [(p.row, p.column) for p in parse_text(text).errors] == [
-        (2, "period_start"),
-        (2, "period_end"),
+    assert [(p.row, p.column, p.message) for p in parse_text(text).errors] == [
+        (
+            2,
+            "period_end",
+            "This file is for March 2014 (rows give period ending 31 March 2014) but you chose Q1 2014/15: "
+            "choose March 2014 or upload the Q1 2014/15 file",
+        ),
+    ]
+
+
+def test_dates_outside_return_window_that_are_no_whole_period_name_the_window():
+    text = f"{HEADER}\nall_crime,{FORCE},2014-03-15,2014-04-30,10,,,,\n"
+    assert [(p.row, p.column, p.message) for p in parse_text(text).errors] == [
+        (2, "period_start", "2014-03-15 is outside the return period 2014-04-01 to 2014-06-30"),
     ]
 
 

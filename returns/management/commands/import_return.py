@@ -67,6 +67,9 @@ class Command(BaseCommand):
             raise CommandError(f"{exc}. Nothing was imported.") from exc
         finally:
             bar.close()
+        if outcome.identical_to is not None:
+            self.stdout.write(outcome.identical_message)
+            return
         for problem in outcome.problems:
             where = ", ".join(
                 part
