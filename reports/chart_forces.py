@@ -74,6 +74,8 @@ def _summary(measure: dict, comparison: dict, ranked: list[dict], period: str) -
         text.append(
             f"Rates run from {low['rate_per_1000']:.2f} ({low['name']}) to {high['rate_per_1000']:.2f} ({high['name']})."
         )
+    if comparison.get("coverage"):
+        text.append(comparison["coverage"])
     if number_text(comparison.get("all_forces_rate")):
         text.append(f"All forces' rate (pooled) {comparison['all_forces_rate']:.2f} per 1,000.")
     if number_text(comparison.get("group_rate")):

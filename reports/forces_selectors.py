@@ -59,6 +59,21 @@ def _whole(value):
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def coverage_sentence(summary: dict) -> str:
+    """When fewer forces have figures than the reference data lists, say so: "Figures for 8 of the
+    43 forces are in this snapshot; the all-forces rate is the rate of those 8." Else "".
+
+    `summary` is forces_position's summary (its "forces" and "forces_ranked" counts).
+    """
+    ranked, forces = summary["forces_ranked"], summary["forces"]
+    if ranked >= forces:
+        return ""
+    return (
+        f"Figures for {ranked} of the {forces} forces are in this snapshot; "
+        f"the all-forces rate is the rate of those {ranked}."
+    )
+
+
 def forces_comparison(
     *, snapshot: Snapshot, measure_code: str, direction: str, period_end: date | None, months: int = 12
 ) -> dict:
@@ -71,8 +86,9 @@ def forces_comparison(
     most forces have a complete window.
 
     Returns {"period_start", "period_end" (ISO dates), "months", "group", "focus_area",
-    "all_forces_rate", "group_rate", "summary": forces_position's summary, "members": [dicts with
-    MEMBER_KEYS], sorted by rank}. Raises NoComparison with a sentence for the reader.
+    "all_forces_rate", "group_rate", "summary": forces_position's summary, "coverage":
+    coverage_sentence's words, "members": [dicts with MEMBER_KEYS], sorted by rank}. Raises
+    NoComparison with a sentence for the reader.
     """
     reference = _reference(snapshot)
     forces = list(Area.objects.filter(kind=AreaKind.FORCE).order_by("name").values_list("code", "name"))
@@ -113,5 +129,6 @@ def forces_comparison(
         "all_forces_rate": summary["all_forces_rate"],
         "group_rate": summary["group_rate"],
         "summary": summary,
+        "coverage": coverage_sentence(summary),
         "members": [{key: member.get(key) for key in MEMBER_KEYS} for member in members],
     }

@@ -55,6 +55,7 @@ def _forces_words(snapshot: Snapshot, measure) -> str | None:
         f"{summary['focus_rate']:.2f} per 1,000 in the 12 months to {date.fromisoformat(found['period_end']):%B %Y}, "
         f"ranked {joint}{summary['focus_rank']} of {summary['forces_ranked']} forces (1 = {summary['rank_1_is']} "
         f"rate), {versus} the all forces' rate of {summary['all_forces_rate']:.2f}"
+        + (f" ({found['coverage'][0].lower()}{found['coverage'][1:-1]})" if found.get("coverage") else "")
     )
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from pcc_dashboard import vocabulary
 from pcc_dashboard.roles import can, require
 from priorities.models import Area, Measure
+from reports.analysis.status import format_value
 from returns import preview, selectors, services
 from returns.exports import template_csv, template_xlsx
 from returns.forms import OutcomeAuditForm, RejectForm, UploadForm
@@ -137,11 +138,20 @@ def return_detail(request, pk: int):
 
 
 def _named(diff):
-    """The preview in people's words: each row's measure title and area name beside its codes (2 queries)."""
-    titles = dict(Measure.objects.filter(code__in={r.measure for r in diff.rows}).values_list("code", "title"))
+    """The preview in people's words (2 queries): each row's measure title and area name beside its
+    codes, and each figure as the product shows it (`before_text`, `after_text`; "–" when absent):
+    the value in the measure's unit, the other figures as counts (reports.analysis.status.format_value)."""
+    measures = Measure.objects.filter(code__in={r.measure for r in diff.rows}).values_list("code", "title", "unit")
+    titles = {code: (title, unit) for code, title, unit in measures}
     names = dict(Area.objects.filter(code__in={r.area for r in diff.rows}).values_list("code", "name"))
     for row in diff.rows:
-        row.measure_title, row.area_name = titles.get(row.measure, row.measure), names.get(row.area, row.area)
+        row.measure_title, unit = titles.get(row.measure, (row.measure, "count"))
+        row.area_name = names.get(row.area, row.area)
+        for change in row.changes:
+            figure_unit = unit if change.figure == "value" else "count"
+            change.before_text, change.after_text = (
+                "–" if v is None else format_value(v, figure_unit) for v in (change.before, change.after)
+            )
     return diff
 
 

@@ -184,3 +184,34 @@ def test_neighbourhood_crime_from_the_offence_map_equals_the_file_subgroups(clie
     # The definition's series break is data: the map's dated row becomes an annotation that restarts SPC limits.
     brk = Annotation.objects.get(measure__code="neighbourhood_crime", label="Series break")
     assert brk.date == date(2017, 4, 1) and brk.recalculate_limits and "residential burglary" in brk.text
+
+
+def test_forces_page_and_statement_say_when_only_some_forces_have_figures(client_for, plan, shared_data, tmp_path):
+    """A snapshot holding only the peer group's 8 forces says so beside the all-forces rate."""
+    from priorities.models import Measure
+    from reports.services import snapshot_freeze
+    from reports.statements import _forces_words
+
+    _, _, names = _file_expectations(shared_data)
+    group = {"E23000021", "E23000026", "E23000028", "E23000030", "E23000027", "E23000032", "E23000019", "E23000033"}
+    kept = {names[code] for code in group}
+    source = shared_data / "home-office-prc-pfa" / "prc-pfa-2017-18.csv"
+    lines = source.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    header = next(csv.reader(lines[:1]))
+    column = header.index("Force Name")
+    part = tmp_path / "prc-group-only.csv"
+    part.write_text(
+        lines[0] + "".join(line for line in lines[1:] if next(csv.reader([line]))[column].strip() in kept),
+        encoding="utf-8",
+    )
+    call_command("import_home_office_prc", str(part))
+    snapshot = snapshot_freeze(as_of=date(2018, 3, 31))
+    sentence = "Figures for 8 of the 43 forces are in this snapshot; the all-forces rate is the rate of those 8."
+    page = client_for(COORDINATOR).get("/snapshots/2018-03-31/measures/all_crime/forces/").content.decode()
+    assert sentence in page
+    assert "Every force&#x27;s rate" not in page and "Every force's rate" not in page
+    words = _forces_words(snapshot, Measure.objects.get(code="all_crime"))
+    assert "of 8 forces" in words
+    assert words.endswith(
+        "(figures for 8 of the 43 forces are in this snapshot; the all-forces rate is the rate of those 8)"
+    )

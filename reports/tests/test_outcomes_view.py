@@ -56,7 +56,8 @@ def test_outcomes_pdg_sees_month(client_for, snapshot):
     response = client_for(PDG).get(URL, {"month": "2014-04", "crime_group": "Burglary"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Burglary: 2014-04" in html
+    assert "Burglary: April 2014" in html
+    assert '<option value="2014-04" selected>April 2014</option>' in html
     assert "1: Charged/Summonsed" in html
     assert html.index("1: Charged/Summonsed") < html.index("8: Community resolution")
     assert "Outcome audit findings" in html and "90%" in html

@@ -104,6 +104,12 @@ def test_measure_page_shows_charts_significance_and_downloads(client, snapshot):
     assert "<script>" not in html  # no inline script (CSP): only json_script data blocks
 
 
+def test_measure_page_names_its_priority_by_number_and_title(client, snapshot):
+    html = client.get(reverse("measure_detail", args=[AS_OF, "all_crime"])).content.decode()
+    link = f'href="{reverse("priority_detail", args=[AS_OF, 10])}">SP10: Reduce all crime significantly</a>'
+    assert link in html
+
+
 def test_measure_page_shows_coordinators_context(client, snapshot):
     measure = Measure.objects.get(code="all_crime")
     Commentary.objects.create(snapshot=snapshot, measure=measure, text="Night-time economy operation in May.")

@@ -59,6 +59,8 @@ def outcomes(request, as_of):
             trend=ot.trend_rows(view, group),
             outcome_groups=ot.outcome_groups(view, group),
             month_label=ot.month_name(view.month),
+            month_choices=[(m[:7], ot.month_name(m), m == view.month) for m in view.all_months],
+            audits=[{**a, "month_label": ot.month_name(a["month"])} for a in view.audits],
             charts=[replace(c, id=f"{c.id}-view") for c in chart_list if c is not None],
             csv_url=reverse("outcomes_csv", args=[snapshot.as_of.isoformat()]) + (f"?{query}" if query else ""),
         )

@@ -83,9 +83,12 @@ def measure_detail(request, snapshot, code):
     measure, payload = _measure_payload(request.user, snapshot, code, recent=True)
     block = payload.get("measure") or {}
     shown, window = page_window(payload)
+    numbers = block.get("priorities") or []
+    titles = dict(Priority.objects.filter(number__in=numbers).values_list("number", "title"))
     context = {
         "measure": measure,
         "payload": payload,
+        "priority_links": [(n, f"SP{n}: {titles[n]}" if n in titles else f"SP{n}") for n in numbers],
         "charts": measure_charts(shown, as_of=snapshot.as_of),
         "window": window,
         "tag": status_tag(payload, under_reported=measure.under_reported or bool(block.get("under_reported"))),

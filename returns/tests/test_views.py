@@ -456,3 +456,14 @@ def test_outcome_audit_correct_above_sampled_rejected(client_for, plan):
 
 def test_outcome_audit_forbidden_for_csp(client_for, plan):
     assert client_for(CSP_SUBMITTER, BLABY).get(reverse("outcome_audit_list")).status_code == 403
+
+
+def test_preview_shows_figures_as_the_product_does(client_for, q1):
+    """Thousands separators, percentages to 1 decimal with their sign, no trailing zeros."""
+    client = client_for(COORDINATOR)
+    response = _post_fixture(client, "valid.csv")
+    html = client.get(response["Location"]).content.decode()
+    assert 'numeric">20,213</td>' in html and 'numeric">6,712</td>' in html
+    assert 'numeric">85.4%</td>' in html and 'numeric">854</td>' in html
+    assert 'numeric">1,000</td>' in html
+    assert "85.4000" not in html and "854.0000" not in html
