@@ -118,6 +118,7 @@ def test_signed_in_post_without_csrf_token_is_refused(plan, make_user, path, rol
     assert "Signed in as" in client.get("/").content.decode()
 
 
+@pytest.mark.django_db  # the sign-in page names the office
 def test_csrf_cookie_is_http_only_and_same_site(client):
     response = Client().get("/accounts/sign-in/")
     cookie = response.cookies["csrftoken"]
