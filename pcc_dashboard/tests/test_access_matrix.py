@@ -210,9 +210,17 @@ def data(plan, make_user):
 
 
 def _status(client, url: str) -> int:
-    """The status of a GET, closing the response so a file it streams is closed too."""
+    """The status of a GET, closing the response so a file it streams is closed too (without the
+    request-finished signal closing the test's database connection, as Django's test client does)."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
     response = client.get(url)
-    response.close()
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     return response.status_code
 
 def _client(users, role) -> Client:
