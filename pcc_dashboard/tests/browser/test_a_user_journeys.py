@@ -15,6 +15,7 @@ before other tests send returns for later periods and so move the working date.
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -69,7 +70,7 @@ def test_csp_lead_then_coordinator_then_panel_report_then_pdg(page_as, site, axe
     _at_both_widths(lead, axe_check)
     with lead.expect_download() as download:
         row.locator(f"a[href$='/{QUARTER[0]}/{QUARTER[1]}/template.csv']").click()
-    template = open(download.value.path(), encoding="utf-8").read()
+    template = Path(download.value.path()).read_text(encoding="utf-8")
 
     lead.get_by_role("button", name="Upload a return").click()
     lead.wait_for_load_state()
@@ -131,7 +132,7 @@ def test_csp_lead_then_coordinator_then_panel_report_then_pdg(page_as, site, axe
     office.go_back()
     with office.expect_download() as download:
         office.get_by_role("link", name=re.compile("^PDF")).click()
-    assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
 
     # A PDG attendee follows the PDG's meeting to the crime outcomes for its snapshot.
     pdg = page_as("pdg")

@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_coordinator_returns_journey(page_as, site, axe_check):
     axe_check(tab, history_url)
     with tab.expect_download() as download_info:
         tab.get_by_role("link", name="CSV", exact=True).click()
-    template = open(download_info.value.path(), encoding="utf-8").read()
+    template = Path(download_info.value.path()).read_text(encoding="utf-8")
     assert template.lstrip("\ufeff").startswith("measure_code,area_code,period_start,period_end,value")
 
     # 2. A broken copy: every problem is listed, nothing is saved.

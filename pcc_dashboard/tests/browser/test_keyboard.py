@@ -1,6 +1,8 @@
 """Keyboard-only use (WCAG 2.1.1, 2.4.7): sign in with Tab, typing and Enter, with focus always visible."""
 
 
+from pathlib import Path
+
 import pytest
 
 from pcc_dashboard.tests.browser.conftest import PASSWORD
@@ -87,7 +89,7 @@ def test_keyboard_only_upload_preview_accept(page, site):
     tab_to(page, "a[href$='template.csv']")
     with page.expect_download() as download_info:
         page.keyboard.press("Enter")
-    template = open(download_info.value.path(), encoding="utf-8").read()
+    template = Path(download_info.value.path()).read_text(encoding="utf-8")
     page.goto(site.url(f"/returns/{code}/{start}/{end}/"))
     tab_to(page, "a[href*='/returns/upload/']")
     page.keyboard.press("Enter")
