@@ -37,19 +37,10 @@ from returns.models import (
 from returns.parsing import Problem, parse_upload
 from returns.periods import due_date, financial_quarter, month_bounds
 from returns.selectors import upload_context
+from returns.template import TEMPLATE_COLUMNS
 
 PUBLIC_SUBMITTER = "public-data"
-OBSERVATION_COLUMNS = [
-    "measure_code",
-    "area_code",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "respondents",
-    "comment",
-]
+OBSERVATION_COLUMNS = list(TEMPLATE_COLUMNS)  # an observation row holds what a return template holds
 OBSERVATION_BATCH = 5000
 
 
