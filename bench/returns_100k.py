@@ -78,7 +78,8 @@ def generate(rows: int, areas: list[str]) -> bytes:
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     call_command("migrate", verbosity=0)
-    from priorities.services import plan_import, plan_load_file, reference_import
+    from priorities.plan_file import plan_import, plan_load_file
+    from priorities.reference import reference_import
     from returns.models import Observation
     from returns.services import force_submitter, return_upload
 

@@ -64,7 +64,8 @@ def product_setup(*, areas: list, measures: bool) -> None:
     from django.db import transaction
 
     from priorities.models import Area, AreaKind, Measure, Population, Priority
-    from priorities.services import plan_import, plan_load_file, reference_import
+    from priorities.plan_file import plan_import, plan_load_file
+    from priorities.reference import reference_import
     from returns.services import data_sets_derive
 
     reference_import()

@@ -31,6 +31,7 @@ from pathlib import Path
 from django.conf import settings
 
 from priorities.models import Area, AreaKind, Office, PeerGroup, PeerGroupMember
+from priorities.services import upsert
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # The roles a board's pack can be made for (pcc_dashboard.roles).
@@ -216,8 +217,6 @@ def context_values(measure_code: str) -> list[dict]:
 def peer_group_derive(count) -> None:
     """(Re)make the office's peer group and its dated members from the stored office, once the
     force areas are loaded; members no longer listed are removed. Does nothing before then."""
-    from priorities.services import upsert
-
     office = current_office()
     spec = (office.peer_group or {}) if office else {}
     forces = {a.code: a for a in Area.objects.filter(kind=AreaKind.FORCE)}

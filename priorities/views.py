@@ -11,8 +11,8 @@ from django.views.decorators.http import require_http_methods
 
 from pcc_dashboard.forms import gds_helper
 from pcc_dashboard.roles import can, require
+from priorities.plan_file import PlanFileError, plan_dump_yaml, plan_export, plan_import
 from priorities.selectors import plan_tree
-from priorities.services import PlanFileError, plan_dump_yaml, plan_export, plan_import
 from reports.selectors import next_meetings_for, snapshots_visible_to
 from returns.selectors import working_date
 

@@ -9,7 +9,7 @@ class ReturnsConfig(AppConfig):
 
     def ready(self) -> None:
         """Rebuild the submitters and agreed data sets whenever the plan or reference data is loaded."""
-        from priorities.services import plan_loaded
+        from priorities.derived import plan_loaded
         from returns.services import data_sets_derive
 
         def derive(sender, **kwargs):

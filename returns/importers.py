@@ -19,8 +19,8 @@ from django.db import transaction
 
 from priorities.models import Area, AreaKind, Direction, Frequency, Measure, OutcomeScheme, OutcomeType, Unit
 from priorities.office import focus_force_code
+from priorities.reference import REFERENCE_DIR
 from priorities.selectors import district_csps, district_names
-from priorities.services import REFERENCE_DIR
 from reports.models import Annotation
 from reports.services import annotation_add
 from returns.models import Observation, Return, Submitter

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import PLAN_FILE
 from priorities.models import Framework, FrameworkPriority, Measure
-from priorities.services import PlanFileError, plan_export, plan_import, plan_load_file
+from priorities.plan_file import PlanFileError, plan_export, plan_import, plan_load_file
 
 NATIONAL = [
     "Reduce murder and other homicide",

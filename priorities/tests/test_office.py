@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from priorities.models import Office, PeerGroupMember
-from priorities.services import plan_export, plan_import
+from priorities.plan_file import plan_export, plan_import
 
 pytestmark = pytest.mark.django_db
 PLAN = Path(__file__).resolve().parents[2] / "fixtures" / "plan_leicestershire_2014.yaml"

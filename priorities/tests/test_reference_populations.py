@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from priorities.models import Area, Population
-from priorities.services import REFERENCE_DIR, PopulationFileError, reference_import
+from priorities.reference import REFERENCE_DIR, PopulationFileError, reference_import
 from reports.analysis.msg import choose_population
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_the_command_refuses_and_writes_nothing(tmp_path, settings, monkeypatch)
     folder = _reference_copy(tmp_path)
     path = folder / "pfa_population_mid2002_to_mid2016.csv"
     path.write_text(path.read_text().replace("E23000021,2010,", "E23000021,2010,c. ", 1))
-    monkeypatch.setattr("priorities.services.REFERENCE_DIR", folder)
+    monkeypatch.setattr("priorities.reference.REFERENCE_DIR", folder)
     with pytest.raises(CommandError) as refused:
         call_command("import_reference")
     assert "pfa_population_mid2002_to_mid2016.csv, row" in str(refused.value)

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 
 from conftest import PLAN_FILE
 from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population, Priority, Theme
-from priorities.services import PlanFileError, plan_export, plan_import, plan_load_file, reference_import
+from priorities.plan_file import PlanFileError, plan_export, plan_import, plan_load_file
+from priorities.reference import reference_import
 
 
 def test_plan_import_loads_leicestershire_plan(db):

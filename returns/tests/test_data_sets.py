@@ -158,7 +158,7 @@ def test_the_plan_file_refuses_a_reporter_for_areas_it_cannot_report(plan, tmp_p
 
 
 def test_plan_export_round_trips_kinds_and_data_sets(plan):
-    from priorities.services import plan_export
+    from priorities.plan_file import plan_export
 
     exported = {m["code"]: m for m in plan_export()["measures"]}
     assert exported["adult_reoffending_rate"]["kind"] == "ratio"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from priorities.services import plan_dump_yaml, plan_export
+from priorities.plan_file import plan_dump_yaml, plan_export
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from priorities.services import PlanFileError, plan_import, plan_load_file
+from priorities.plan_file import PlanFileError, plan_import, plan_load_file
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from priorities.services import PopulationFileError, populations_import, populations_parse
+from priorities.reference import PopulationFileError, populations_import, populations_parse
 
 
 class Command(BaseCommand):

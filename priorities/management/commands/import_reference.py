@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from priorities.services import PopulationFileError, reference_import
+from priorities.reference import PopulationFileError, reference_import
 
 
 class Command(BaseCommand):
