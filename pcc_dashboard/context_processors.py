@@ -4,9 +4,8 @@ import re
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
-from django.utils.functional import SimpleLazyObject
 
-from pcc_dashboard.roles import PANEL, ROLE_LABELS, can, user_roles
+from pcc_dashboard.roles import can, user_roles
 
 # (label, URL name, action the user needs or None for everyone). Items whose URL is not wired
 # yet are left out, so each app adds its pages here without touching the base template.
@@ -53,24 +52,11 @@ def _navigation(request) -> list[dict]:
     return items
 
 
-def _office():
-    from priorities.office import current_office
-
-    return current_office()
-
-
 def service(request):
-    """Every page's context. `office` (priorities.models.Office or None before a plan is loaded) and
-    `organisation` (its name) are read only when a template uses them."""
-    roles = user_roles(request.user)
-    office = SimpleLazyObject(_office)
+    """Every page's context: the service name, the user's roles and the navigation they may use.
+    The office, its name and the role labels in its words come from priorities.context_processors."""
     return {
         "service_name": settings.PCC_SERVICE_NAME,
-        "office": office,
-        "organisation": SimpleLazyObject(lambda: office.name if office else ""),
-        "user_roles": roles,
-        "user_role_labels": [
-            f"{office.scrutiny_body} member" if r == PANEL and office else ROLE_LABELS[r] for r in sorted(roles)
-        ],
+        "user_roles": user_roles(request.user),
         "navigation": _navigation(request),
     }

@@ -15,7 +15,7 @@ ROLE_LABELS = {
     COORDINATOR: "Performance co-ordinator",
     CSP_SUBMITTER: "CSP data lead",
     POLICE_SUBMITTER: "Police data lead",
-    PANEL: "Panel member",  # pages name the office's scrutiny body instead (context_processors.service)
+    PANEL: "Panel member",  # pages name the office's scrutiny body instead (priorities.context_processors)
     PDG: "Performance Delivery Group attendee",
 }
 # Roles whose members write data: two-factor sign-in applies to them when it is switched on.

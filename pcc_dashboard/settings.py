@@ -111,6 +111,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pcc_dashboard.context_processors.service",
+                "priorities.context_processors.office",
             ],
             "builtins": ["pcc_dashboard.template_words"],
         },
