@@ -15,7 +15,9 @@ from pcc_dashboard.copystream import CopyStream
 from priorities.models import Area, Measure, OutcomeType, PeerGroupMember, Population
 from priorities.office import current_office, focus_force_code
 from reports.models import Annotation, Snapshot, SnapshotObservation, SnapshotResult
-from reports.payloads import FreezeInputs, build_measure_payloads, build_outcomes_payload
+from reports.payloads.inputs import FreezeInputs
+from reports.payloads.measures import build_measure_payloads
+from reports.payloads.outcomes import build_outcomes_payload
 from returns.models import Narrative, Observation, OutcomeAudit, OutcomeCount, Return, Submitter, SubmitterKind
 
 OBSERVATION_COLUMNS = [
