@@ -21,7 +21,7 @@ LAST_MONTH = "_last_month"
 
 @dataclass
 class FreezeInputs:
-    """Everything a freeze reads, as frames and plain dicts (see reports/freeze.py)."""
+    """Everything a freeze reads, as frames and plain dicts (loaded by reports/freeze_reads.py)."""
 
     as_of: dt.date
     observations: pd.DataFrame  # measure_code, area_code, period_start, period_end (ISO str), value, numerator, denominator, respondents, return_id
@@ -42,14 +42,14 @@ def _month_index(values: pd.Series) -> pd.Series:
     return stamps.dt.year * 12 + stamps.dt.month - 1
 
 
-def month_numbers(values: pd.Series) -> np.ndarray:
+def _month_numbers(values: pd.Series) -> np.ndarray:
     """Months since year 0 of ISO date strings, parsed once per distinct string."""
     codes, uniques = pd.factorize(values, sort=False)
     numbers = np.array([int(str(v)[:4]) * 12 + int(str(v)[5:7]) - 1 for v in uniques], dtype=np.int64)
     return numbers[codes] if len(uniques) else np.zeros(len(values), dtype=np.int64)
 
 
-def finest_rows(rows: pd.DataFrame) -> pd.DataFrame:
+def _finest(rows: pd.DataFrame) -> pd.DataFrame:
     """Keep each (measure, area)'s finest reporting granularity (monthly beats quarterly)."""
     finest = rows.groupby([MEASURE_CODE, AREA_CODE], sort=False)[SPAN].transform("min")
     return rows[rows[SPAN] == finest]
@@ -153,6 +153,6 @@ def observation_frames(inputs: FreezeInputs) -> tuple[pd.DataFrame, pd.DataFrame
     (with_gaps), sorted by measure, area, span and period end.
     """
     obs = with_focus_totals(prepare_observations(inputs.observations), inputs=inputs)
-    obs[FIRST_MONTH] = month_numbers(obs[PERIOD_START])
-    obs[LAST_MONTH] = month_numbers(obs[PERIOD_END])
-    return obs, with_gaps(finest_rows(obs).reset_index(drop=True))
+    obs[FIRST_MONTH] = _month_numbers(obs[PERIOD_START])
+    obs[LAST_MONTH] = _month_numbers(obs[PERIOD_END])
+    return obs, with_gaps(_finest(obs).reset_index(drop=True))

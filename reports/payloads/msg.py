@@ -34,7 +34,11 @@ def _month_of(day: dt.date) -> int:
 
 
 class Windows:
-    """Every area's 12-month window counts for one measure at a set of ends (msg.window_count_table)."""
+    """Every area's window counts for one measure at a set of month ends (msg.window_count_table).
+
+    `rows`: the measure's observations (area_code, _first_month, _last_month, value); `ends`: the
+    window ends (dates; only their month counts); `months`: the window's length.
+    """
 
     def __init__(self, rows: pd.DataFrame, ends: list[dt.date], months: int):
         self.ends = {_month_of(end): k for k, end in enumerate(sorted(set(ends)))}
@@ -74,7 +78,14 @@ def msg_payload(
     end: dt.date,
     months: int = 12,
 ) -> dict | None:
-    """The MSG comparison for one measure over the `months` to `end` (reporting: areas with rows)."""
+    """The `msg:` block for one measure over the `months` to `end`, or None when the peer group has no
+    member at `end` or none of its members is in `reporting` (the areas with rows for the measure).
+
+    Members are the peer group's at `end`; each member's count is its window to `end` (NaN, so
+    excluded, when the window is incomplete) and its population the one msg_analysis.PopulationChoice
+    picks for `end`. Keys: group, period_start, period_end, months, summary
+    (msg_comparison_arrays' summary) and members (MEMBER_KEYS each, in rank order).
+    """
     members = _members_at(inputs, end)
     if not members or not reporting.intersection(members):
         return None
@@ -132,7 +143,8 @@ def _member_records(members, names, counts, population, mid_year, compared: dict
 
 
 def msg_candidate_ends(rows: pd.DataFrame, inputs: FreezeInputs) -> tuple[list[dt.date], set[str]]:
-    """The latest period ends reported by members at as_of (newest first), and those members."""
+    """The latest period ends (dates, newest first, at most MSG_CANDIDATE_ENDS) reported by the peer
+    group's members at as_of in `rows` (one measure's observations), and those members' area codes."""
     member_rows = rows[rows[AREA_CODE].isin(_members_at(inputs, inputs.as_of))]
     ends = sorted(set(member_rows[PERIOD_END].unique().tolist()), reverse=True)[:MSG_CANDIDATE_ENDS]
     return [dt.date.fromisoformat(iso) for iso in ends], set(member_rows[AREA_CODE].unique().tolist())
@@ -141,7 +153,8 @@ def msg_candidate_ends(rows: pd.DataFrame, inputs: FreezeInputs) -> tuple[list[d
 def msg_latest_end(
     candidates: list[dt.date], present: set[str], windows: Windows, inputs: FreezeInputs
 ) -> dt.date | None:
-    """Latest month end ≤ as_of whose window is complete for the focus force and most members."""
+    """Of the candidate ends, the one whose window is complete for the focus force and for the most
+    members (`present`), the latest first on a tie as candidates come newest first; None when none."""
     best, best_key = None, None
     for end in candidates:
         focus_complete = inputs.focus_area in present and windows.at(inputs.focus_area, end)[1]
@@ -152,6 +165,8 @@ def msg_latest_end(
 
 
 def msg_quarter_ends(as_of: dt.date, count: int) -> list[dt.date]:
+    """The last `count` quarter ends (31 March, 30 June, 30 September, 31 December) in or before
+    as_of's month, newest first: the ends of the stored `msg:<code>:<end>:12` history."""
     ends, day = [], as_of
     while len(ends) < count:
         if day.month in (3, 6, 9, 12):

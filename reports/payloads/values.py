@@ -21,7 +21,8 @@ def _round(values: np.ndarray) -> np.ndarray:
 
 
 def json_floats(values: np.ndarray) -> list:
-    """Floats rounded (see _round) as Python floats, NaN → None: one object-array pass."""
+    """A float array as a JSON-ready list: each value rounded as reports.analysis.plain rounds (4
+    decimals, or 4 significant figures below 1) as a Python float, NaN → None; one object-array pass."""
     rounded = _round(values)
     out = rounded.astype(object)
     out[np.isnan(rounded)] = None
@@ -29,14 +30,19 @@ def json_floats(values: np.ndarray) -> list:
 
 
 def json_numbers(values: np.ndarray) -> list:
-    """A column as `point_columns` writes it: ints as ints; floats rounded, NaN → None."""
+    """A numeric array as `point_columns` writes such a column: an integer array as Python ints; any
+    other as floats rounded as json_floats does, NaN → None."""
     if values.dtype.kind in "iu":
         return [int(v) for v in values.tolist()]
     return json_floats(values.astype(float))
 
 
 def point_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, list]:
-    """Each column as a JSON-ready list: floats rounded, NaN → None, numpy → Python."""
+    """{key: the column as a JSON-ready list} for each key (a key the frame lacks gives Nones).
+
+    Floats are rounded as json_floats does, NaN → None; respondents as ints; ints and booleans as
+    Python's; strings and None as they are; anything else through reports.analysis.plain.
+    """
     columns = {}
     for key in keys:
         if key not in frame:
@@ -62,7 +68,7 @@ def point_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, list]:
 
 
 def records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
-    """Fast JSON-ready records: floats rounded, NaN → None, numpy → Python."""
+    """The frame's rows as dicts of `keys` (values as point_columns writes them); [] for an empty frame."""
     if not len(frame):
         return []
     columns = point_columns(frame, keys)
