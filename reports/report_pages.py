@@ -12,7 +12,7 @@ from reports.analysis.status import format_value, msg_verdict, percent_text
 from reports.cover import cover_context
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.paper import paper_chart
-from reports.payloads import page_window
+from reports.payloads.window import page_window
 from reports.selectors import narratives_visible_to
 from returns.periods import previous_month_end
 

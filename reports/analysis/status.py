@@ -209,6 +209,82 @@ def _tone(*, variation, change, direction, under_reported) -> str:
     return NEUTRAL
 
 
+def _headline(
+    *,
+    title: str,
+    unit: str,
+    under_reported: bool,
+    period_label: str,
+    latest_value: float | None,
+    change: dict | None,
+    survey: bool,
+    respondents: int | None,
+    comparison_label: str,
+    count_noun: str | None,
+    cumulative: bool,
+) -> str:
+    """The sentence's first clause: title, period, value (with a survey's interval) and the change."""
+    value_text = format_value(latest_value, unit, count_noun=count_noun)
+    if survey and respondents:
+        low, high = wilson_interval(latest_value, respondents)
+        if low is not None:
+            value_text += f" (95% interval {_fixed(low, 1)}% to {_fixed(high, 1)}%, {respondents:,} respondents)"
+
+    if cumulative:
+        value_text += " in total so far"
+    first = [f"{title}: {period_label}", value_text]
+    if change:
+        # A percentage compared by a two-proportion test (a survey, or a rate with numerator and
+        # denominator) has a difference in points, not a count change.
+        if survey or change.get("test") == "two_proportion_z":
+            phrase = _survey_change_phrase(change, comparison=comparison_label)
+        else:
+            phrase = _rate_change_phrase(change, under_reported=under_reported, comparison=comparison_label)
+        if phrase:
+            first.append(phrase)
+    return ", ".join(first)
+
+
+def _under_reported_note(change: dict | None) -> str:
+    """Why an under-reported crime's figure is not judged: a rise in recording is accepted."""
+    rose = bool(change) and (change.get("change") or 0) > 0
+    return (
+        "a rise in recording of under-reported crime is accepted and is not read as failure"
+        if rose
+        else "this crime is under-reported, so recorded numbers reflect reporting as well as offending"
+    )
+
+
+def _variation_phrase(
+    variation: str,
+    *,
+    unit: str,
+    direction: str,
+    change: dict | None,
+    period_label: str,
+    limits: dict | None,
+    latest_label: str | None,
+    period_value: float | None,
+    cumulative: bool,
+) -> str:
+    """The SPC clause: the variation's words, provisional limits, and which period the chart judges."""
+    phrase = vocabulary.label("variation_phrase", variation)
+    if limits and limits.get("provisional"):
+        phrase += f" (provisional limits: from {limits['baseline_points']} points, fewer than {limits['min_points']})"
+    if cumulative:
+        own = format_value(period_value, unit)
+        phrase = f"the period's own figure, {own}, on the SPC chart: {phrase}"
+    elif latest_label:
+        where = "on the SPC chart" if latest_label == period_label else f"{latest_label} on the SPC chart"
+        phrase = f"{where}: {phrase}"
+        if latest_label != period_label and _disagree(variation, change, direction):
+            phrase += (
+                f" (the SPC chart judges {latest_label} against its own history; the 12-month "
+                "total is compared with the previous 12 months, so the two can point different ways)"
+            )
+    return phrase
+
+
 def measure_status(
     *,
     title: str,
@@ -256,62 +332,16 @@ def measure_status(
     if under_reported and msg_relative is not None:
         msg_relative = "neither"
 
-    value_text = format_value(latest_value, unit, count_noun=count_noun)
-    if survey and respondents:
-        low, high = wilson_interval(latest_value, respondents)
-        if low is not None:
-            value_text += f" (95% interval {_fixed(low, 1)}% to {_fixed(high, 1)}%, {respondents:,} respondents)"
-
-    if cumulative:
-        value_text += " in total so far"
-    first = [f"{title}: {period_label}", value_text]
-    if change:
-        # A percentage compared by a two-proportion test (a survey, or a rate with numerator and
-        # denominator) has a difference in points, not a count change.
-        if survey or change.get("test") == "two_proportion_z":
-            phrase = _survey_change_phrase(change, comparison=comparison_label)
-        else:
-            phrase = _rate_change_phrase(change, under_reported=under_reported, comparison=comparison_label)
-        if phrase:
-            first.append(phrase)
-    parts = [", ".join(first)]
-    if under_reported:
-        rose = bool(change) and (change.get("change") or 0) > 0
-        parts.append(
-            "a rise in recording of under-reported crime is accepted and is not read as failure"
-            if rose
-            else "this crime is under-reported, so recorded numbers reflect reporting as well as offending"
-        )
+    headline = _headline(title=title, unit=unit, under_reported=under_reported, period_label=period_label,
+                         latest_value=latest_value, change=change, survey=survey, respondents=respondents,
+                         comparison_label=comparison_label, count_noun=count_noun, cumulative=cumulative)  # fmt: skip
+    parts = [headline, _under_reported_note(change)] if under_reported else [headline]
     if variation is not None:
-        phrase = vocabulary.label("variation_phrase", variation)
-        if limits and limits.get("provisional"):
-            phrase += (
-                f" (provisional limits: from {limits['baseline_points']} points, fewer than {limits['min_points']})"
-            )
-        if cumulative:
-            own = format_value(period_value, unit)
-            phrase = f"the period's own figure, {own}, on the SPC chart: {phrase}"
-        elif latest_label:
-            where = "on the SPC chart" if latest_label == period_label else f"{latest_label} on the SPC chart"
-            phrase = f"{where}: {phrase}"
-            if latest_label != period_label and _disagree(variation, change, direction):
-                phrase += (
-                    f" (the SPC chart judges {latest_label} against its own history; the 12-month "
-                    "total is compared with the previous 12 months, so the two can point different ways)"
-                )
+        parts.append(_variation_phrase(variation, unit=unit, direction=direction, change=change,
+                                       period_label=period_label, limits=limits, latest_label=latest_label,
+                                       period_value=period_value, cumulative=cumulative))  # fmt: skip
+    phrase = _msg_phrase(msg, direction=direction, under_reported=under_reported) if msg else None
+    if phrase:
         parts.append(phrase)
-    if msg:
-        phrase = _msg_phrase(msg, direction=direction, under_reported=under_reported)
-        if phrase:
-            parts.append(phrase)
-    return {
-        "variation": variation,
-        "msg_relative": msg_relative,
-        "tone": _tone(
-            variation=variation,
-            change=change,
-            direction=direction,
-            under_reported=under_reported,
-        ),
-        "sentence": "; ".join(parts) + ".",
-    }
+    tone = _tone(variation=variation, change=change, direction=direction, under_reported=under_reported)
+    return {"variation": variation, "msg_relative": msg_relative, "tone": tone, "sentence": "; ".join(parts) + "."}

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from priorities.models import Measure
 from reports.freeze import reserve_snapshot_id
 from reports.models import Snapshot, SnapshotPublication, SnapshotResult
-from reports.payloads import recent_payload
+from reports.payloads.window import recent_payload
 from returns.periods import add_months, month_end
 
 FOCUS = {"code": "E23000021", "name": "Leicestershire"}

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from reports.payloads import FreezeInputs
+from reports.payloads.inputs import FreezeInputs
 from returns.periods import add_months, month_end
 
 FOCUS = "E23000021"

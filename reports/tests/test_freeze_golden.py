@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from reports.freeze import canonical_json
-from reports.payloads import build_measure_payloads
+from reports.payloads.measures import build_measure_payloads
 from reports.tests.freeze_inputs_sample import sample_inputs
 
 GOLDEN = Path(__file__).parent / "data" / "freeze_golden.json"

@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from reports.payloads import FreezeInputs, prepare_observations, with_focus_totals
+from reports.payloads.inputs import FreezeInputs, prepare_observations, with_focus_totals
 
 AREAS = {
     "E23000021": {"name": "Leicestershire", "kind": "force", "parent": None},

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from reports.charts import measure_charts
-from reports.payloads import FreezeInputs, build_measure_payloads
+from reports.payloads.inputs import FreezeInputs
+from reports.payloads.measures import build_measure_payloads
 
 FOCUS = "E23000021"
 AREAS = {FOCUS: {"name": "Leicestershire", "kind": "force", "parent": None}}

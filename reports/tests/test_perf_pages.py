@@ -3,7 +3,7 @@
 from django.core.cache import cache
 
 from reports.caching import freshness_bump, freshness_generation
-from reports.payloads import PAGE_WINDOW, recent_window
+from reports.payloads.window import PAGE_WINDOW, recent_window
 from reports.report_pages import main_chart
 
 

@@ -10,7 +10,7 @@ from reports.caching import Page, snapshot_page
 from reports.charts import measure_charts
 from reports.downloads import chart_file, download_response
 from reports.models import Commentary, Snapshot
-from reports.payloads import page_window
+from reports.payloads.window import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
 from reports.report_pages import measure_payloads
 from reports.selectors import narratives_visible_to, snapshot_get, snapshot_result, snapshots_visible_to
