@@ -96,6 +96,7 @@ class Axis:
         self.low, self.high = low, high
 
     def value(self, v) -> float | None:
+        """`v` in axis units (a category's middle, a date's day number, a number), or None."""
         if v is None:
             return None
         if self.kind == "category":
@@ -105,6 +106,7 @@ class Axis:
         return float(v) if is_number(v) else None
 
     def ticks(self, count: int = 6) -> list[tuple[float, str]]:
+        """(position in axis units, label) of about `count` ticks: every category, month starts, or round numbers."""
         if self.kind == "category":
             return [(i + 0.5, c) for i, c in enumerate(self.categories)]
         if self.kind == "date":
@@ -121,12 +123,14 @@ class Panel:
         self.x, self.y, (self.left, self.top, self.right, self.bottom) = x, y, box
 
     def px(self, v) -> float | None:
+        """The pixel x of data value `v`, or None when it has no place on the axis."""
         v = self.x.value(v)
         return (
             None if v is None else self.left + (v - self.x.low) / (self.x.high - self.x.low) * (self.right - self.left)
         )
 
     def py(self, v) -> float | None:
+        """The pixel y of data value `v`, or None when it has no place on the axis."""
         v = self.y.value(v)
         return (
             None
@@ -200,7 +204,7 @@ def _axis_values(data: list[dict], layout: dict, *, horizontal: bool, stacked: b
     return values
 
 
-def _panel_box(plot_area, layout: dict, i: int, lx: dict, ly: dict, *, grid: bool):
+def _panel_box(plot_area: tuple[float, float, float, float], layout: dict, i: int, lx: dict, ly: dict, *, grid: bool):
     """(pixel box of the i-th panel, (annotation index, title position) or None).
 
     On a grid, paper's own GRID_COLUMNS, whatever the page's: small multiples stay legible.
