@@ -1,148 +1,24 @@
 """Static SVG of a chart's figure dict, for paper: the server's PDF and the browser's print.
 
-The page draws each chart with plotly.js from `Chart.figure` (reports/charts.py); paper
+The page draws each chart with plotly.js from `Chart.figure` (reports/charts/); paper
 cannot run JavaScript, and plotly's own static export needs kaleido and a browser, which the
 product does not ship. So this module draws the same figure dict (the same traces, colours,
 marker symbols, dashes, shapes and legend names) as plain SVG markup. It draws what the
 product's figures use: scatter lines (with gaps and steps) and markers, error bars, vertical
 stacked and horizontal bars with hatching, rectangles and lines in data or paper co-ordinates,
-subplot grids and paper-positioned annotations. Pure Python; no Django, no plotly.
+subplot grids and paper-positioned annotations. The plot's geometry (axes, ticks, panels) is
+pcc_dashboard/svg_axes.py. Pure Python; no Django, no plotly.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-import re
 import zlib
 from html import escape
 
-WIDTH = 680
+from pcc_dashboard.svg_axes import BOTTOM_AXIS, WIDTH, Panel, Plot, is_number, plot_of
+
 FONT = 'font-family="Arial, Helvetica, sans-serif"'
 DASHES = {"dash": "6 4", "dot": "2 3", "dashdot": "6 3 2 3", "longdash": "10 4"}
-# Small multiples on paper: three to a row, each with room for its title, line and ticks.
-GRID_COLUMNS = 3
-GRID_ROW = 92
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-def _num(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _is_date(values) -> bool:
-    present = [v for v in values if v is not None]
-    return bool(present) and all(isinstance(v, str) and _DATE.match(v) for v in present)
-
-
-def _day(value: str) -> float:
-    return float(dt.date.fromisoformat(value[:10]).toordinal())
-
-
-def _fmt(value: float, step: float, prefix: str = "") -> str:
-    decimals = 0 if step >= 1 else min(3, int(math.ceil(-math.log10(step))))
-    sign = "-" if value < 0 else ""
-    return f"{sign}{prefix}{abs(value):,.{decimals}f}"
-
-
-def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    if high <= low:
-        high = low + 1
-    raw = (high - low) / count
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
-    first = math.ceil(low / step - 1e-9) * step
-    ticks, value = [], first
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
-    return ticks
-
-
-def _date_ticks(low: float, high: float, count: int = 6) -> list[float]:
-    start, end = dt.date.fromordinal(int(low)), dt.date.fromordinal(int(high))
-    months = (end.year - start.year) * 12 + end.month - start.month
-    step = next((s for s in (1, 2, 3, 6, 12, 24, 36, 60) if months / s <= count), 120)
-    ticks, year, month = [], start.year, start.month
-    if step >= 12:
-        year, month = (start.year + (1 if start.month > 1 else 0)), 1
-    while (year, month) <= (end.year, end.month):
-        day = dt.date(year, month, 1).toordinal()
-        if low <= day <= high:
-            ticks.append(float(day))
-        month += step
-        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return ticks
-
-
-class _Axis:
-    """One axis: its kind (date, category or linear), data range and pixel span."""
-
-    def __init__(self, values: list, layout: dict, *, zero: bool):
-        self.layout = layout
-        self.kind = "date" if _is_date(values) else "category" if any(isinstance(v, str) for v in values) else "linear"
-        if self.kind == "category":
-            self.categories = list(dict.fromkeys(v for v in values if v is not None))
-            self.low, self.high = 0.0, float(len(self.categories))
-            return
-        numbers = [_day(v) if self.kind == "date" else v for v in values if v is not None]
-        numbers = [v for v in numbers if _num(v)] or [0.0, 1.0]
-        low, high = min(numbers), max(numbers)
-        if zero and layout.get("rangemode") != "normal":
-            low, high = min(low, 0.0), max(high, 0.0)
-        if layout.get("rangemode") == "tozero":
-            low = min(low, 0.0)
-        if isinstance(layout.get("range"), list) and self.kind == "linear":
-            low, high = layout["range"]
-        elif self.kind == "linear":
-            pad = (high - low) * 0.06 or abs(high) * 0.1 or 1
-            low, high = (low if low == 0 else low - pad), high + pad
-        else:
-            low, high = low - 15, high + 15
-        self.low, self.high = low, high
-
-    def value(self, v) -> float | None:
-        if v is None:
-            return None
-        if self.kind == "category":
-            return self.categories.index(v) + 0.5 if v in self.categories else None
-        if self.kind == "date":
-            return _day(v) if isinstance(v, str) else None
-        return float(v) if _num(v) else None
-
-    def ticks(self, count: int = 6) -> list[tuple[float, str]]:
-        if self.kind == "category":
-            return [(i + 0.5, c) for i, c in enumerate(self.categories)]
-        if self.kind == "date":
-            return [(t, f"{dt.date.fromordinal(int(t)):%b %Y}") for t in _date_ticks(self.low, self.high, count)]
-        ticks = _nice_ticks(self.low, self.high, min(count, 5))
-        step = ticks[1] - ticks[0] if len(ticks) > 1 else 1
-        return [(t, _fmt(t, step, self.layout.get("tickprefix", ""))) for t in ticks]
-
-
-class _Panel:
-    """One x/y axis pair and its pixel rectangle."""
-
-    def __init__(self, x: _Axis, y: _Axis, box: tuple[float, float, float, float]):
-        self.x, self.y, (self.left, self.top, self.right, self.bottom) = x, y, box
-
-    def px(self, v) -> float | None:
-        v = self.x.value(v)
-        return (
-            None if v is None else self.left + (v - self.x.low) / (self.x.high - self.x.low) * (self.right - self.left)
-        )
-
-    def py(self, v) -> float | None:
-        v = self.y.value(v)
-        return (
-            None
-            if v is None
-            else self.bottom - (v - self.y.low) / (self.y.high - self.y.low) * (self.bottom - self.top)
-        )
-
-
-def _axis_key(ref: str, letter: str) -> str:
-    return f"{letter}axis" if ref in (letter, "") else f"{letter}axis{ref[1:]}"
 
 
 def _title(layout_axis: dict) -> str:
@@ -183,7 +59,7 @@ def _pick(value, i, default=None):
 
 def _one_line(value):
     """`value` with plotly's <br> line breaks as spaces, through dicts and lists: the page wraps long
-    names and titles to fit 320 CSS px (charts.py); paper is wide enough for one line."""
+    names and titles to fit 320 CSS px (reports/charts/style.py); paper is wide enough for one line."""
     if isinstance(value, str):
         return value.replace("<br>", " ")
     if isinstance(value, dict):
@@ -193,131 +69,54 @@ def _one_line(value):
     return value
 
 
-def _subplot_title(layout: dict, x_axis: dict, y_axis: dict) -> int | None:
-    """The index of the paper annotation that titles the subplot on these axes (plotly centres it
-    over the subplot's x domain, at the top of its y domain), or None."""
-    xd, yd = x_axis.get("domain", [0, 1]), y_axis.get("domain", [0, 1])
-    for i, note in enumerate(layout.get("annotations", [])):
-        if note.get("xref") == "paper" and abs(note.get("x", -1) - (xd[0] + xd[1]) / 2) < 1e-6:
-            if abs(note.get("y", -1) - yd[1]) < 1e-6:
-                return i
-    return None
-
-
-def figure_svg(figure: dict, *, title: str = "") -> str:
-    """SVG markup (a string) drawing a `Chart.figure` dict ({"data", "layout"}) at 680 units wide.
-
-    The legend is drawn under the plot so it never narrows it. `title` becomes the SVG's <title>.
-    Raises nothing for an unknown trace type: it is left out (the chart's table still has its figures).
-    """
-    figure = _one_line(figure)
-    data = [t for t in figure.get("data", []) if t.get("type", "scatter") in ("scatter", "bar")]
-    layout = figure.get("layout", {})
-    horizontal = any(t.get("type") == "bar" and t.get("orientation") == "h" for t in data)
-    stacked = layout.get("barmode") == "stack"
-    pairs = list(dict.fromkeys((t.get("xaxis", "x"), t.get("yaxis", "y")) for t in data)) or [("x", "y")]
-    grid = len(pairs) > 1
-    labels = [str(v) for t in data for v in (t.get("y") or []) if isinstance(v, str)] if horizontal else []
-    left = min(230, 12 + 6.2 * max((len(s) for s in labels), default=0)) if horizontal else 70
-    right = 60 if horizontal else 16
-    if horizontal:
-        plot_height = 21 * max(len(set(labels)), 1) + 10
-    elif grid:
-        plot_height = GRID_ROW * math.ceil(len(pairs) / GRID_COLUMNS)
-    else:
-        plot_height = 190
-    top = 24 if any(a.get("yref") == "paper" and a.get("y", 0) > 1 for a in layout.get("annotations", [])) else 10
-    bottom_axis = 42
-
-    # Values per axis, with stacked sums and error bars, so every bar and whisker fits.
-    values: dict[str, list] = {}
-    for t in data:
-        xs, ys = list(t.get("x") or []), list(t.get("y") or [])
-        xa, ya = t.get("xaxis", "x"), t.get("yaxis", "y")
-        values.setdefault(xa, []).extend(xs)
-        values.setdefault(ya, []).extend(ys)
-        err = t.get("error_y") or {}
-        if err.get("array"):
-            values[ya].extend(y + (u or 0) for y, u in zip(ys, err["array"]) if _num(y))
-            values[ya].extend(y - (d or 0) for y, d in zip(ys, err.get("arrayminus") or err["array"]) if _num(y))
-        if t.get("type") == "bar" and horizontal:
-            values[xa].extend([0] + [v * 1.12 for v in xs if _num(v)])
-    if stacked:
-        sums: dict = {}
-        for t in data:
-            if t.get("type") == "bar":
-                for x, y in zip(t.get("x") or [], t.get("y") or []):
-                    sums[x] = sums.get(x, 0) + (y if _num(y) else 0)
-        values.setdefault("y", []).extend(list(sums.values()) + [0])
-    for shape in layout.get("shapes", []):
-        if shape.get("xref", "x") == "x":
-            values.setdefault("x", []).extend([shape.get("x0"), shape.get("x1")])
-        if shape.get("yref", "y") == "y":
-            values.setdefault("y", []).extend([shape.get("y0"), shape.get("y1")])
-
-    bars = any(t.get("type") == "bar" for t in data)
-    area = (left, top, WIDTH - right, top + plot_height)
-    panels, titles = {}, {}
-    for i, (xa, ya) in enumerate(pairs):
-        lx, ly = layout.get(_axis_key(xa, "x"), {}), layout.get(_axis_key(ya, "y"), {})
-        if grid:  # paper's own grid of GRID_COLUMNS, whatever the page's: small multiples stay legible
-            cell = (area[2] - area[0]) / GRID_COLUMNS
-            x0, y0 = area[0] + (i % GRID_COLUMNS) * cell, area[1] + (i // GRID_COLUMNS) * GRID_ROW
-            box = (x0 + 28, y0 + 18, x0 + cell - 12, y0 + GRID_ROW - 22)
-            titles[_subplot_title(layout, lx, ly)] = ((box[0] + box[2]) / 2, y0)
-        else:
-            xd, yd = lx.get("domain", [0, 1]), ly.get("domain", [0, 1])
-            x0, x1 = area[0] + xd[0] * (area[2] - area[0]), area[0] + xd[1] * (area[2] - area[0])
-            box = (x0, area[3] - yd[1] * (area[3] - area[1]), x1, area[3] - yd[0] * (area[3] - area[1]))
-        panels[(xa, ya)] = _Panel(
-            _Axis(values.get(xa, []), lx, zero=bars and horizontal),
-            _Axis(values.get(ya, []), ly, zero=bars and not horizontal),
-            box,
-        )
-    first = panels[pairs[0]]
-    # Pattern ids must be unique in a page that holds several charts; the title makes them so, stably.
-    body, defs = [], {"prefix": f"hatch{zlib.crc32(title.encode()):08x}"}
-
-    # Axes, ticks and grid lines.
-    for p in panels.values():
+def _axes_marks(plot: Plot) -> list[str]:
+    """Each panel's ticks and labels (horizontal grid lines on a value axis) and its two axis lines."""
+    marks, grid = [], plot.grid
+    for p in plot.panels.values():
         for value, text in p.y.ticks(3 if grid else 6):
             y = p.py(p.y.categories[int(value)] if p.y.kind == "category" else value)
             if p.y.kind != "category":
-                body.append(f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>')
-            body.append(
+                marks.append(f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e6e6e6"/>')
+            marks.append(
                 f'<text x="{p.left - 5:.1f}" y="{y + 3.5:.1f}" text-anchor="end" font-size="{10 if grid else 11}">{escape(text)}</text>'
             )
         for value, text in p.x.ticks(2 if grid else 6) if p.x.kind != "category" else []:
             x = p.left + (value - p.x.low) / (p.x.high - p.x.low) * (p.right - p.left)
-            body.append(
+            marks.append(
                 f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom + 4:.1f}" stroke="#505a5f"/>'
             )
-            body.append(
+            marks.append(
                 f'<text x="{x:.1f}" y="{p.bottom + 15:.1f}" text-anchor="middle" font-size="{9 if grid else 11}">{escape(text)}</text>'
             )
-        body.append(
+        marks.append(
             f'<line x1="{p.left:.1f}" x2="{p.right:.1f}" y1="{p.bottom:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>'
         )
-        body.append(
+        marks.append(
             f'<line x1="{p.left:.1f}" x2="{p.left:.1f}" y1="{p.top:.1f}" y2="{p.bottom:.1f}" stroke="#505a5f"/>'
         )
+    return marks
 
-    def ref_x(shape, key):
-        return (
-            first.left + shape[key] * (first.right - first.left)
-            if shape.get("xref") == "paper"
-            else first.px(shape[key])
-        )
 
-    def ref_y(shape, key):
-        if str(shape.get("yref", "y")).endswith(("paper", "domain")):
-            return first.bottom - shape[key] * (first.bottom - first.top)
-        return first.py(shape[key])
+def _shape_point(first: Panel, shape: dict, key: str, letter: str) -> float | None:
+    """A shape's co-ordinate `key` in pixels on the first panel: data units, or a fraction of the
+    plot for paper (and, on y, domain) references."""
+    if letter == "x":
+        if shape.get("xref") == "paper":
+            return first.left + shape[key] * (first.right - first.left)
+        return first.px(shape[key])
+    if str(shape.get("yref", "y")).endswith(("paper", "domain")):
+        return first.bottom - shape[key] * (first.bottom - first.top)
+    return first.py(shape[key])
 
-    legend_shapes = []
+
+def _shape_marks(layout: dict, first: Panel) -> tuple[list[str], list[str], list[dict]]:
+    """(rectangles, lines, shapes named in the legend) of the layout's shapes. Rectangles go under
+    everything, the last drawn first; a shape that cannot be placed is left out."""
+    rects, lines, legend_shapes = [], [], []
     for shape in layout.get("shapes", []):
         try:
-            x0, x1, y0, y1 = ref_x(shape, "x0"), ref_x(shape, "x1"), ref_y(shape, "y0"), ref_y(shape, "y1")
+            x0, x1 = _shape_point(first, shape, "x0", "x"), _shape_point(first, shape, "x1", "x")
+            y0, y1 = _shape_point(first, shape, "y0", "y"), _shape_point(first, shape, "y1", "y")
         except (KeyError, TypeError, ValueError):
             continue
         if None in (x0, x1, y0, y1):
@@ -326,124 +125,163 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
         dash = DASHES.get(line.get("dash"), "")
         if shape.get("type") == "rect":
             colour = shape.get("fillcolor", "#e6e6e6")
-            body.insert(
+            rects.insert(
                 0,
                 f'<rect x="{min(x0, x1):.1f}" y="{min(y0, y1):.1f}" width="{abs(x1 - x0):.1f}" height="{abs(y1 - y0):.1f}" fill="{colour}"/>',
             )
         else:
-            body.append(
+            lines.append(
                 f'<line x1="{x0:.1f}" x2="{x1:.1f}" y1="{y0:.1f}" y2="{y1:.1f}" stroke="{line.get("color", "#0b0c0c")}" '
                 f'stroke-width="{line.get("width", 1)}" stroke-dasharray="{dash}"/>'
             )
         if shape.get("showlegend") and shape.get("name"):
             legend_shapes.append(shape)
+    return rects, lines, legend_shapes
 
-    # Traces, in the figure's order.
-    base: dict = {}
+
+def _horizontal_bars(t: dict, p: Panel, defs: dict) -> list[str]:
+    """One bar per category from 0 to its value, its fill (or hatch) and edge width per bar, its
+    text label just past its end."""
+    xs, ys = list(t.get("x") or []), list(t.get("y") or [])
+    marker = t.get("marker") or {}
+    pattern = marker.get("pattern") or {}
+    band = (p.bottom - p.top) / max(len(p.y.categories), 1)
+    marks = []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        if not is_number(x):
+            continue
+        colour = _pick(marker.get("color"), i, "#505a5f")
+        fill = _fill(colour, _pick(pattern.get("shape"), i, ""), pattern.get("fgcolor", "#fff"), defs)
+        x0, x1, yc = p.px(0), p.px(x), p.py(y)
+        width = _pick((marker.get("line") or {}).get("width"), i, 0.5)
+        marks.append(
+            f'<rect x="{min(x0, x1):.1f}" y="{yc - band * 0.35:.1f}" width="{abs(x1 - x0):.1f}" height="{band * 0.7:.1f}" '
+            f'fill="{fill}" stroke="#0b0c0c" stroke-width="{width}"/>'
+        )
+        text = _pick(t.get("text"), i)
+        if text:
+            marks.append(f'<text x="{max(x0, x1) + 4:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>')
+    return marks
+
+
+def _vertical_bars(t: dict, p: Panel, defs: dict, base: dict | None) -> list[str]:
+    """One bar per x, 80% of the narrowest gap between x values wide. Stacked (`base` holds each
+    x's running top, updated here) or from 0 (`base` None)."""
+    xs, ys = list(t.get("x") or []), list(t.get("y") or [])
+    marker = t.get("marker") or {}
+    pattern = marker.get("pattern") or {}
+    days = sorted({p.x.value(x) for x in xs if p.x.value(x) is not None})
+    gap = min((b - a for a, b in zip(days, days[1:])), default=30)
+    width = gap * 0.8 / (p.x.high - p.x.low) * (p.right - p.left)
+    fill = _fill(marker.get("color", "#505a5f"), pattern.get("shape", ""), pattern.get("fgcolor", "#fff"), defs)
+    marks = []
+    for x, y in zip(xs, ys):
+        if not is_number(y) or p.px(x) is None:
+            continue
+        start = base.get(x, 0) if base is not None else 0
+        y0, y1 = p.py(start), p.py(start + y)
+        marks.append(
+            f'<rect x="{p.px(x) - width / 2:.1f}" y="{min(y0, y1):.1f}" width="{width:.1f}" height="{abs(y1 - y0):.1f}" '
+            f'fill="{fill}" stroke="#fff" stroke-width="0.5"/>'
+        )
+        if base is not None:
+            base[x] = start + y
+    return marks
+
+
+def _line_marks(t: dict, p: Panel) -> list[str]:
+    """The trace's line as polylines, broken at each missing point (a gap), stepped for shape "hv"."""
+    line = t.get("line") or {}
+    runs, run = [], []
+    for x, y in zip(list(t.get("x") or []), list(t.get("y") or [])):
+        px, py = p.px(x), p.py(y)
+        if px is None or py is None:
+            runs.append(run)
+            run = []
+            continue
+        if line.get("shape") == "hv" and run:
+            run.append((px, run[-1][1]))
+        run.append((px, py))
+    runs.append(run)
+    return [
+        f'<polyline points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in run)}" fill="none" stroke="{line.get("color", "#0b0c0c")}" '
+        f'stroke-width="{line.get("width", 1.5)}" stroke-dasharray="{DASHES.get(line.get("dash"), "")}"/>'
+        for run in runs
+        if len(run) > 1
+    ]
+
+
+def _error_bar_marks(t: dict, p: Panel) -> list[str]:
+    """A whisker from value − arrayminus to value + array at each point with a value."""
+    err = t.get("error_y") or {}
+    if not err.get("array"):
+        return []
+    marks = []
+    for i, (x, y) in enumerate(zip(list(t.get("x") or []), list(t.get("y") or []))):
+        if not is_number(y) or p.px(x) is None:
+            continue
+        up, down = _pick(err["array"], i, 0) or 0, _pick(err.get("arrayminus") or err["array"], i, 0) or 0
+        px, top_y, low_y = p.px(x), p.py(y + up), p.py(y - down)
+        marks.append(
+            f'<path d="M{px - 3:.1f},{top_y:.1f}h6M{px:.1f},{top_y:.1f}V{low_y:.1f}M{px - 3:.1f},{low_y:.1f}h6" stroke="#0b0c0c" stroke-width="1.2" fill="none"/>'
+        )
+    return marks
+
+
+def _trace_marks(data: list[dict], plot: Plot, defs: dict) -> list[str]:
+    """Every trace, in the figure's order: bars, or lines, error bars and markers by its mode."""
+    marks, base = [], {}
     for t in data:
-        p = panels[(t.get("xaxis", "x"), t.get("yaxis", "y"))]
-        xs, ys = list(t.get("x") or []), list(t.get("y") or [])
-        marker = t.get("marker") or {}
+        p = plot.panels[(t.get("xaxis", "x"), t.get("yaxis", "y"))]
         if t.get("type") == "bar":
-            pattern = marker.get("pattern") or {}
-            if horizontal:
-                band = (p.bottom - p.top) / max(len(p.y.categories), 1)
-                for i, (x, y) in enumerate(zip(xs, ys)):
-                    if not _num(x):
-                        continue
-                    colour = _pick(marker.get("color"), i, "#505a5f")
-                    fill = _fill(colour, _pick(pattern.get("shape"), i, ""), pattern.get("fgcolor", "#fff"), defs)
-                    x0, x1, yc = p.px(0), p.px(x), p.py(y)
-                    width = _pick((marker.get("line") or {}).get("width"), i, 0.5)
-                    body.append(
-                        f'<rect x="{min(x0, x1):.1f}" y="{yc - band * 0.35:.1f}" width="{abs(x1 - x0):.1f}" height="{band * 0.7:.1f}" '
-                        f'fill="{fill}" stroke="#0b0c0c" stroke-width="{width}"/>'
-                    )
-                    text = _pick(t.get("text"), i)
-                    if text:
-                        body.append(
-                            f'<text x="{max(x0, x1) + 4:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>'
-                        )
+            if plot.horizontal:
+                marks += _horizontal_bars(t, p, defs)
             else:
-                days = sorted({p.x.value(x) for x in xs if p.x.value(x) is not None})
-                gap = min((b - a for a, b in zip(days, days[1:])), default=30)
-                width = gap * 0.8 / (p.x.high - p.x.low) * (p.right - p.left)
-                fill = _fill(
-                    marker.get("color", "#505a5f"), pattern.get("shape", ""), pattern.get("fgcolor", "#fff"), defs
-                )
-                for x, y in zip(xs, ys):
-                    if not _num(y) or p.px(x) is None:
-                        continue
-                    start = base.get(x, 0) if stacked else 0
-                    y0, y1 = p.py(start), p.py(start + y)
-                    body.append(
-                        f'<rect x="{p.px(x) - width / 2:.1f}" y="{min(y0, y1):.1f}" width="{width:.1f}" height="{abs(y1 - y0):.1f}" '
-                        f'fill="{fill}" stroke="#fff" stroke-width="0.5"/>'
-                    )
-                    if stacked:
-                        base[x] = start + y
+                marks += _vertical_bars(t, p, defs, base if plot.stacked else None)
             continue
         mode = t.get("mode", "lines+markers")
-        line = t.get("line") or {}
         if "lines" in mode:
-            runs, run = [], []
-            for x, y in zip(xs, ys):
-                px, py = p.px(x), p.py(y)
-                if px is None or py is None:
-                    runs.append(run)
-                    run = []
-                    continue
-                if line.get("shape") == "hv" and run:
-                    run.append((px, run[-1][1]))
-                run.append((px, py))
-            runs.append(run)
-            for run in runs:
-                if len(run) > 1:
-                    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
-                    body.append(
-                        f'<polyline points="{points}" fill="none" stroke="{line.get("color", "#0b0c0c")}" '
-                        f'stroke-width="{line.get("width", 1.5)}" stroke-dasharray="{DASHES.get(line.get("dash"), "")}"/>'
-                    )
-        err = t.get("error_y") or {}
-        if err.get("array"):
-            for i, (x, y) in enumerate(zip(xs, ys)):
-                if not _num(y) or p.px(x) is None:
-                    continue
-                up, down = _pick(err["array"], i, 0) or 0, _pick(err.get("arrayminus") or err["array"], i, 0) or 0
-                px, top_y, low_y = p.px(x), p.py(y + up), p.py(y - down)
-                body.append(
-                    f'<path d="M{px - 3:.1f},{top_y:.1f}h6M{px:.1f},{top_y:.1f}V{low_y:.1f}M{px - 3:.1f},{low_y:.1f}h6" stroke="#0b0c0c" stroke-width="1.2" fill="none"/>'
-                )
+            marks += _line_marks(t, p)
+        marks += _error_bar_marks(t, p)
         if "markers" in mode:
+            marker = t.get("marker") or {}
             size = min(float(marker.get("size", 6)), 9)
-            for x, y in zip(xs, ys):
+            for x, y in zip(list(t.get("x") or []), list(t.get("y") or [])):
                 px, py = p.px(x), p.py(y)
                 if px is not None and py is not None:
-                    body.append(_marker(marker.get("symbol", "circle"), px, py, size, marker.get("color", "#0b0c0c")))
+                    marks.append(_marker(marker.get("symbol", "circle"), px, py, size, marker.get("color", "#0b0c0c")))
+    return marks
 
-    # Axis titles and paper annotations (subplot titles, the provisional-limits note).
+
+def _title_marks(layout: dict, plot: Plot) -> list[str]:
+    """Axis titles and paper annotations (subplot titles, the provisional-limits note)."""
+    marks, first, area = [], plot.first, plot.area
     x_title = _title(layout.get("xaxis", {}))
-    if x_title and not grid:
-        body.append(
+    if x_title and not plot.grid:
+        marks.append(
             f'<text x="{(first.left + first.right) / 2:.1f}" y="{area[3] + 34:.1f}" text-anchor="middle" font-size="11">{escape(x_title)}</text>'
         )
     y_title = _title(layout.get("yaxis", {}))
-    if y_title and not horizontal:
+    if y_title and not plot.horizontal:
         middle = (area[1] + area[3]) / 2
-        body.append(
+        marks.append(
             f'<text transform="translate(12 {middle:.1f}) rotate(-90)" text-anchor="middle" font-size="11">{escape(y_title[:70])}</text>'
         )
     for i, note in enumerate(layout.get("annotations", [])):
         if note.get("xref") == "paper" and note.get("yref") == "paper" and note.get("text"):
             x = area[0] + note.get("x", 0) * (area[2] - area[0])
             y = area[3] - note.get("y", 1) * (area[3] - area[1])
-            x, y = titles.get(i, (x, y))
+            x, y = plot.titles.get(i, (x, y))
             anchor = {"left": "start", "right": "end"}.get(note.get("xanchor"), "middle")
-            body.append(
+            marks.append(
                 f'<text x="{x:.1f}" y="{y + 10:.1f}" text-anchor="{anchor}" font-size="11" font-weight="bold">{escape(str(note["text"]))}</text>'
             )
+    return marks
 
-    # Legend under the plot.
+
+def _legend_entries(data: list[dict], layout: dict, legend_shapes: list[dict]) -> list[tuple]:
+    """(name, trace or None, shape or None) per legend entry: named traces once each (when the
+    figure shows a legend), then the shapes named in the legend."""
     entries, seen = [], set()
     show_all = layout.get("showlegend") is True or len(data) > 1
     if layout.get("showlegend") is not False and show_all:
@@ -455,49 +293,74 @@ def figure_svg(figure: dict, *, title: str = "") -> str:
             entries.append((name, t, None))
     for shape in legend_shapes:
         entries.append((shape["name"], None, shape))
-    legend, x, y = [], left, area[3] + bottom_axis + 8
+    return entries
+
+
+def _dash_key(line: dict, x: float, y: float) -> str:
+    return (
+        f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{line.get("color", "#0b0c0c")}" '
+        f'stroke-width="2" stroke-dasharray="{DASHES.get(line.get("dash"), "")}"/>'
+    )
+
+
+def _legend_key(t: dict | None, shape: dict | None, x: float, y: float, defs: dict) -> str:
+    """The small picture before a legend entry's name: a shape's box or line, a bar's fill, a
+    marker, or a trace's line."""
+    if shape is not None:
+        if shape.get("type") == "rect":
+            return f'<rect x="{x}" y="{y - 9}" width="22" height="11" fill="{shape.get("fillcolor", "#e6e6e6")}"/>'
+        return _dash_key(shape.get("line") or {}, x, y)
+    marker = t.get("marker") or {}
+    if t.get("type") == "bar":
+        pattern = marker.get("pattern") or {}
+        colour = marker.get("color") if isinstance(marker.get("color"), str) else "#b1b4b6"
+        shape_ = pattern.get("shape") if isinstance(pattern.get("shape"), str) else ""
+        fill = _fill(colour, shape_, pattern.get("fgcolor", "#fff"), defs)
+        return f'<rect x="{x}" y="{y - 10}" width="22" height="12" fill="{fill}" stroke="#0b0c0c" stroke-width="0.5"/>'
+    if "markers" in t.get("mode", "") and "lines" not in t.get("mode", ""):
+        return _marker(marker.get("symbol", "circle"), x + 11, y - 4, 9, marker.get("color", "#0b0c0c"))
+    return _dash_key(t.get("line") or {}, x, y)
+
+
+def _legend_marks(entries: list[tuple], plot: Plot, defs: dict) -> tuple[list[str], float]:
+    """(legend marks, the SVG's height): entries in rows under the plot, wrapping at WIDTH."""
+    legend, x, y = [], plot.left, plot.area[3] + BOTTOM_AXIS + 8
     for name, t, shape in entries:
         width = 30 + 6.0 * len(name)
-        if x + width > WIDTH and x > left:
-            x, y = left, y + 18
-        if shape is not None:
-            if shape.get("type") == "rect":
-                legend.append(
-                    f'<rect x="{x}" y="{y - 9}" width="22" height="11" fill="{shape.get("fillcolor", "#e6e6e6")}"/>'
-                )
-            else:
-                ln = shape.get("line") or {}
-                legend.append(
-                    f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>'
-                )
-        elif t.get("type") == "bar":
-            marker = t.get("marker") or {}
-            pattern = marker.get("pattern") or {}
-            colour = marker.get("color") if isinstance(marker.get("color"), str) else "#b1b4b6"
-            shape_ = pattern.get("shape") if isinstance(pattern.get("shape"), str) else ""
-            fill = _fill(colour, shape_, pattern.get("fgcolor", "#fff"), defs)
-            legend.append(
-                f'<rect x="{x}" y="{y - 10}" width="22" height="12" fill="{fill}" stroke="#0b0c0c" stroke-width="0.5"/>'
-            )
-        elif "markers" in t.get("mode", "") and "lines" not in t.get("mode", ""):
-            marker = t.get("marker") or {}
-            legend.append(_marker(marker.get("symbol", "circle"), x + 11, y - 4, 9, marker.get("color", "#0b0c0c")))
-        else:
-            ln = t.get("line") or {}
-            legend.append(
-                f'<line x1="{x}" x2="{x + 22}" y1="{y - 4}" y2="{y - 4}" stroke="{ln.get("color", "#0b0c0c")}" stroke-width="2" stroke-dasharray="{DASHES.get(ln.get("dash"), "")}"/>'
-            )
+        if x + width > WIDTH and x > plot.left:
+            x, y = plot.left, y + 18
+        legend.append(_legend_key(t, shape, x, y, defs))
         legend.append(f'<text x="{x + 28}" y="{y}" font-size="11">{escape(name)}</text>')
         x += width + 14
-    height = (y + 10) if entries else area[3] + bottom_axis
+    return legend, (y + 10) if entries else plot.area[3] + BOTTOM_AXIS
 
-    defs.pop("prefix")
-    patterns = "".join(
+
+def _patterns(defs: dict) -> str:
+    """The <pattern> definitions of every hatch `_fill` registered."""
+    hatches = {key: spec for key, spec in defs.items() if key != "prefix"}
+    return "".join(
         f'<pattern id="{key}" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
         f'<rect width="6" height="6" fill="{colour}"/><line x1="0" y1="0" x2="0" y2="6" stroke="{fg}" stroke-width="2"/></pattern>'
-        for key, (colour, fg) in defs.items()
+        for key, (colour, fg) in hatches.items()
     )
+
+
+def figure_svg(figure: dict, *, title: str = "") -> str:
+    """SVG markup (a string) drawing a `Chart.figure` dict ({"data", "layout"}) at 680 units wide.
+
+    The legend is drawn under the plot so it never narrows it. `title` becomes the SVG's <title>.
+    Raises nothing for an unknown trace type: it is left out (the chart's table still has its figures).
+    """
+    figure = _one_line(figure)
+    data = [t for t in figure.get("data", []) if t.get("type", "scatter") in ("scatter", "bar")]
+    layout = figure.get("layout", {})
+    plot = plot_of(data, layout)
+    # Pattern ids must be unique in a page that holds several charts; the title makes them so, stably.
+    defs = {"prefix": f"hatch{zlib.crc32(title.encode()):08x}"}
+    rects, lines, legend_shapes = _shape_marks(layout, plot.first)
+    body = rects + _axes_marks(plot) + lines + _trace_marks(data, plot, defs) + _title_marks(layout, plot)
+    legend, height = _legend_marks(_legend_entries(data, layout, legend_shapes), plot, defs)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" width="100%" role="img" {FONT} fill="#0b0c0c">'
-        f"<title>{escape(title)}</title><defs>{patterns}</defs>{''.join(body)}{''.join(legend)}</svg>"
+        f"<title>{escape(title)}</title><defs>{_patterns(defs)}</defs>{''.join(body)}{''.join(legend)}</svg>"
     )

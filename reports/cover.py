@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pcc_dashboard import vocabulary
 from reports.analysis.status import format_value, msg_verdict
-from reports.charts import period_name
+from reports.charts.words import period_name
 from reports.models import Meeting, Snapshot
 from reports.presenters import TONE_CSS
 from reports.selectors import meeting_previous, meeting_snapshot_date, snapshot_result, snapshots_visible_to

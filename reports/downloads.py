@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from reports.charts import Chart
+from reports.charts.base import Chart
 from returns.exports import csv_bytes, xlsx_bytes
 
 CONTENT_TYPES = {

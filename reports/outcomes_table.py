@@ -176,7 +176,7 @@ def csv_rows(view: OutcomeView) -> list[list]:
 
 
 def window_payload(payload: dict, view: OutcomeView) -> dict:
-    """The payload cut to the view's scheme and window (for charts.fig_outcomes)."""
+    """The payload cut to the view's scheme and window (for reports.charts.outcomes.fig_outcomes)."""
     months = set(view.months)
     return {
         **payload,

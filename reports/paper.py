@@ -1,7 +1,7 @@
 """A chart as a reader of a paper sees it: the static SVG and a short, readable table.
 
 The page's chart and the paper's are one definition: both are drawn from the same `Chart`
-(reports/charts.py); the paper's SVG by pcc_dashboard/svg.py. The paper's table keeps
+(reports/charts/); the paper's SVG by pcc_dashboard/svg.py. The paper's table keeps
 at most 6 columns and the latest 13 months or 8 quarters, in words and the measure's own units
 (thousands separators, 1 decimal for rates and percentages, 2 for MSG rates per 1,000); the full
 series stays in the CSV downloads and on the measure page.
@@ -15,7 +15,8 @@ from django.utils.safestring import mark_safe
 
 from pcc_dashboard.svg import figure_svg
 from reports.analysis.status import format_value
-from reports.charts import Chart, period_name
+from reports.charts.base import Chart
+from reports.charts.words import period_name
 
 PAPER_PERIODS = 13  # months: a year and the same month the year before
 PAPER_QUARTERS = 8  # quarters: two years
@@ -38,7 +39,7 @@ def _number(value, unit: str) -> str:
 
 
 def _trend_rows(rows: list, unit: str) -> tuple[list[str], list[list[str]]]:
-    # charts.fig_trend's table: start, end, value, mean, lower, upper, lower 2-sigma, upper 2-sigma,
+    # fig_trend's table (reports/charts/trend.py): start, end, value, mean, lower, upper, lower 2-sigma, upper 2-sigma,
     # variation (words), rules (words), provisional.
     header = ["Period", "Value", "Mean", "Process limits", "Variation"]
     out = []
@@ -75,7 +76,7 @@ def _savings_rows(rows: list) -> tuple[list[str], list[list[str]]]:
 
 
 def _msg_rows(rows: list) -> tuple[list[str], list[list[str]]]:
-    # charts.fig_msg's table: rank, force, area code, count, population, mid-year, rate, position.
+    # fig_msg's table (reports/charts/msg.py): rank, force, area code, count, population, mid-year, rate, position.
     header = ["Rank", "Force", "Rate per 1,000", "Crimes", "Population", "Position"]
     out = [
         [

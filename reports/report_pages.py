@@ -7,8 +7,11 @@ from django.conf import settings
 from pcc_dashboard import vocabulary
 from priorities.models import Measure, Priority, Theme
 from priorities.selectors import measures_visible_to
-from reports import charts
 from reports.analysis.status import format_value, msg_verdict, percent_text
+from reports.charts.csp import fig_csp
+from reports.charts.measure import measure_charts
+from reports.charts.msg import fig_msg
+from reports.charts.words import period_name
 from reports.cover import cover_context
 from reports.models import Commentary, Meeting, Snapshot, SnapshotResult
 from reports.paper import paper_chart
@@ -36,7 +39,7 @@ def measure_payloads(snapshot: Snapshot, codes: list[str], *, recent: bool = Fal
 def main_chart(payload: dict, *, as_of, suffix: str):
     """The measure's own chart (trend, survey or savings) over the recent window, with a unique DOM id."""
     shown, window = page_window(payload)
-    chart = charts.measure_charts({**shown, "msg": None, "csp": None}, as_of=as_of)[0]
+    chart = measure_charts({**shown, "msg": None, "csp": None}, as_of=as_of)[0]
     notes = list(chart.notes)
     if window:
         notes.append(
@@ -158,14 +161,14 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
 def _measure_item(measure: Measure, payload: dict, snapshot: Snapshot, priority: Priority, commentary: dict) -> dict:
     suffix = f"sp{priority.number}-{measure.code}"
     measure_header = payload.get("measure") or {}
-    msg_chart = charts.fig_msg(
+    msg_chart = fig_msg(
         measure=measure_header,
         msg=payload.get("msg"),
         as_of=snapshot.as_of,
         focus_area=(payload.get("focus_area") or {}).get("code"),
     )
     # The recent window, whichever payload was read (a full one from an older snapshot is cut here).
-    csp_chart = charts.fig_csp(measure=measure_header, csp=page_window(payload)[0].get("csp"), as_of=snapshot.as_of)
+    csp_chart = fig_csp(measure=measure_header, csp=page_window(payload)[0].get("csp"), as_of=snapshot.as_of)
     shown = [
         main_chart(payload, as_of=snapshot.as_of, suffix=suffix),
         replace(msg_chart, id=f"msg-{suffix}") if msg_chart else None,
@@ -223,7 +226,7 @@ def narrative_groups(items: list[dict]) -> list[dict]:
         entry = entries.setdefault(text, {"text": item["text"], "submitters": [], "periods": [], "end": item["period_end"]})
         if item["submitter"] not in entry["submitters"]:
             entry["submitters"].append(item["submitter"])
-        period = charts.period_name(item)
+        period = period_name(item)
         if period not in entry["periods"]:
             entry["periods"].append(period)
     quarters: dict[str, dict] = {}

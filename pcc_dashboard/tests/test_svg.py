@@ -3,7 +3,7 @@
 import re
 
 from pcc_dashboard.svg import figure_svg
-from reports import charts
+from reports.charts.outcomes import fig_outcomes
 from reports.tests.factories import outcomes_payload
 
 
@@ -40,8 +40,8 @@ def test_svg_line_has_a_gap_where_a_period_was_not_returned():
 
 def test_svg_of_outcomes_has_a_distinct_fill_per_group_and_unique_pattern_ids():
     outcomes = outcomes_payload(as_of="2014-05-31")
-    first = charts.fig_outcomes(outcomes=outcomes, as_of="2014-05-31")
-    second = charts.fig_outcomes(outcomes=outcomes, as_of="2014-05-31", share=True)
+    first = fig_outcomes(outcomes=outcomes, as_of="2014-05-31")
+    second = fig_outcomes(outcomes=outcomes, as_of="2014-05-31", share=True)
     one, two = figure_svg(first.figure, title=first.title), figure_svg(second.figure, title=second.title)
     for name in first.table_header[1:-1]:
         assert name in one

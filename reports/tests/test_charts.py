@@ -6,17 +6,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from reports.charts import (
-    SIGNAL_STYLE,
-    fig_csp,
-    fig_msg,
-    fig_outcomes,
-    fig_savings,
-    fig_survey,
-    fig_trend,
-    figure_data,
-    measure_charts,
-)
+from reports.charts.base import figure_data
+from reports.charts.csp import fig_csp
+from reports.charts.measure import measure_charts
+from reports.charts.msg import fig_msg
+from reports.charts.outcomes import fig_outcomes
+from reports.charts.savings import fig_savings
+from reports.charts.style import SIGNAL_STYLE
+from reports.charts.survey import fig_survey
+from reports.charts.trend import fig_trend
 from reports.tests.factories import measure_payload, outcomes_payload, trend_points
 
 AS_OF = dt.date(2014, 5, 31)

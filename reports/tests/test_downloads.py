@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from priorities.models import Measure
-from reports.charts import measure_charts
+from reports.charts.measure import measure_charts
 from reports.models import SnapshotResult
 from reports.tests.factories import snapshot_with_results
 

@@ -6,7 +6,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from reports.charts import measure_charts
+from reports.charts.measure import measure_charts
 from reports.payloads.inputs import FreezeInputs
 from reports.payloads.measures import build_measure_payloads
 

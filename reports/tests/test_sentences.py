@@ -9,7 +9,10 @@ dicts are written by hand (percentages worked by hand), not made by the product'
 import pytest
 
 from reports.analysis.status import measure_status, percent_text, with_article
-from reports.charts import fig_msg, fig_savings, fig_survey, fig_trend
+from reports.charts.msg import fig_msg
+from reports.charts.savings import fig_savings
+from reports.charts.survey import fig_survey
+from reports.charts.trend import fig_trend
 from reports.presenters import significance_rows
 from reports.report_pages import significance_sentence
 

@@ -5,7 +5,7 @@ from django.urls import path, re_path
 
 from priorities.selectors import measures_visible_to
 from reports.caching import Page, snapshot_page
-from reports.chart_forces import fig_forces
+from reports.charts.forces import fig_forces
 from reports.downloads import chart_file, download_response
 from reports.forces_selectors import MEMBER_KEYS, NoComparison, forces_comparison
 from reports.selectors import snapshot_get

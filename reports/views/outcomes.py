@@ -8,8 +8,8 @@ from django.urls import path, reverse
 
 from pcc_dashboard.roles import can, require
 from priorities.models import OutcomeScheme
-from reports import charts
 from reports import outcomes_table as ot
+from reports.charts.outcomes import fig_outcomes
 from reports.selectors import snapshot_context, snapshot_get, snapshot_result
 from returns.exports import csv_bytes
 
@@ -48,7 +48,7 @@ def outcomes(request, as_of):
             raise Http404("No such crime group")
         window = ot.window_payload(payload, view)
         chart_args = {"outcomes": window, "as_of": snapshot.as_of, "scheme": view.scheme, "crime_group": group}
-        chart_list = [charts.fig_outcomes(**chart_args), charts.fig_outcomes(**chart_args, share=True)]
+        chart_list = [fig_outcomes(**chart_args), fig_outcomes(**chart_args, share=True)]
         query = request.GET.urlencode()
         context.update(
             view=view,

@@ -7,7 +7,7 @@ from django.urls import path, re_path
 from priorities.models import Priority
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
-from reports.charts import measure_charts
+from reports.charts.measure import measure_charts
 from reports.downloads import chart_file, download_response
 from reports.models import Commentary, Snapshot
 from reports.payloads.window import page_window

@@ -1,27 +1,19 @@
-"""The position among all forces as a sorted bar chart (the "ski slope"), in the shared chart style of charts.py."""
+"""The position among all forces as a sorted bar chart (the "ski slope"), in the shared chart style."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from reports.charts import (
-    BAND_EDGE,
-    FORCE_COLOUR,
-    PEER_COLOUR,
-    Chart,
-    apply_layout,
-    as_of_label,
-    figure_data,
-    iso_day,
-    month_text,
-    number_text,
-    wrap_legend,
-)
+from reports.charts.base import Chart, snapshot_chart
+from reports.charts.style import BAND_EDGE, FORCE_COLOUR, PEER_COLOUR, apply_layout, vertical_line, wrap_legend
+from reports.charts.words import month_text, number_text
 
 GROUP_COLOUR = "#505a5f"  # 7:1 on white; the white cross-hatch tells it apart from the force's diagonal hatch
 FOCUS_WORDS = "this force"
 GROUP_WORDS = "in group"
 ROW_HEIGHT = 22
+TABLE_HEADER = ["Rank", "Force", "Area code", "In {group}", "This force", "Count", "Population",
+                "Population mid-year", "Rate per 1,000"]  # fmt: skip
 
 
 def _label(member: dict) -> str:
@@ -48,21 +40,6 @@ def _bar(members: list[dict], *, name: str, colour: str, pattern: str, width: fl
         cliponaxis=False,
         hovertemplate="%{y}: %{x:.2f} per 1,000<extra></extra>",
     )
-
-
-def _line(value: float, *, name: str, dash: str) -> dict:
-    return {
-        "type": "line",
-        "xref": "x",
-        "yref": "paper",
-        "x0": value,
-        "x1": value,
-        "y0": 0,
-        "y1": 1,
-        "line": {"color": "#0b0c0c", "dash": dash, "width": 2},
-        "showlegend": True,
-        "name": name,
-    }
 
 
 def _summary(measure: dict, comparison: dict, ranked: list[dict], period: str) -> str:
@@ -105,19 +82,9 @@ def _note(group: str, *, missing: bool) -> str:
     return note
 
 
-def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
-    """Every force's rate per 1,000 as a sorted horizontal bar chart: the focus force and its group
-    marked by words in their labels and the legend, as well as by colour and hatching.
-
-    comparison: reports.forces_selectors.forces_comparison's answer. None when no force has a rate.
-    """
-    ranked = [m for m in comparison.get("members") or [] if number_text(m.get("rate_per_1000"))]
-    if not ranked:
-        return None
-    # Highest rate at the top: plotly draws the first category at the bottom.
-    ordered = sorted(ranked, key=lambda m: (m["rate_per_1000"], m["name"]))
-    group = comparison.get("group") or "Most Similar Group"
-    fig = go.Figure()
+def _add_bars(fig: go.Figure, ordered: list[dict], *, group: str) -> None:
+    """Three bar series in legend order: other forces (grey), the group's forces (cross-hatched
+    dark grey, "in group") and the focus force (blue, diagonal hatch, thicker edge, "this force")."""
     fig.add_trace(
         _bar(
             [m for m in ordered if not m.get("is_focus") and not m.get("in_group")],
@@ -145,15 +112,65 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
             width=2,
         )  # fmt: skip
     )
+
+
+def _add_pooled_rates(fig: go.Figure, comparison: dict, *, group: str) -> None:
+    """The all forces' pooled rate (dashed) and the group's pooled rate (dotted) as vertical lines
+    named in the legend, when the comparison has them."""
     if number_text(comparison.get("all_forces_rate")):
-        fig.add_shape(**_line(comparison["all_forces_rate"], name=f"All forces' rate (pooled): "
-                              f"{comparison['all_forces_rate']:.2f}", dash="dash"))  # fmt: skip
+        fig.add_shape(**vertical_line(comparison["all_forces_rate"], name=f"All forces' rate (pooled): "
+                                      f"{comparison['all_forces_rate']:.2f}"))  # fmt: skip
     if number_text(comparison.get("group_rate")):
-        shape = _line(
-            comparison["group_rate"], name=f"{group} rate (pooled): {comparison['group_rate']:.2f}", dash="dot"
+        fig.add_shape(
+            **vertical_line(
+                comparison["group_rate"],
+                name=f"{group} rate (pooled): {comparison['group_rate']:.2f}",
+                line={**BAND_EDGE, "color": "#0b0c0c"},
+            )
         )
-        shape["line"] = {**BAND_EDGE, "color": "#0b0c0c"}
-        fig.add_shape(**shape)
+
+
+def _period(comparison: dict) -> str:
+    """'12 months to March 2014', or the comparison's own number of months."""
+    period = f"12 months to {month_text(comparison.get('period_end'))}"
+    if comparison.get("months") and comparison["months"] != 12:
+        period = f"{comparison['months']} months to {month_text(comparison.get('period_end'))}"
+    return period
+
+
+def _table_rows(members: list[dict]) -> list[list]:
+    """One row per force (with or without a rate) in TABLE_HEADER's order."""
+    return [
+        [
+            m.get("rank"),
+            m.get("name"),
+            m.get("area_code"),
+            "Yes" if m.get("in_group") else "No",
+            "Yes" if m.get("is_focus") else "No",
+            m.get("count"),
+            m.get("population"),
+            m.get("population_mid_year"),
+            m.get("rate_per_1000"),
+        ]  # fmt: skip
+        for m in members
+    ]
+
+
+def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
+    """Every force's rate per 1,000 as a sorted horizontal bar chart: the focus force and its group
+    marked by words in their labels and the legend, as well as by colour and hatching.
+
+    comparison: reports.forces_selectors.forces_comparison's answer. None when no force has a rate.
+    """
+    ranked = [m for m in comparison.get("members") or [] if number_text(m.get("rate_per_1000"))]
+    if not ranked:
+        return None
+    # Highest rate at the top: plotly draws the first category at the bottom.
+    ordered = sorted(ranked, key=lambda m: (m["rate_per_1000"], m["name"]))
+    group = comparison.get("group") or "Most Similar Group"
+    fig = go.Figure()
+    _add_bars(fig, ordered, group=group)
+    _add_pooled_rates(fig, comparison, group=group)
     apply_layout(
         fig,
         x_title="Rate per 1,000<br>population",
@@ -167,34 +184,17 @@ def fig_forces(*, measure: dict, comparison: dict, as_of) -> Chart | None:
         automargin=True, tickfont={"size": 11}, categoryorder="array", categoryarray=[_label(m) for m in ordered]
     )
     wrap_legend(fig)
-    period = f"12 months to {month_text(comparison.get('period_end'))}"
-    if comparison.get("months") and comparison["months"] != 12:
-        period = f"{comparison['months']} months to {month_text(comparison.get('period_end'))}"
-    header = ["Rank", "Force", "Area code", f"In {group}", "This force", "Count", "Population",
-              "Population mid-year", "Rate per 1,000"]  # fmt: skip
-    rows = [
-        [
-            m.get("rank"),
-            m.get("name"),
-            m.get("area_code"),
-            "Yes" if m.get("in_group") else "No",
-            "Yes" if m.get("is_focus") else "No",
-            m.get("count"),
-            m.get("population"),
-            m.get("population_mid_year"),
-            m.get("rate_per_1000"),
-        ]  # fmt: skip
-        for m in comparison.get("members") or []
-    ]
-    return Chart(
+    period = _period(comparison)
+    members = comparison.get("members") or []
+    return snapshot_chart(
+        fig,
         id="forces",
-        title=f"{measure.get('title', '')}: position among all forces (rate per 1,000 population, {period}). "
-        f"{as_of_label(as_of)}",
+        caption=f"{measure.get('title', '')}: position among all forces (rate per 1,000 population, {period})",
+        as_of=as_of,
+        csv_stem=f"{measure.get('code', 'measure')}-forces",
         units="rate per 1,000 population",
         summary=_summary(measure, comparison, ranked, period),
-        figure=figure_data(fig),
-        table_header=header,
-        table_rows=rows,
-        csv_name=f"{measure.get('code', 'measure')}-forces-{iso_day(as_of)}",
-        notes=[_note(group, missing=len(ranked) < len(comparison.get("members") or []))],
+        header=[h.format(group=group) for h in TABLE_HEADER],
+        rows=_table_rows(members),
+        notes=[_note(group, missing=len(ranked) < len(members))],
     )
