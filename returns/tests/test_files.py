@@ -1,112 +1,46 @@
-"""Issue 13 item 2: hostile files are refused at a bound, within a memory and CPU-time budget.
+"""Tests for returns.files: CSV bytes to rows of cells (encodings, line endings, separators) and the size
+bounds, hostile files refused within a memory and CPU-time budget.
 
-Each hostile file is parsed in a child process under resource limits (RLIMIT_AS for memory,
-RLIMIT_CPU for processor time): a parse that pads, copies or collects without bound is killed
-or runs out of memory there, and the test fails. Before the bounds, the XLSX below took about
-8 minutes of CPU and the CSV 48 s and 5.4 GB.
+Before the bounds, a CSV of two million one-character lines took 48 s and 5.4 GB to parse.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-import json
-import re
-import resource
-import subprocess
-import sys
-import zipfile
-from pathlib import Path
+from dataclasses import replace
 
-import openpyxl
-import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from returns.parsing import TEMPLATE_COLUMNS, parse_upload
-from returns.tests.test_parsing import BLABY, FORCE, HEADER, make_context, parse_text
-
-ROOT = Path(__file__).resolve().parents[2]
-MEMORY_BUDGET = 1024 * 1024 * 1024  # address space, bytes; importing pandas and openpyxl takes about 200 MB
-CPU_BUDGET = 30  # seconds of CPU time, imports included
-
-CHILD = """
-import json, sys
-from returns.parsing import parse_upload
-from returns.tests.test_parsing import make_context
-path = sys.argv[1]
-raw = open(path, "rb").read()
-result = parse_upload(raw, context=make_context(path.rsplit("/", 1)[-1]))
-print(json.dumps([[p.row, p.column, p.message] for p in result.errors]))
-"""
+from returns.tests.parse_support import BLABY, FORCE, HEADER, make_context, parse_fixture, parse_in_budget, parse_text
+from returns.tests.resaved_returns import CONTEXT, DATE_STYLES, as_csv, figures, valid_rows
 
 
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BUDGET, MEMORY_BUDGET))
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_BUDGET, CPU_BUDGET))
+def test_bom_csv_header_matches():
+    result = parse_fixture("bom.csv")
+    assert result.ok and result.encoding == "utf-8-sig" and len(result.rows) == 2
 
 
-def parse_in_budget(path: Path) -> list[list]:
-    """The errors from parsing path in a child held to the memory and CPU budget."""
-    env = {"PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
-    child = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path)],
-        cwd=ROOT,
-        env=env,
-        preexec_fn=_limits,  # noqa: PLW1509 - the child runs no threads before exec
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert child.returncode == 0, (child.returncode, child.stderr[-2000:])
-    return json.loads(child.stdout)
+def test_cp1252_csv_decoded_without_mojibake():
+    result = parse_fixture("cp1252.csv")
+    assert result.ok and result.encoding == "cp1252"
+    assert result.rows.iloc[0].comment == "£2m saved – côte"
 
 
-def _xlsx_with_sheet_xml(edit) -> bytes:
-    """A template workbook (header and one valid row) whose first sheet's XML is passed through edit."""
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Return"
-    ws.append(list(TEMPLATE_COLUMNS))
-    ws.append(["all_crime", FORCE, "2014-04-01", "2014-06-30", 5, None, None, None, None])
-    plain = io.BytesIO()
-    wb.save(plain)
-    out = io.BytesIO()
-    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = edit(data.decode()).encode()
-            dst.writestr(info.filename, data)
-    return out.getvalue()
+def test_mixed_line_endings_read_every_row():
+    result = parse_fixture("mixed_eol.csv")
+    assert result.ok and list(result.rows.source_row) == [2, 3, 4]
 
 
-def _declare_whole_sheet(xml: str, last_cell: str) -> str:
-    xml = re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', xml)
-    row = re.match(r"[A-Z]+(\d+)", last_cell).group(1)
-    cell = f'<row r="{row}"><c r="{last_cell}" t="inlineStr"><is><t>x</t></is></c></row>'
-    return xml.replace("</sheetData>", cell + "</sheetData>")
+def test_formula_text_kept_inert_and_escaped_in_report():
+    result = parse_fixture("formula.csv")
+    assert result.ok
+    assert result.rows.iloc[0].comment.startswith("=cmd")
 
 
-def test_xlsx_declaring_whole_sheet_with_last_cell_refused_in_budget(tmp_path):
-    path = tmp_path / "tiny.xlsx"
-    path.write_bytes(_xlsx_with_sheet_xml(lambda xml: _declare_whole_sheet(xml, "XFD1048576")))
-    assert path.stat().st_size < 10_000
-    errors = parse_in_budget(path)
-    assert errors == [
-        [
-            None,
-            None,
-            "tiny.xlsx: row 1048576 has 16,384 columns; the limit is 100 (the template has 9); "
-            "delete the columns after the template's last column",
-        ]
-    ]
-
-
-def test_xlsx_declaring_whole_sheet_is_not_padded(tmp_path):
-    """One stray cell in column A of the last row: read as one bad row, not a million padded ones."""
-    path = tmp_path / "stray.xlsx"
-    path.write_bytes(_xlsx_with_sheet_xml(lambda xml: _declare_whole_sheet(xml, "A1048576")))
-    errors = parse_in_budget(path)
-    assert errors[0] == [1048576, "measure_code", "unknown measure code 'x'"]
-    assert {e[0] for e in errors} == {1048576}
+# -- size bounds ----------------------------------------------------------------------------
 
 
 def test_csv_of_two_million_one_character_lines_refused_in_budget(tmp_path):
@@ -122,19 +56,6 @@ def test_csv_of_two_million_one_character_lines_refused_in_budget(tmp_path):
             "the end, or split the return into smaller files",
         ]
     ]
-
-
-def test_csv_of_bad_lines_under_the_row_bound_stops_at_the_problem_bound(tmp_path):
-    path = tmp_path / "junk.csv"
-    path.write_bytes((HEADER + "\n" + "x\n" * 1_900_000).encode())
-    errors = parse_in_budget(path)
-    assert len(errors) == 10_001
-    assert errors[0][0] is None
-    assert re.fullmatch(
-        r"junk\.csv: reading stopped at row [\d,]+ after 10,000 problems, the limit; fix the problems listed "
-        r"and upload the file again",
-        errors[0][2],
-    )
 
 
 def test_csv_of_blank_lines_counts_them(tmp_path):
@@ -175,15 +96,6 @@ def test_row_bound_counts_blank_rows_and_names_the_file():
     ]
 
 
-def test_row_bound_while_reading_xlsx():
-    raw = _xlsx_with_sheet_xml(lambda xml: xml)
-    result = parse_upload(raw, context=make_context("r.xlsx", max_rows=1))
-    assert [p.message for p in result.errors] == [
-        "r.xlsx (sheet 'Return') has more than 1 rows, the limit (blank rows count); delete the empty rows at "
-        "the end, or split the return into smaller files"
-    ]
-
-
 def test_cell_bound_stops_reading():
     rows = "".join(
         f"{m},{a},2014-04-01,2014-06-30,1,,,,\n" for m in ("all_crime", "burglary_dwelling") for a in (FORCE, BLABY)
@@ -195,38 +107,68 @@ def test_cell_bound_stops_reading():
     ]
 
 
-def test_xlsx_row_with_too_many_cells_refused_before_parsing(monkeypatch):
-    wide = "".join(f'<c r="{openpyxl.utils.get_column_letter(i)}3"><v>1</v></c>' for i in range(1, 200))
-    raw = _xlsx_with_sheet_xml(lambda xml: xml.replace("</sheetData>", f'<row r="3">{wide}</row></sheetData>'))
+# -- re-saved any way, the same figures -----------------------------------------------------
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("openpyxl must not parse an over-wide row")
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-    from openpyxl.worksheet import _reader
+unique_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["all_crime", "burglary_dwelling"]),
+        st.sampled_from([FORCE, BLABY]),
+        st.sampled_from(
+            [
+                ("2014-04-01", "2014-04-30"),
+                ("2014-05-01", "2014-05-31"),
+                ("2014-04-01", "2014-06-30"),
+            ]
+        ),
+        st.integers(min_value=0, max_value=10**7),
+        # No é: cp1252 "é££" is also valid UTF-8, the ambiguity a preview exists for.
+        st.text(alphabet="abcxyz £–ô'\",=+-@", max_size=15),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda r: (r[0], r[1], r[2]),
+)
 
-    monkeypatch.setattr(_reader.WorkSheetParser, "parse", refuse)
-    result = parse_upload(raw, context=make_context("wide.xlsx"))
-    assert [p.message for p in result.errors] == [
-        "wide.xlsx (sheet 'Return'): row 3 has more than 100 cells, the limit (the template has 9); delete the "
-        "columns after the template's last column"
-    ]
 
-
-@pytest.mark.parametrize("blank_cells", [0, 50])
-def test_styled_empty_cells_past_the_bound_are_not_columns(blank_cells):
-    """Empty cells far to the right (formatting) are not counted as columns used."""
-    empty = "".join(f'<c r="{openpyxl.utils.get_column_letter(i)}2" s="0"/>' for i in range(200, 200 + blank_cells))
-    raw = _xlsx_with_sheet_xml(lambda xml: xml.replace("</row></sheetData>", f"{empty}</row></sheetData>"))
-    result = parse_upload(raw, context=make_context("styled.xlsx"))
+@SETTINGS
+@given(
+    rows=unique_rows,
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    eol=st.sampled_from(["\n", "\r\n", "\r"]),
+)
+def test_valid_rows_survive_encodings_and_line_endings(rows, encoding, eol):
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator=eol)
+    writer.writerow(TEMPLATE_COLUMNS)
+    for measure, area, (start, end), value, comment in rows:
+        writer.writerow([measure, area, start, end, value, "", "", "", comment])
+    result = parse_upload(out.getvalue().encode(encoding), context=make_context())
     assert result.ok, result.problems
-    assert list(result.rows.value) == [5.0]
-
-
-def test_bound_passed_just_after_the_problem_limit_is_still_reported():
-    rows = "".join(f"nope{i},{FORCE},2014-04-01,2014-06-30,1,,,,\n" for i in range(4))
-    result = parse_text(f"{HEADER}\n{rows}", max_problems=3, max_cells=40)
-    assert [p.message for p in result.errors] == [
-        "return.csv has more than 40 cells, the limit; delete unused rows and columns, or split the return into "
-        "smaller files",
-        *[f"unknown measure code 'nope{i}'" for i in range(3)],
+    got = [
+        (
+            r.measure_code,
+            r.area_code,
+            (r.period_start.isoformat(), r.period_end.isoformat()),
+            r.value,
+            r.comment,
+        )
+        for r in result.rows.itertuples()
     ]
+    assert got == [(m, a, p, float(v), c.strip()) for m, a, p, v, c in rows]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=valid_rows(),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le"]),
+    separator=st.sampled_from([",", ";", "\t"]),
+    dates=st.sampled_from(sorted(DATE_STYLES)),
+    eol=st.sampled_from(["\r\n", "\n"]),
+)
+def test_csv_resaved_any_way_gives_the_same_figures(rows, encoding, separator, dates, eol):
+    raw = as_csv(rows, encoding=encoding, separator=separator, dates=dates, eol=eol)
+    result = parse_upload(raw, context=replace(CONTEXT, file_name="r.csv"))
+    assert result.ok, result.errors
+    assert figures(result.rows) == figures(rows)
