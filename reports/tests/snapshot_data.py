@@ -6,11 +6,9 @@ import pandas as pd
 
 from returns.periods import add_months, month_end
 from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
-from returns.tests.leicestershire import FORCE_SUBMITTER
+from returns.tests.leicestershire import BLABY, CHARNWOOD, FORCE_SUBMITTER
+from returns.tests.leicestershire import FORCE as LEICESTERSHIRE
 
-LEICESTERSHIRE = "E23000021"
-BLABY = "E22000164"  # Blaby CSP
-CHARNWOOD = "E22000165"  # Charnwood CSP
 MSG_MEMBERS = ["E23000021", "E23000026", "E23000028", "E23000030"]
 
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
 from reports import outcomes_table as ot
-from reports.tests.factories_reports import outcomes_payload, snapshot_make
+from reports.tests.factories import outcomes_payload, snapshot_make
 
 AS_OF = "2014-05-31"
 URL = f"/snapshots/{AS_OF}/outcomes/"
@@ -20,7 +20,7 @@ def snapshot(plan):
 
 
 def test_outcome_view_window_is_13_months_in_code_order():
-    view = ot.outcome_view(outcomes_payload(date(2014, 5, 31)), month="2014-05", scheme=None)
+    view = ot.outcome_view(outcomes_payload(date(2014, 5, 31), steady=True), month="2014-05", scheme=None)
     assert len(view.months) == 13
     assert view.months[0] == "2013-05-01" and view.months[-1] == "2014-05-01"
     assert [t["code"] for t in view.types] == ["1", "8", "14", "18"]
@@ -32,7 +32,7 @@ def test_outcome_view_window_is_13_months_in_code_order():
 
 def test_outcome_view_opens_on_latest_month_with_outcomes():
     """Straight after a freeze the snapshot's own month has no outcomes yet: open on the month before."""
-    payload = outcomes_payload(date(2014, 6, 30))
+    payload = outcomes_payload(date(2014, 6, 30), steady=True)
     payload["counts"] = [c for c in payload["counts"] if c["month"] != "2014-06-01"]
     view = ot.outcome_view(payload, month=None, scheme=None)
     assert view.month == "2014-05-01" and view.latest
@@ -49,7 +49,7 @@ def test_outcomes_page_says_which_month_it_shows(client_for, plan):
 
 def test_outcome_view_rejects_unknown_month():
     with pytest.raises(ot.OutcomeChoiceError):
-        ot.outcome_view(outcomes_payload(date(2014, 5, 31)), month="2010-01", scheme=None)
+        ot.outcome_view(outcomes_payload(date(2014, 5, 31), steady=True), month="2010-01", scheme=None)
 
 
 def test_outcomes_pdg_sees_month(client_for, snapshot):

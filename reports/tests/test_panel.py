@@ -13,7 +13,7 @@ from pcc_dashboard.roles import COORDINATOR, PANEL, PDG
 from priorities.models import Measure, Theme
 from reports.models import Board, Commentary, Meeting
 from reports.report_pages import panel_theme
-from reports.tests.factories_reports import snapshot_make
+from reports.tests.factories import snapshot_make
 
 
 @pytest.fixture
@@ -178,24 +178,18 @@ def _cover_rows(html: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def changed_since_march(panel_board, monkeypatch):
+def changed_since_march(panel_board):
     """The Panel met on 12 March 2014 (data to February); by May burglary shows special cause of concern."""
-    from reports.tests import factories_reports
-
     Meeting.objects.create(board=panel_board, date=date(2014, 3, 12))
     snapshot_make(as_of=date(2014, 2, 28))
-    original = factories_reports.measure_payload
 
-    def payload(measure, as_of):
-        made = original(measure, as_of)
-        if measure.code == "burglary_dwelling":
+    def burglary_concern(made):
+        if made["measure"]["code"] == "burglary_dwelling":
             made["status"] = {**made["status"], "variation": "concern", "tone": "concern"}
             last = made["trend"]["points"][-1]
             last["value"] = (last.get("mean") or 0) + 1000  # high: the icon reads H
-        return made
 
-    monkeypatch.setattr(factories_reports, "measure_payload", payload)
-    return snapshot_make(as_of=date(2014, 5, 31))
+    return snapshot_make(as_of=date(2014, 5, 31), payload_hook=burglary_concern)
 
 
 def test_report_cover_lists_every_measure_with_variation_msg_and_change(client_for, meeting, changed_since_march):

@@ -10,7 +10,7 @@ from priorities.models import Measure, Theme
 from reports import report_pages
 from reports.models import Annotation, Board, Meeting, SnapshotResult
 from reports.services import snapshot_freeze
-from reports.tests.factories_reports import snapshot_make
+from reports.tests.factories import snapshot_make
 from reports.tests.snapshot_data import BLABY, LEICESTERSHIRE, MSG_MEMBERS, month_rows, submit_and_accept
 from returns.services import PUBLIC_SUBMITTER
 from returns.tests.leicestershire import FORCE_SUBMITTER

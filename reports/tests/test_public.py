@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from pcc_dashboard.roles import COORDINATOR
 from priorities.models import Measure
 from priorities.selectors import restricted_measure_codes
-from reports.tests.factories_reports import snapshot_make
+from reports.tests.factories import snapshot_make
 
 AS_OF = "2014-05-31"
 

@@ -14,8 +14,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from returns import validation
-from returns.parsing import TEMPLATE_COLUMNS, parse_upload
-from returns.tests.test_parsing import BLABY, FORCE, MEASURES, UPLOADS, make_context
+from returns.parsing import TEMPLATE_COLUMNS, MeasureRule, parse_upload
+from returns.tests.parse_support import (
+    BLABY,
+    FORCE,
+    HEADER,
+    MEASURES,
+    UPLOADS,
+    make_context,
+    parse_fixture,
+    parse_text,
+    where,
+)
 
 
 def parse_in_chunks(raw: bytes, context, chunk: int):
@@ -249,3 +259,86 @@ def test_value_cells_on_the_edge_of_a_rule(measure, value, outcome):
         assert list(result.rows.value) == [outcome]
     else:
         assert [(p.row, p.column, p.message) for p in result.problems] == [(2, "value", outcome)]
+
+
+# -- header, rows and cells as an upload meets them -----------------------------------------
+
+
+def test_duplicate_rows_name_the_first_row():
+    assert where(parse_fixture("duplicate_rows.csv")) == [
+        (4, None, "duplicate row: the same measure, area and period as row 2")
+    ]
+
+
+def test_missing_column_named():
+    result = parse_fixture("missing_column.csv")
+    assert [(p.row, p.column) for p in result.errors] == [(1, "value")]
+    assert "'value' is missing" in result.errors[0].message
+
+
+def test_missing_columns_each_named():
+    result = parse_text("measure_code,period_start\nall_crime,2014-04-01\n")
+    assert [p.column for p in result.errors] == ["area_code", "period_end", "value"]
+
+
+def test_header_case_and_spaces_ignored_and_extra_column_warned():
+    header = " Measure_Code ,AREA_CODE,period_start,period_end,Value,notes"
+    result = parse_text(f"{header}\nall_crime,{FORCE},2014-04-01,2014-06-30,1,hi\n")
+    assert result.ok and len(result.rows) == 1
+    assert [(p.row, p.column, p.severity) for p in result.warnings] == [(1, "notes", "warning")]
+
+
+def test_truncated_upload_rejected():
+    result = parse_fixture("truncated.csv")
+    assert not result.ok
+    assert (4, None) in [(p.row, p.column) for p in result.errors]
+    assert any("cut short" in p.message for p in result.errors)
+
+
+def test_nul_bytes_rejected_naming_row_and_column():
+    result = parse_fixture("nul_bytes.csv")
+    assert [(p.row, p.column) for p in result.errors] == [(3, "comment")]
+    assert "NUL" in result.errors[0].message
+    assert "\x00" not in result.errors[0].value
+
+
+@pytest.mark.parametrize("cell", ['"a\tb"', '"line\nbreak"', '"cr\rhere"'])
+def test_control_characters_in_text_cells_rejected(cell):
+    text = f"{HEADER}\nall_crime,{FORCE},2014-04-01,2014-06-30,1,,,,{cell}\n"
+    assert [(p.row, p.column) for p in parse_text(text).errors] == [(2, "comment")]
+
+
+def test_expected_rows_missing_give_one_warning_each():
+    expected = {
+        ("all_crime", FORCE, date(2014, 4, 1), date(2014, 6, 30)),
+        ("all_crime", BLABY, date(2014, 4, 1), date(2014, 6, 30)),
+        ("burglary_dwelling", BLABY, date(2014, 4, 1), date(2014, 6, 30)),
+    }
+    text = f"{HEADER}\nall_crime,{FORCE},2014-04-01,2014-06-30,1,,,,\n"
+    result = parse_text(text, expected=expected)
+    assert result.ok
+    assert len(result.warnings) == 2
+    assert all(p.row is None and p.severity == "warning" for p in result.warnings)
+
+
+def test_blank_lines_skipped_and_empty_files_rejected():
+    text = f"{HEADER}\n\nall_crime,{FORCE},2014-04-01,2014-06-30,1,,,,\n,,,,,,,,\n\n"
+    result = parse_text(text)
+    assert result.ok and list(result.rows.source_row) == [3]
+    assert "empty" in parse_text("").errors[0].message
+    assert "no data rows" in parse_text(f"{HEADER}\n").errors[0].message
+
+
+def test_hundred_thousand_rows_validated_quickly():
+    measures = {f"m{i}": MeasureRule(f"m{i}", "count", False) for i in range(1000)}
+    areas = {f"E0{i:07d}" for i in range(100)}
+    lines = [HEADER]
+    lines += [f"m{i // 100},E0{i % 100:07d},2014-04-01,2014-06-30,{i},,,,fine" for i in range(100_000)]
+    raw = ("\n".join(lines) + "\n").encode()
+    context = make_context(
+        measures=measures,
+        known_areas=areas,
+        allowed={(m, a) for m in measures for a in areas},
+    )
+    result = parse_upload(raw, context=context)
+    assert result.ok and len(result.rows) == 100_000

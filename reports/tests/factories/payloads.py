@@ -1,13 +1,16 @@
-"""Test factories: frozen snapshots with realistic payloads (reports/PAYLOADS.md) built by the analysis code."""
+"""Measure payloads shaped as reports/PAYLOADS.md describes, realistic or steady.
+
+The default is a realistic series run through the analysis code (noise, a signal, MSG and CSP comparisons,
+change tests); `steady=True` is plain arithmetic (a fixed common cause series, fixed limits, status and MSG
+block) for tests that assert exact numbers or words.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import random
 
 import pandas as pd
-from django.utils import timezone
 
 from reports.analysis import plain
 from reports.analysis.msg import msg_comparison, msg_records
@@ -15,6 +18,7 @@ from reports.analysis.significance import change_record, series_rate_change
 from reports.analysis.spc import chart_records, latest_variation, xmr
 from reports.analysis.status import measure_status
 from reports.analysis.survey import two_proportion_test, wilson_interval
+from returns.periods import add_months, month_end
 
 FORCE = {"code": "E23000021", "name": "Leicestershire"}
 MSG_FORCES = [
@@ -26,7 +30,7 @@ MSG_FORCES = [
     ("E23000032", "Kent", 1_770_000),
     ("E23000019", "Nottinghamshire", 1_110_000),
     ("E23000033", "Sussex", 1_650_000),
-]
+]  # the force's Most Similar Group, with rounded populations
 CSP_AREAS = [
     ("E07000129", "Blaby", 95_000),
     ("E07000131", "Harborough", 88_000),
@@ -85,6 +89,49 @@ def trend_points(
     return points
 
 
+def steady_points(as_of: dt.date, months: int = 24, base: float = 100.0) -> list[dict]:
+    """`trend.points` of a steady monthly series to `as_of`: value = base + 3 × (i mod 5), fixed limits."""
+    points = []
+    for i in range(months):
+        start = add_months(as_of, i - months + 1)
+        points.append(
+            {
+                "period_start": start.isoformat(),
+                "period_end": month_end(start).isoformat(),
+                "value": base + (i % 5) * 3,
+                "numerator": None,
+                "denominator": None,
+                "respondents": None,
+                "ci_low": None,
+                "ci_high": None,
+                "mean": base + 6,
+                "upper_limit": base + 20,
+                "lower_limit": base - 8,
+                "upper_2sigma": base + 15,
+                "lower_2sigma": base - 3,
+                "signal": None,
+                "rules": "",
+                "provisional": False,
+            }
+        )
+    return points
+
+
+def single_limits(points: list[dict]) -> list[dict]:
+    """One set of limits from every point, as the freeze writes `trend.limits`."""
+    return [
+        {
+            "from": points[0]["period_end"],
+            "baseline_from": points[0]["period_end"],
+            "baseline_to": points[-1]["period_end"],
+            "baseline_points": len(points),
+            "provisional": False,
+            "min_points": 12,
+            "recalculated": None,
+        }
+    ]
+
+
 def measure_block(measure) -> dict:
     """The `measure` block of a payload from a priorities.Measure."""
     return {
@@ -103,49 +150,105 @@ def measure_block(measure) -> dict:
     }
 
 
-def msg_block(*, code_seed: int, end: dt.date, direction: str, level: float) -> dict:
-    rng = random.Random(code_seed)
-    members = pd.DataFrame(
-        [
+def msg_block(*, end: dt.date, direction: str, level: float = 1.0, code_seed: int = 1, steady: bool = False) -> dict:
+    """The `msg` block for the 12 months to `end`: counts round `level` per 1,000 people compared by the
+    analysis code, or (steady) fixed rates 50 + rank per 1,000 with the force sixth, above the mean but
+    inside the band."""
+    if steady:
+        members = [
             {
                 "area_code": code,
                 "name": name,
-                "count": float(round(pop / 1000 * level * rng.uniform(0.7, 1.3))),
-                "population": float(pop),
-                "population_mid_year": end.year - 1,
+                "count": 50000.0 + rank * 1000,
+                "population": 1000000.0,
+                "population_mid_year": 2016,
+                "rate_per_1000": 50.0 + rank,
+                "rank": rank,
+                "position": "below" if rank <= 4 else "above",
             }
-            for code, name, pop in MSG_FORCES
+            for rank, (code, name, _) in enumerate(sorted(MSG_FORCES, key=lambda force: force[1]), start=1)
         ]
-    )
-    frame, summary = msg_comparison(members, focus_area=FORCE["code"], direction=direction)
-    records = msg_records(frame, summary)
+        summary = {
+            "average_used": "mean",
+            "mean_of_rates": 54.5,
+            "pooled_rate": 54.5,
+            "band_low": 52.0,
+            "band_high": 57.0,
+            "focus_rank": 6,
+            "focus_position": "above",
+            "focus_relative": "similar",
+        }
+        start = add_months(end, -11).isoformat()
+    else:
+        rng = random.Random(code_seed)
+        frame = pd.DataFrame(
+            [
+                {
+                    "area_code": code,
+                    "name": name,
+                    "count": float(round(pop / 1000 * level * rng.uniform(0.7, 1.3))),
+                    "population": float(pop),
+                    "population_mid_year": end.year - 1,
+                }
+                for code, name, pop in MSG_FORCES
+            ]
+        )
+        records = msg_records(*msg_comparison(frame, focus_area=FORCE["code"], direction=direction))
+        fields = (
+            "area_code",
+            "name",
+            "count",
+            "population",
+            "population_mid_year",
+            "rate_per_1000",
+            "rank",
+            "position",
+        )
+        members = [{k: m.get(k) for k in fields} for m in records["members"]]
+        summary = records["summary"]
+        start = (pd.Period(end, freq="M") - 11).start_time.date().isoformat()
     return {
         "group": "Leicestershire MSG",
-        "period_start": (pd.Period(end, freq="M") - 11).start_time.date().isoformat(),
+        "period_start": start,
         "period_end": end.isoformat(),
         "months": 12,
-        "summary": records["summary"],
-        "members": [
-            {
-                k: m.get(k)
-                for k in (
-                    "area_code",
-                    "name",
-                    "count",
-                    "population",
-                    "population_mid_year",
-                    "rate_per_1000",
-                    "rank",
-                    "position",
-                )
-            }
-            for m in records["members"]
-        ],
+        "summary": summary,
+        "members": members,
     }
 
 
-def measure_payload(measure, *, as_of: dt.date, points: int = 24, seed: int = 1) -> dict:
-    """A `measure:<code>` payload for a priorities.Measure with `points` periods of history."""
+def measure_payload(measure, *, as_of: dt.date, points: int = 24, seed: int = 1, steady: bool = False) -> dict:
+    """A `measure:<code>` payload for a priorities.Measure with `points` periods of history to `as_of`.
+
+    Default: a series from `seed` (a step down over the last 8 periods for counts), run through the
+    analysis code for variation, change, MSG, status and CSP rows, with one annotation; no `trend.limits`.
+    steady=True: monthly points from `steady_points` with one set of limits, common cause variation, the
+    fixed MSG block, the status sentence "<title>: figures to <Month YYYY> show common cause variation.",
+    no change, CSP rows or annotations (`seed` is not used).
+    """
+    parts = _steady_parts(measure, as_of, points) if steady else _analysed_parts(measure, as_of, points, seed)
+    return {"measure": measure_block(measure), "focus_area": FORCE, **parts}
+
+
+def _steady_parts(measure, as_of: dt.date, points: int) -> dict:
+    trend = steady_points(as_of, points)
+    return {
+        "trend": {"area_code": FORCE["code"], "granularity": "month", "points": trend, "limits": single_limits(trend)},
+        "variation": "common_cause",
+        "change": None,
+        "msg": msg_block(end=as_of, direction=measure.direction, steady=True) if measure.msg_comparable else None,
+        "csp": [],
+        "status": {
+            "tone": "common_cause",
+            "variation": "common_cause",
+            "msg_relative": "similar" if measure.msg_comparable else None,
+            "sentence": f"{measure.title}: figures to {as_of:%B %Y} show common cause variation.",
+        },
+        "annotations": [],
+    }
+
+
+def _analysed_parts(measure, as_of: dt.date, points: int, seed: int) -> dict:
     step = 1 if measure.frequency == "monthly" else 3
     unit = measure.unit
     survey = unit == "percentage" and ("satisfaction" in measure.code or measure.code == "public_confidence")
@@ -184,31 +287,12 @@ def measure_payload(measure, *, as_of: dt.date, points: int = 24, seed: int = 1)
         survey=survey,
         respondents=respondents,
     )
-    csp = []
-    if unit == "count":
-        for code, name, pop in CSP_AREAS:
-            share = pop / 650_000
-            area_points = [{"period_end": p["period_end"], "value": round(p["value"] * share)} for p in trend]
-            count_12m = float(sum(p["value"] for p in area_points[-12 // step :]))
-            csp.append(
-                {
-                    "area_code": code,
-                    "name": name,
-                    "count_12m": count_12m,
-                    "population": pop,
-                    "population_mid_year": as_of.year - 1,
-                    "rate_per_1000": round(count_12m / pop * 1000, 4),
-                    "points": area_points,
-                }
-            )
     return {
-        "measure": measure_block(measure),
-        "focus_area": FORCE,
         "trend": {"area_code": FORCE["code"], "granularity": "month" if step == 1 else "quarter", "points": trend},
         "variation": status["variation"],
         "change": change,
         "msg": msg,
-        "csp": csp,
+        "csp": _csp_rows(trend, as_of, step) if unit == "count" else [],
         "status": status,
         "annotations": [
             {
@@ -221,7 +305,29 @@ def measure_payload(measure, *, as_of: dt.date, points: int = 24, seed: int = 1)
     }
 
 
+def _csp_rows(trend: list[dict], as_of: dt.date, step: int) -> list[dict]:
+    """The `csp` rows: each CSP area's share (population / 650,000) of the force's points."""
+    rows = []
+    for code, name, pop in CSP_AREAS:
+        share = pop / 650_000
+        area_points = [{"period_end": p["period_end"], "value": round(p["value"] * share)} for p in trend]
+        count_12m = float(sum(p["value"] for p in area_points[-12 // step :]))
+        rows.append(
+            {
+                "area_code": code,
+                "name": name,
+                "count_12m": count_12m,
+                "population": pop,
+                "population_mid_year": as_of.year - 1,
+                "rate_per_1000": round(count_12m / pop * 1000, 4),
+                "points": area_points,
+            }
+        )
+    return rows
+
+
 def overview_entry(payload: dict) -> dict:
+    """The `overview` entry of one measure payload: its measure fields, latest point and status."""
     measure, last = payload["measure"], payload["trend"]["points"][-1]
     return {
         **{k: measure[k] for k in ("code", "title", "unit", "direction", "under_reported", "restricted", "priorities")},
@@ -234,93 +340,3 @@ def overview_entry(payload: dict) -> dict:
         },
         "status": payload["status"],
     }
-
-
-def outcomes_payload(*, as_of: dt.date, months: int = 13) -> dict:
-    types = [
-        {"scheme": "home_office", "code": str(code), "name": name, "outcome_group": group, "order": order}
-        for order, (code, name, group) in enumerate(
-            [
-                (1, "Charged/Summonsed", "Charge"),
-                (2, "Youth caution", "Caution"),
-                (3, "Adult caution", "Caution"),
-                (8, "Community resolution", "Out of court (informal)"),
-                (14, "Evidential difficulties: victim does not support", "Evidential difficulties"),
-                (18, "Investigation complete: no suspect identified", "No suspect"),
-            ],
-            start=1,
-        )
-    ]
-    month_list = [start.isoformat() for start, _ in month_ends(as_of, months)]
-    rng = random.Random(7)
-    counts, totals = [], []
-    for month in month_list:
-        total = 0
-        for t in types:
-            count = rng.randint(50, 900)
-            total += count
-            counts.append(
-                {
-                    "scheme": "home_office",
-                    "month": month,
-                    "crime_group": "all",
-                    "outcome_code": t["code"],
-                    "count": count,
-                }
-            )
-        totals.append({"scheme": "home_office", "month": month, "crime_group": "all", "total": total})
-    return {
-        "schemes": ["home_office"],
-        "months": month_list,
-        "outcome_types": types,
-        "counts": counts,
-        "totals": totals,
-        "audits": [],
-    }
-
-
-def snapshot_with_results(
-    *,
-    as_of: dt.date = dt.date(2014, 5, 31),
-    published: bool = True,
-    points: int = 24,
-    measures=None,
-    narratives: list[dict] | None = None,
-    payload_hook=None,
-):
-    """A frozen Snapshot with overview, measure:<code>, outcomes and narratives results (needs the plan)."""
-    from priorities.models import Measure
-    from reports.freeze import reserve_snapshot_id
-    from reports.models import Snapshot, SnapshotPublication, SnapshotResult
-
-    measures = list(measures if measures is not None else Measure.objects.prefetch_related("priorities"))
-    payloads = {m.code: measure_payload(m, as_of=as_of, points=points, seed=i + 1) for i, m in enumerate(measures)}
-    if payload_hook is not None:
-        for payload in payloads.values():
-            payload_hook(payload)
-    digest = hashlib.sha256(f"{as_of}-{points}-{sorted(payloads)}".encode()).hexdigest()
-    # As the freeze does: the rows first, the Snapshot row last (nothing is added to a frozen snapshot).
-    snapshot = Snapshot(
-        id=reserve_snapshot_id(),
-        as_of=as_of,
-        frozen_at=timezone.now(),
-        frozen_by_name="Test Co-ordinator",
-        digest=digest,
-        observation_count=points * len(measures),
-    )
-    rows = [
-        SnapshotResult(snapshot=snapshot, key=f"measure:{code}", measure_code=code, payload=payload)
-        for code, payload in payloads.items()
-    ]
-    rows.append(
-        SnapshotResult(
-            snapshot=snapshot, key="overview", payload={"measures": [overview_entry(p) for p in payloads.values()]}
-        )
-    )
-    rows.append(SnapshotResult(snapshot=snapshot, key="outcomes", payload=outcomes_payload(as_of=as_of)))
-    rows.append(SnapshotResult(snapshot=snapshot, key="narratives", payload={"items": narratives or []}))
-    SnapshotResult.objects.bulk_create(rows)
-    snapshot.save(force_insert=True)
-    if published:
-        SnapshotPublication.objects.create(snapshot=snapshot, published_at=timezone.now())
-    return snapshot

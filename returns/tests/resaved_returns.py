@@ -1,5 +1,8 @@
-"""Issue 14 Done-when: any valid return, re-saved through each supported encoding, separator, date
-style, and as XLSX (visible and hidden sheets, percentage formats), gives the same figures."""
+"""Valid returns for round-trip tests: any valid return, re-saved through each supported encoding, separator,
+date style, and as XLSX (visible and hidden sheets, percentage formats), gives the same figures.
+
+`valid_rows` draws the rows, `as_csv` and `as_xlsx` save them, `figures` is what a return stores.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from returns.parsing import TEMPLATE_COLUMNS, MeasureRule, parse_upload
-from returns.tests.test_parsing import BLABY, FORCE, make_context
+from returns.parsing import TEMPLATE_COLUMNS, MeasureRule
+from returns.tests.parse_support import BLABY, FORCE, make_context
 
 START, END = date(2014, 1, 1), date(2014, 3, 31)  # Q4 2013/14: day-first and month-first readings overlap
 MONTHS = [
@@ -206,35 +208,3 @@ def as_xlsx(rows, *, layout: str, dates: str, percent: bool) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@SETTINGS
-@given(
-    rows=valid_rows(),
-    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le"]),
-    separator=st.sampled_from([",", ";", "\t"]),
-    dates=st.sampled_from(sorted(DATE_STYLES)),
-    eol=st.sampled_from(["\r\n", "\n"]),
-)
-def test_csv_resaved_any_way_gives_the_same_figures(rows, encoding, separator, dates, eol):
-    raw = as_csv(rows, encoding=encoding, separator=separator, dates=dates, eol=eol)
-    result = parse_upload(raw, context=replace(CONTEXT, file_name="r.csv"))
-    assert result.ok, result.errors
-    assert figures(result.rows) == figures(rows)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    rows=valid_rows(),
-    layout=st.sampled_from(["template", "hidden first", "active sheet"]),
-    dates=st.sampled_from(["cells", *sorted(DATE_STYLES)]),
-    percent=st.booleans(),
-)
-def test_xlsx_resaved_any_way_gives_the_same_figures(rows, layout, dates, percent):
-    raw = as_xlsx(rows, layout=layout, dates=dates, percent=percent)
-    result = parse_upload(raw, context=replace(CONTEXT, file_name="r.xlsx"))
-    assert result.ok, result.errors
-    assert figures(result.rows) == figures(rows)
