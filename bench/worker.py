@@ -65,7 +65,7 @@ def product_setup(*, areas: list, measures: bool) -> None:
 
     from priorities.models import Area, AreaKind, Measure, Population, Priority
     from priorities.services import plan_import, plan_load_file, reference_import
-    from returns.services import data_sets_derive
+    from returns.reference import data_sets_derive
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))

@@ -27,17 +27,11 @@ from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeTyp
 from priorities.office import current_office, focus_force_code, peer_group_name
 from reports.models import Snapshot, SnapshotPublication
 from reports.services import snapshot_freeze, snapshot_publish
+from returns.loader import OBSERVATION_COLUMNS
 from returns.models import AuditEvent, Return, Submitter, SubmitterMembership
 from returns.periods import add_months, add_working_days, due_date, financial_quarter, month_end
-from returns.services import (
-    OBSERVATION_COLUMNS,
-    PUBLIC_SUBMITTER,
-    force_submitter,
-    period_for,
-    return_accept,
-    return_reject,
-    return_submit,
-)
+from returns.reference import PUBLIC_SUBMITTER, force_submitter, period_for
+from returns.services import return_accept, return_reject, return_submit
 
 SEED = 2014
 START = date(2010, 4, 1)

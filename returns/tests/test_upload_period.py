@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pcc_dashboard.roles import CSP_SUBMITTER
+from returns.loader import OBSERVATION_COLUMNS
 from returns.models import Return, Submitter
-from returns.services import OBSERVATION_COLUMNS, period_for, return_submit
+from returns.reference import period_for
+from returns.services import return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 from returns.tests.test_views import BLABY, _csp_csv, post_upload
 

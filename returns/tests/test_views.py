@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL, POLICE_SUBMITTER
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
-from returns.services import period_for
+from returns.reference import period_for
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
