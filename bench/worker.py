@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402
+from returns.template import TEMPLATE_COLUMNS  # noqa: E402
 
 NATIONAL_SUBMITTER = "national-bench"
 
@@ -217,7 +218,7 @@ def task_import_ie(args) -> None:
     class RowResource(resources.ModelResource):
         class Meta:
             model = ImportedRow
-            fields = generate.TEMPLATE_COLUMNS
+            fields = TEMPLATE_COLUMNS
             import_id_fields = []  # every row is new: no look-up by id
             use_bulk = args.bulk
             batch_size = 1000
@@ -301,7 +302,7 @@ def task_copy_floor(args) -> None:
         with conn, conn.cursor() as cursor:
             cursor.execute(FLOOR_DDL)
         sql = (
-            f"COPY bench_floor ({', '.join(generate.TEMPLATE_COLUMNS)}) FROM STDIN "
+            f"COPY bench_floor ({', '.join(TEMPLATE_COLUMNS)}) FROM STDIN "
             "WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL (comment))"
         )
     t0 = time.perf_counter()
