@@ -8,15 +8,16 @@ At BENCH_SCALE=1 the national data set is 25 monthly count measures × 320 areas
   months is only 329,280 rows, so the extra measures are what makes "about a million" national
   observations (a national deployment would carry the offence groups too);
 - areas: the 43 police force areas (fixtures/reference/police_force_areas.csv), Leicestershire's
-  9 real CSPs and 268 synthetic CSPs (GSS-like codes E0799xxxx / E0699xxxx) shared out among the
-  other 42 forces: 320 areas in all;
+  9 real CSPs (their own E22 codes, from the reference lookup) and 268 synthetic CSPs (GSS-like
+  codes E0799xxxx / E0699xxxx) shared out among the other 42 forces: 320 areas in all;
 - months: April 2014 to August 2024 (125 months, about ten years).
 
 BENCH_SCALE shrinks the number of areas (never below the focus force, its CSPs and its MSG).
 Pages use a separate small data set (`pages_frame`): the plan's own measures for one force, its
 CSPs and its MSG forces over 12, 120 or 1,200 months.
 
-Pure module: numpy and pandas only, no Django. Run it alone: `python bench/generate.py`.
+Pure module: numpy, pandas and the product's pure returns.template, no Django. Run it alone from the
+project folder: `python -m bench.generate`.
 """
 
 from __future__ import annotations
@@ -30,21 +31,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from returns.template import TEMPLATE_COLUMNS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "out"))
 REFERENCE = ROOT / "fixtures" / "reference"
 SEED = 20140401
-TEMPLATE_COLUMNS = [
-    "measure_code",
-    "area_code",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "respondents",
-    "comment",
-]
 FOCUS_FORCE = "E23000021"  # Leicestershire, settings.PCC_FOCUS_FORCE
 PLAN_MONTHLY = [
     "all_crime",
@@ -82,17 +74,16 @@ NATIONAL_MONTHS = 125
 NATIONAL_START = date(2014, 4, 1)
 NATIONAL_CSPS = 277  # Leicestershire's 9 real CSPs and 268 synthetic ones
 MSG_FORCES = ["E23000026", "E23000028", "E23000030", "E23000027", "E23000032", "E23000019", "E23000033"]
-LEICESTERSHIRE_CSPS = [
-    "E06000016",
-    "E06000017",
-    "E07000129",
-    "E07000130",
-    "E07000131",
-    "E07000132",
-    "E07000133",
-    "E07000134",
-    "E07000135",
-]
+
+
+def focus_csp_codes() -> list[str]:
+    """The focus force's CSP areas by their own GSS codes (E22), as the product's reference data
+    holds them (reference/lad_csp_pfa_lookup_2024.csv), sorted."""
+    with open(REFERENCE / "lad_csp_pfa_lookup_2024.csv", encoding="utf-8", newline="") as handle:
+        return sorted({row["csp_code"] for row in csv.DictReader(handle) if row["pfa_code"] == FOCUS_FORCE})
+
+
+FOCUS_CSPS = focus_csp_codes()  # Leicestershire's 9 CSPs
 
 
 def scale() -> float:
@@ -124,11 +115,11 @@ def national_areas(bench_scale: float | None = None) -> list[BenchArea]:
     areas = [BenchArea(code, by_code[code]["name"], "force", None, force_pop[code]) for code in ordered]
     leics = [
         BenchArea(code, f"Leicestershire CSP {code}", "csp", FOCUS_FORCE, int(rng.integers(40_000, 340_000)))
-        for code in LEICESTERSHIRE_CSPS
+        for code in FOCUS_CSPS
     ]
     others = [code for code in ordered if code != FOCUS_FORCE]
     synthetic = []
-    for i in range(NATIONAL_CSPS - len(LEICESTERSHIRE_CSPS)):
+    for i in range(NATIONAL_CSPS - len(FOCUS_CSPS)):
         parent = others[i % len(others)]
         prefix = "E0799" if i % 3 else "E0699"  # districts and unitary authorities
         synthetic.append(
@@ -195,7 +186,7 @@ def national_frame(bench_scale: float | None = None) -> pd.DataFrame:
             "respondents": "",
             "comment": "",
         },
-        columns=TEMPLATE_COLUMNS,
+        columns=list(TEMPLATE_COLUMNS),
     )
 
 
@@ -233,7 +224,7 @@ def pages_frame(*, months: int, as_of: date) -> pd.DataFrame:
     without the upload parser (which rejects dates before 2000).
     """
     rng = np.random.default_rng(SEED + months)
-    areas = national_areas(1.0)[: 1 + len(LEICESTERSHIRE_CSPS) + len(MSG_FORCES)]
+    areas = national_areas(1.0)[: 1 + len(FOCUS_CSPS) + len(MSG_FORCES)]
     first = pd.Timestamp(as_of.replace(day=1)) - pd.DateOffset(months=months - 1)
     starts = pd.date_range(first, periods=months, freq="MS")
     ends = starts + pd.offsets.MonthEnd(0)
@@ -282,7 +273,7 @@ def pages_frame(*, months: int, as_of: date) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True)
     frame["respondents"] = frame["respondents"].astype("Int64")  # whole numbers, NA when absent
     frame["comment"] = ""
-    return frame[TEMPLATE_COLUMNS]
+    return frame[list(TEMPLATE_COLUMNS)]
 
 
 if __name__ == "__main__":

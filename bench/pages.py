@@ -38,9 +38,10 @@ def setup(months: int) -> dict:
     from reports.models import Board, Meeting
     from reports.services import snapshot_freeze, snapshot_publish
     from returns.models import PeriodKind, ReturnPeriod, Submitter
-    from returns.services import PUBLIC_SUBMITTER, force_submitter, return_accept, return_submit
+    from returns.reference import PUBLIC_SUBMITTER, force_submitter
+    from returns.services import return_accept, return_submit
 
-    areas = generate.national_areas(1.0)[: 1 + len(generate.LEICESTERSHIRE_CSPS) + len(generate.MSG_FORCES)]
+    areas = generate.national_areas(1.0)[: 1 + len(generate.FOCUS_CSPS) + len(generate.MSG_FORCES)]
     product_setup(areas=areas, measures=False)
     frame = generate.pages_frame(months=months, as_of=AS_OF)
     period, _ = ReturnPeriod.objects.get_or_create(

@@ -46,7 +46,7 @@ def bench_areas(rows: int) -> list[str]:
     one row per measure, area and month of Q1 2014/15 makes `rows` valid rows (one-day rows are refused)."""
     from priorities.models import Area, AreaKind, Frequency, Measure
     from returns.models import DataSetItem
-    from returns.services import force_submitter
+    from returns.reference import force_submitter
 
     count = -(-rows // (len(MEASURES) * len(MONTHS)))
     force = force_submitter()
@@ -81,7 +81,8 @@ def main() -> None:
     from priorities.plan_file import plan_import, plan_load_file
     from priorities.reference import reference_import
     from returns.models import Observation
-    from returns.services import force_submitter, return_upload
+    from returns.reference import force_submitter
+    from returns.services import return_upload
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import generate  # noqa: E402
+from returns.template import TEMPLATE_COLUMNS  # noqa: E402
 
 NATIONAL_SUBMITTER = "national-bench"
 
@@ -66,7 +67,7 @@ def product_setup(*, areas: list, measures: bool) -> None:
     from priorities.models import Area, AreaKind, Measure, Population, Priority
     from priorities.plan_file import plan_import, plan_load_file
     from priorities.reference import reference_import
-    from returns.services import data_sets_derive
+    from returns.reference import data_sets_derive
 
     reference_import()
     plan_import(data=plan_load_file(ROOT / "fixtures" / "plan_leicestershire_2014.yaml"))
@@ -218,7 +219,7 @@ def task_import_ie(args) -> None:
     class RowResource(resources.ModelResource):
         class Meta:
             model = ImportedRow
-            fields = generate.TEMPLATE_COLUMNS
+            fields = TEMPLATE_COLUMNS
             import_id_fields = []  # every row is new: no look-up by id
             use_bulk = args.bulk
             batch_size = 1000
@@ -302,7 +303,7 @@ def task_copy_floor(args) -> None:
         with conn, conn.cursor() as cursor:
             cursor.execute(FLOOR_DDL)
         sql = (
-            f"COPY bench_floor ({', '.join(generate.TEMPLATE_COLUMNS)}) FROM STDIN "
+            f"COPY bench_floor ({', '.join(TEMPLATE_COLUMNS)}) FROM STDIN "
             "WITH (FORMAT csv, HEADER true, FORCE_NOT_NULL (comment))"
         )
     t0 = time.perf_counter()

@@ -6,9 +6,11 @@ from datetime import date
 import pandas as pd
 
 from demo.days import office_time, return_due, working_days_before
+from returns.loader import OBSERVATION_COLUMNS
 from returns.models import AuditEvent, Return
 from returns.periods import add_working_days
-from returns.services import OBSERVATION_COLUMNS, period_for, return_accept, return_submit
+from returns.reference import period_for
+from returns.services import return_accept, return_submit
 
 # The source every demo return carries, so the demo is made only once.
 DEMO_SOURCE = "seed_demo"

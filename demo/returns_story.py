@@ -14,7 +14,8 @@ from priorities.models import Area, AreaKind, Measure, OutcomeScheme, OutcomeTyp
 from priorities.office import focus_force_code, peer_group_name
 from returns.models import Return, Submitter
 from returns.periods import add_months, financial_quarter, month_end
-from returns.services import PUBLIC_SUBMITTER, force_submitter, return_reject
+from returns.reference import PUBLIC_SUBMITTER, force_submitter
+from returns.services import return_reject
 
 SEED = 2014
 START = date(2010, 4, 1)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, User
 from pcc_dashboard import roles
 from priorities.office import current_office
 from returns.models import Submitter, SubmitterMembership
-from returns.services import force_submitter
+from returns.reference import force_submitter
 
 
 def demo_users(*, path: Path) -> list[tuple[str, str, str]]:

@@ -10,7 +10,7 @@ class ReturnsConfig(AppConfig):
     def ready(self) -> None:
         """Rebuild the submitters and agreed data sets whenever the plan or reference data is loaded."""
         from priorities.derived import plan_loaded
-        from returns.services import data_sets_derive
+        from returns.reference import data_sets_derive
 
         def derive(sender, **kwargs):
             return data_sets_derive()

@@ -27,7 +27,8 @@ from returns.models import Observation, Return, Submitter
 from returns.periods import month_end, period_label
 from returns.police_uk import CrimeRow, police_uk_counts, police_uk_dedupe, police_uk_rows
 from returns.public_data import DatedMap, PublicDataError, parse_home_office_prc
-from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
+from returns.reference import PUBLIC_SUBMITTER, period_for
+from returns.services import return_accept, return_submit
 
 POLICE_UK_PREFIX = "police_uk_"
 POLICE_UK_MEASURE_ORDER = 900  # after every plan measure: context only, no priorities

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
@@ -141,6 +142,77 @@ def police_uk_dedupe(rows: list[CrimeRow]) -> tuple[list[CrimeRow], list[tuple[C
     return kept, duplicates
 
 
+@dataclass
+class _CrimeTally:
+    """Counts over a run's rows: crimes by (series, area, month), outcomes by (crime type, outcome, area, month)."""
+
+    crimes: Counter[tuple[str, str, date]] = field(default_factory=Counter)
+    outcomes: Counter[tuple[str, str, str, date]] = field(default_factory=Counter)
+    by_area: Counter[str] = field(default_factory=Counter)
+    outside: Counter[str] = field(default_factory=Counter)
+    unknown: dict[str, CrimeRow] = field(default_factory=dict)
+    seen: set[tuple[str, date]] = field(default_factory=set)
+    no_lsoa: int = 0
+    no_outcome: int = 0
+
+
+def _row_areas(row: CrimeRow, *, districts: dict[str, str], force_code: str, tally: _CrimeTally) -> list[str]:
+    """The force, and the CSP whose district the row's LSOA lies in (when any); rows with no LSOA
+    or an LSOA outside the force's districts are counted apart."""
+    areas = [force_code]
+    if not row.lsoa_name:
+        tally.no_lsoa += 1
+    else:
+        district = lsoa_district(row.lsoa_name)
+        csp = districts.get(district.casefold())
+        if csp is None:
+            tally.outside[district] += 1
+        else:
+            areas.append(csp)
+            tally.by_area[csp] += 1
+    return areas
+
+
+def _crime_tally(
+    rows: list[CrimeRow], *, districts: dict[str, str], force_code: str, crime_types: DatedMap
+) -> _CrimeTally:
+    """Count every row toward its series and areas; crime types unknown for their month are only noted."""
+    types = crime_types.lookup()
+    tally = _CrimeTally()
+    for row in rows:
+        series = DatedMap.targets(types.get(row.crime_type.casefold(), []), row.month)
+        if series is None:
+            tally.unknown.setdefault(f"{row.crime_type} ({row.month:%Y-%m})", row)
+            continue
+        areas = _row_areas(row, districts=districts, force_code=force_code, tally=tally)
+        tally.no_outcome += not row.outcome
+        for area in areas:
+            for name in series:
+                tally.crimes[(name, area, row.month)] += 1
+            if row.outcome:
+                tally.outcomes[(row.crime_type, row.outcome, area, row.month)] += 1
+        tally.seen.update((name, row.month) for name in series)
+    return tally
+
+
+def _crime_frames(tally: _CrimeTally, *, all_areas: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CRIME_FRAME_COLUMNS for every seen series and month by every area (0 where none), and OUTCOME_FRAME_COLUMNS."""
+    crime_frame = pd.DataFrame(
+        [
+            (name, area, month, tally.crimes[(name, area, month)])
+            for name, month in sorted(tally.seen)
+            for area in all_areas
+        ],
+        columns=list(CRIME_FRAME_COLUMNS),
+    )
+    crime_frame["count"] = crime_frame["count"].astype("int64")
+    outcome_frame = pd.DataFrame(
+        [(*key, n) for key, n in sorted(tally.outcomes.items())], columns=list(OUTCOME_FRAME_COLUMNS)
+    )
+    outcome_frame["count"] = outcome_frame["count"].astype("int64")
+    return crime_frame, outcome_frame
+
+
 def police_uk_counts(
     rows: list[CrimeRow], *, lsoa_districts: dict[str, str], force_code: str, crime_types: DatedMap
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
@@ -161,65 +233,26 @@ def police_uk_counts(
     Raises PublicDataError naming the crime types the map does not know for their month.
     """
     districts = {name.strip().casefold(): code for name, code in lsoa_districts.items()}
-    types = crime_types.lookup()
-    crimes: Counter[tuple[str, str, date]] = Counter()
-    outcomes: Counter[tuple[str, str, str, date]] = Counter()
-    by_area: Counter[str] = Counter()
-    outside: Counter[str] = Counter()
-    unknown: dict[str, CrimeRow] = {}
-    seen: set[tuple[str, date]] = set()
-    no_lsoa = no_outcome = 0
-    for row in rows:
-        series = DatedMap.targets(types.get(row.crime_type.casefold(), []), row.month)
-        if series is None:
-            unknown.setdefault(f"{row.crime_type} ({row.month:%Y-%m})", row)
-            continue
-        areas = [force_code]
-        if not row.lsoa_name:
-            no_lsoa += 1
-        else:
-            district = lsoa_district(row.lsoa_name)
-            csp = districts.get(district.casefold())
-            if csp is None:
-                outside[district] += 1
-            else:
-                areas.append(csp)
-                by_area[csp] += 1
-        no_outcome += not row.outcome
-        for area in areas:
-            for name in series:
-                crimes[(name, area, row.month)] += 1
-            if row.outcome:
-                outcomes[(row.crime_type, row.outcome, area, row.month)] += 1
-        seen.update((name, row.month) for name in series)
-    if unknown:
-        where = next(iter(unknown.values()))
+    tally = _crime_tally(rows, districts=districts, force_code=force_code, crime_types=crime_types)
+    if tally.unknown:
+        where = next(iter(tally.unknown.values()))
         raise PublicDataError(
             where.file,
             where.row,
             "Crime type",
             "",
-            f"crime types the crime-type map does not know for their month: {names_listed(unknown)}; "
+            f"crime types the crime-type map does not know for their month: {names_listed(tally.unknown)}; "
             f"add each, the series it joins and the dates it holds to fixtures/reference/{crime_types.file}",
         )
-    all_areas = [force_code, *sorted(set(districts.values()))]
-    crime_frame = pd.DataFrame(
-        [(name, area, month, crimes[(name, area, month)]) for name, month in sorted(seen) for area in all_areas],
-        columns=list(CRIME_FRAME_COLUMNS),
-    )
-    crime_frame["count"] = crime_frame["count"].astype("int64")
-    outcome_frame = pd.DataFrame(
-        [(*key, n) for key, n in sorted(outcomes.items())], columns=list(OUTCOME_FRAME_COLUMNS)
-    )
-    outcome_frame["count"] = outcome_frame["count"].astype("int64")
+    crime_frame, outcome_frame = _crime_frames(tally, all_areas=[force_code, *sorted(set(districts.values()))])
     summary = {
         "rows": len(rows),
         "months": sorted({row.month for row in rows}),
-        "by_area": dict(sorted(by_area.items())),
-        "outside_districts": dict(sorted(outside.items())),
-        "no_lsoa": no_lsoa,
-        "no_outcome": no_outcome,
+        "by_area": dict(sorted(tally.by_area.items())),
+        "outside_districts": dict(sorted(tally.outside.items())),
+        "no_lsoa": tally.no_lsoa,
+        "no_outcome": tally.no_outcome,
         "crime_types": sorted({row.crime_type for row in rows}),
-        "series": sorted({name for name, _ in seen}),
+        "series": sorted({name for name, _ in tally.seen}),
     }
     return crime_frame, outcome_frame, summary

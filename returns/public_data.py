@@ -174,6 +174,140 @@ def _quarter(fy_text: str, q_text: str, *, file_name: str, row: int) -> tuple[da
     return date(year, first, 1), date(year, last, _QUARTER_END_DAY[last])
 
 
+@dataclass
+class _HomeOfficeTally:
+    """What a pass over a Home Office file found: sums by (measure, area, start, end), and the names it could not place."""
+
+    totals: Counter[tuple[str, str, date, date]] = field(default_factory=Counter)
+    seen: set[tuple[str, date, date]] = field(default_factory=set)
+    skipped: Counter[str] = field(default_factory=Counter)
+    unknown_codes: dict[str, int] = field(default_factory=dict)
+    unknown_csps: dict[str, int] = field(default_factory=dict)
+    unknown_forces: dict[str, int] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_used: int = 0
+    negative_rows: int = 0
+
+
+def _home_office_area(
+    row: dict, row_number: int, *, forces: dict, csps: dict, by_csp: bool, tally: _HomeOfficeTally
+) -> str | None:
+    """The area code a row counts toward, or None when its force or CSP is unknown (noted) or skipped (counted)."""
+    force = (row["Force Name"] or "").strip()
+    if force.casefold() not in forces:
+        tally.unknown_forces.setdefault(force, row_number)
+        return None
+    area = forces[force.casefold()]
+    if area is None:
+        tally.skipped[force] += 1
+        return None
+    if by_csp:
+        csp = (row[HOME_OFFICE_CSP_COLUMN] or "").strip()
+        if csp.casefold() not in csps:
+            tally.unknown_csps.setdefault(csp, row_number)
+            return None
+        area = csps[csp.casefold()]
+        if area is None:
+            tally.skipped[csp] += 1
+            return None
+    return area
+
+
+def _home_office_tally(
+    reader: csv.DictReader, *, file_name: str, forces: dict, csps: dict, by_csp: bool, offence_map: DatedMap
+) -> _HomeOfficeTally:
+    """Sum each row's count into every measure its offence code counts toward for its quarter.
+
+    Raises PublicDataError at the first bad year, quarter or count; unknown names are only noted."""
+    codes = offence_map.lookup()
+    tally = _HomeOfficeTally()
+    for row_number, row in enumerate(reader, start=2):
+        tally.rows_read += 1
+        area = _home_office_area(row, row_number, forces=forces, csps=csps, by_csp=by_csp, tally=tally)
+        if area is None:
+            continue
+        start, end = _quarter(
+            row["Financial Year"] or "", row["Financial Quarter"] or "", file_name=file_name, row=row_number
+        )
+        count_text = (row["Number of Offences"] or "").strip()
+        if not _COUNT_RE.fullmatch(count_text):
+            raise PublicDataError(
+                file_name, row_number, "Number of Offences", count_text, "not a whole number of offences"
+            )
+        offence = (row["Offence Code"] or "").strip()
+        measures = DatedMap.targets(codes.get(offence.casefold(), []), start)
+        if measures is None:
+            tally.unknown_codes.setdefault(f"{offence} ({start:%Y-%m})", row_number)
+            continue
+        count = int(count_text)
+        tally.negative_rows += count < 0
+        tally.rows_used += 1
+        tally.seen.add((area, start, end))
+        for measure in measures:
+            tally.totals[(measure, area, start, end)] += count
+    return tally
+
+
+def _home_office_unknowns_raise(tally: _HomeOfficeTally, *, file_name: str, offence_map: DatedMap) -> None:
+    """Raise PublicDataError for unknown force names, then CSP names, then offence codes, each at its first row."""
+    if tally.unknown_forces:
+        first = min(tally.unknown_forces.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            "Force Name",
+            "",
+            f"force names not in the Home Office force name list: {names_listed(tally.unknown_forces)} "
+            f"(first at row {first}); add each to fixtures/reference/home_office_force_names.csv with its "
+            "force's GSS code, or a blank code for a body that is not a territorial force",
+        )
+    if tally.unknown_csps:
+        first = min(tally.unknown_csps.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            HOME_OFFICE_CSP_COLUMN,
+            "",
+            f"CSP names not in the Home Office CSP name list: {names_listed(tally.unknown_csps)} "
+            f"(first at row {first}); add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
+        )
+    if tally.unknown_codes:
+        first = min(tally.unknown_codes.values())
+        raise PublicDataError(
+            file_name,
+            first,
+            "Offence Code",
+            "",
+            f"offence codes the offence map does not know for that quarter: {names_listed(tally.unknown_codes)} "
+            f"(first at row {first}); add each code, the measures it counts toward and the dates it holds "
+            f"to fixtures/reference/{offence_map.file}, then import again",
+        )
+
+
+def _home_office_results(
+    tally: _HomeOfficeTally, *, file_name: str, by_csp: bool, offence_map: DatedMap
+) -> tuple[pd.DataFrame, dict]:
+    """The sorted HO_FRAME_COLUMNS frame and the summary parse_home_office_prc describes."""
+    measures = sorted({r.target for r in offence_map.rows if r.target})
+    frame = pd.DataFrame([(*key, n) for key, n in tally.totals.items()], columns=list(HO_FRAME_COLUMNS))
+    frame["value"] = frame["value"].astype("int64")
+    frame = frame.sort_values(["measure_code", "area_code", "period_start"], ignore_index=True)
+    present = Counter(m for (m, _a, _s, _e) in tally.totals)
+    seen = tally.seen
+    summary = {
+        "file": file_name,
+        "level": "csp" if by_csp else "force",
+        "rows_read": tally.rows_read,
+        "rows_used": tally.rows_used,
+        "skipped": dict(sorted(tally.skipped.items())),
+        "areas": sorted({code for code, _, _ in seen}),
+        "periods": sorted({(start, end) for _, start, end in seen}),
+        "negative_rows": tally.negative_rows,
+        "no_source_row": {m: len(seen) - present[m] for m in measures if present[m] < len(seen)},
+    }
+    return frame, summary
+
+
 def parse_home_office_prc(
     raw: bytes,
     *,
@@ -209,100 +343,13 @@ def parse_home_office_prc(
     by_csp = HOME_OFFICE_CSP_COLUMN in reader.fieldnames
     if by_csp and csp_names is None:
         raise PublicDataError(file_name, 1, HOME_OFFICE_CSP_COLUMN, "", "CSP-level files need the CSP name list")
-    forces = {name.strip().casefold(): code for name, code in force_names.items()}
-    csps = {name.strip().casefold(): code for name, code in (csp_names or {}).items()}
-    codes = offence_map.lookup()
-    totals: Counter[tuple[str, str, date, date]] = Counter()
-    seen: set[tuple[str, date, date]] = set()
-    skipped: Counter[str] = Counter()
-    unknown_codes: dict[str, int] = {}
-    unknown_csps: dict[str, int] = {}
-    unknown_forces: dict[str, int] = {}
-    rows_read = rows_used = negative_rows = 0
-    for row_number, row in enumerate(reader, start=2):
-        rows_read += 1
-        force = (row["Force Name"] or "").strip()
-        if force.casefold() not in forces:
-            unknown_forces.setdefault(force, row_number)
-            continue
-        area = forces[force.casefold()]
-        if area is None:
-            skipped[force] += 1
-            continue
-        if by_csp:
-            csp = (row[HOME_OFFICE_CSP_COLUMN] or "").strip()
-            if csp.casefold() not in csps:
-                unknown_csps.setdefault(csp, row_number)
-                continue
-            area = csps[csp.casefold()]
-            if area is None:
-                skipped[csp] += 1
-                continue
-        start, end = _quarter(
-            row["Financial Year"] or "", row["Financial Quarter"] or "", file_name=file_name, row=row_number
-        )
-        count_text = (row["Number of Offences"] or "").strip()
-        if not _COUNT_RE.fullmatch(count_text):
-            raise PublicDataError(
-                file_name, row_number, "Number of Offences", count_text, "not a whole number of offences"
-            )
-        offence = (row["Offence Code"] or "").strip()
-        measures = DatedMap.targets(codes.get(offence.casefold(), []), start)
-        if measures is None:
-            unknown_codes.setdefault(f"{offence} ({start:%Y-%m})", row_number)
-            continue
-        count = int(count_text)
-        negative_rows += count < 0
-        rows_used += 1
-        seen.add((area, start, end))
-        for measure in measures:
-            totals[(measure, area, start, end)] += count
-    if unknown_forces:
-        first = min(unknown_forces.values())
-        raise PublicDataError(
-            file_name,
-            first,
-            "Force Name",
-            "",
-            f"force names not in the Home Office force name list: {names_listed(unknown_forces)} "
-            f"(first at row {first}); add each to fixtures/reference/home_office_force_names.csv with its "
-            "force's GSS code, or a blank code for a body that is not a territorial force",
-        )
-    if unknown_csps:
-        first = min(unknown_csps.values())
-        raise PublicDataError(
-            file_name,
-            first,
-            HOME_OFFICE_CSP_COLUMN,
-            "",
-            f"CSP names not in the Home Office CSP name list: {names_listed(unknown_csps)} "
-            f"(first at row {first}); add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
-        )
-    if unknown_codes:
-        first = min(unknown_codes.values())
-        raise PublicDataError(
-            file_name,
-            first,
-            "Offence Code",
-            "",
-            f"offence codes the offence map does not know for that quarter: {names_listed(unknown_codes)} "
-            f"(first at row {first}); add each code, the measures it counts toward and the dates it holds "
-            f"to fixtures/reference/{offence_map.file}, then import again",
-        )
-    measures = sorted({r.target for r in offence_map.rows if r.target})
-    frame = pd.DataFrame([(*key, n) for key, n in totals.items()], columns=list(HO_FRAME_COLUMNS))
-    frame["value"] = frame["value"].astype("int64")
-    frame = frame.sort_values(["measure_code", "area_code", "period_start"], ignore_index=True)
-    present = Counter(m for (m, _a, _s, _e) in totals)
-    summary = {
-        "file": file_name,
-        "level": "csp" if by_csp else "force",
-        "rows_read": rows_read,
-        "rows_used": rows_used,
-        "skipped": dict(sorted(skipped.items())),
-        "areas": sorted({code for code, _, _ in seen}),
-        "periods": sorted({(start, end) for _, start, end in seen}),
-        "negative_rows": negative_rows,
-        "no_source_row": {m: len(seen) - present[m] for m in measures if present[m] < len(seen)},
-    }
-    return frame, summary
+    tally = _home_office_tally(
+        reader,
+        file_name=file_name,
+        forces={name.strip().casefold(): code for name, code in force_names.items()},
+        csps={name.strip().casefold(): code for name, code in (csp_names or {}).items()},
+        by_csp=by_csp,
+        offence_map=offence_map,
+    )
+    _home_office_unknowns_raise(tally, file_name=file_name, offence_map=offence_map)
+    return _home_office_results(tally, file_name=file_name, by_csp=by_csp, offence_map=offence_map)

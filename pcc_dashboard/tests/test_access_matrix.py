@@ -19,7 +19,8 @@ from reports.models import Board, Commentary, Meeting, Snapshot
 from reports.services import annotation_add, boards_seed, snapshot_freeze, snapshot_publish
 from reports.statements import statement_approve, statement_draft, statement_publish, statement_words_save
 from returns.models import AuditEvent, Observation, Return, Submitter
-from returns.services import period_for, return_accept, return_submit
+from returns.reference import period_for
+from returns.services import return_accept, return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 ROLES = ["anonymous", "csp_a", "police", "panel", "pdg", "coordinator", "staff"]

@@ -48,7 +48,8 @@ def test_sqlite_database_and_its_wal_are_owner_only(tmp_path, open_umask):
 
 def test_stored_return_file_is_owner_only(plan, settings, tmp_path, open_umask):
     from returns.models import Submitter
-    from returns.services import period_for, return_file_path, return_submit
+    from returns.reference import period_for
+    from returns.services import return_file_path, return_submit
     from returns.tests.leicestershire import FORCE_SUBMITTER
 
     settings.RETURN_FILES_DIR = tmp_path / "returns"

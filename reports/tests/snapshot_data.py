@@ -5,7 +5,8 @@ import datetime as dt
 import pandas as pd
 
 from returns.periods import add_months, month_end
-from returns.services import PUBLIC_SUBMITTER, period_for, return_accept, return_submit
+from returns.reference import PUBLIC_SUBMITTER, period_for
+from returns.services import return_accept, return_submit
 from returns.tests.leicestershire import BLABY, CHARNWOOD, FORCE_SUBMITTER
 from returns.tests.leicestershire import FORCE as LEICESTERSHIRE
 

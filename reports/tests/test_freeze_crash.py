@@ -15,7 +15,8 @@ ACCEPTED_APRIL = """
 import datetime as dt
 import pandas as pd
 from returns.models import Submitter
-from returns.services import period_for, return_accept, return_submit
+from returns.reference import period_for
+from returns.services import return_accept, return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 force = Submitter.objects.get(code=FORCE_SUBMITTER)
 start, end = dt.date(2014, 4, 1), dt.date(2014, 4, 30)

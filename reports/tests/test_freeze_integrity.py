@@ -14,7 +14,8 @@ from reports.models import SnapshotObservation, SnapshotResult
 from reports.services import annotation_add, snapshot_freeze, snapshot_publish, snapshot_verify
 from reports.tests.snapshot_data import BLABY, LEICESTERSHIRE, demo_history, submit_and_accept
 from returns.models import Return, Submitter
-from returns.services import outcome_audit_create, period_for, return_submit
+from returns.reference import period_for
+from returns.services import outcome_audit_create, return_submit
 
 MAY_2014 = dt.date(2014, 5, 31)
 Q4 = (dt.date(2014, 1, 1), dt.date(2014, 3, 31))

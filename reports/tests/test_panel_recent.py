@@ -12,7 +12,7 @@ from reports.models import Annotation, Board, Meeting, SnapshotResult
 from reports.services import snapshot_freeze
 from reports.tests.factories import snapshot_make
 from reports.tests.snapshot_data import BLABY, LEICESTERSHIRE, MSG_MEMBERS, month_rows, submit_and_accept
-from returns.services import PUBLIC_SUBMITTER
+from returns.reference import PUBLIC_SUBMITTER
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 MAY_2014 = dt.date(2014, 5, 31)

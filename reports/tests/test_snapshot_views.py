@@ -13,7 +13,8 @@ from reports.models import Annotation, Commentary, Snapshot, SnapshotPublication
 from reports.services import annotation_add, snapshot_freeze, snapshot_publish
 from reports.tests.snapshot_data import LEICESTERSHIRE, demo_history, month_rows, submit_and_accept
 from returns.models import Submitter
-from returns.services import period_for, return_submit
+from returns.reference import period_for
+from returns.services import return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 MAY = dt.date(2014, 5, 31)

@@ -10,7 +10,8 @@ from django.db import connection
 
 from pcc_dashboard.tests.killed import BACKENDS, PLAN, SETUP, child_env, kill_at, run_python, scratch_database
 from returns.models import Return, ReturnStatus, Submitter
-from returns.services import period_for, return_accept, return_submit
+from returns.reference import period_for
+from returns.services import return_accept, return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 pytestmark = pytest.mark.slow  # concurrent writers: real processes or threads, seconds each
@@ -72,12 +73,12 @@ import sys, time
 import django
 django.setup()
 from returns import services
-original = services._copy_observations
+original = services.observations_copy
 def pause_after_insert(frame, progress=None):
     original(frame, progress)
     print("INSERTED", len(frame), flush=True)
     time.sleep(120)
-services._copy_observations = pause_after_insert
+services.observations_copy = pause_after_insert
 from django.core.management import call_command
 call_command("import_return", sys.argv[1], "--submitter", "leicestershire-police",
              "--period-start", "2014-04-01", "--period-end", "2014-06-30")
@@ -125,12 +126,12 @@ import sys, time
 import django
 django.setup()
 from returns import services
-original = services._store_file
+original = services.return_file_store
 def pause_after_file(raw, name):
     original(raw, name)
     print("STORED", name, flush=True)
     time.sleep(120)
-services._store_file = pause_after_file
+services.return_file_store = pause_after_file
 from django.core.management import call_command
 call_command("import_return", sys.argv[1], "--submitter", "leicestershire-police",
              "--period-start", "2014-04-01", "--period-end", "2014-06-30")

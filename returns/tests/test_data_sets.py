@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def q1(plan):
-    from returns.services import period_for
+    from returns.reference import period_for
 
     return period_for(start=date(2014, 4, 1), end=date(2014, 6, 30))
 

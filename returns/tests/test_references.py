@@ -10,7 +10,8 @@ from django.db import IntegrityError, connection, transaction
 
 from priorities.models import Area, Measure
 from returns.models import Observation, Return, Submitter
-from returns.services import period_for, return_submit
+from returns.reference import period_for
+from returns.services import return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 START, END = date(2014, 4, 1), date(2014, 6, 30)

@@ -11,11 +11,11 @@ from django.utils import timezone
 from returns import preview, selectors
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.periods import add_months, month_bounds
+from returns.reference import period_for
 from returns.services import (
     OutcomeAuditError,
     ReturnConflict,
     outcome_audit_create,
-    period_for,
     return_accept,
     return_files_orphans_remove,
     return_reject,
@@ -288,7 +288,7 @@ def test_failed_submit_writes_no_file(force, settings, tmp_path):
 
 def test_working_date_follows_the_latest_period_a_force_or_csp_sent_even_beside_public_data(force, settings):
     from returns.periods import due_date
-    from returns.services import PUBLIC_SUBMITTER
+    from returns.reference import PUBLIC_SUBMITTER
 
     assert selectors.working_date(today=date(2026, 11, 29)) == date(2026, 11, 29)  # no returns: today
     quarter = period_for(start=date(2014, 1, 1), end=date(2014, 3, 31))

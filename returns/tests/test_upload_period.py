@@ -9,10 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pcc_dashboard.roles import CSP_SUBMITTER
+from returns.loader import OBSERVATION_COLUMNS
 from returns.models import Return, Submitter
-from returns.services import OBSERVATION_COLUMNS, period_for, return_submit
+from returns.reference import period_for
+from returns.services import return_submit
 from returns.tests.leicestershire import FORCE_SUBMITTER
-from returns.tests.test_views import BLABY, _csp_csv, post_upload
+from returns.tests.test_views import BLABY, csp_csv, post_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +76,7 @@ def test_file_for_another_period_is_refused_naming_both_and_the_fix(client_for, 
     period_for(start=date(2014, 7, 1), end=date(2014, 9, 30))
     blaby_area = Submitter.objects.get(code=BLABY).area.code
     client = client_for(CSP_SUBMITTER, BLABY)
-    response = post_upload(client, "blaby-q1.csv", _csp_csv(blaby_area), submitter=BLABY, period="2014-07-01:2014-09-30")
+    response = post_upload(client, "blaby-q1.csv", csp_csv(blaby_area), submitter=BLABY, period="2014-07-01:2014-09-30")
     html = response.content.decode()
     assert response.status_code == 200
     assert (
@@ -89,12 +91,12 @@ def test_file_for_another_period_is_refused_naming_both_and_the_fix(client_for, 
 def test_identical_file_sent_again_makes_no_new_version(client_for, q1):
     blaby_area = Submitter.objects.get(code=BLABY).area.code
     client = client_for(CSP_SUBMITTER, BLABY)
-    assert post_upload(client, "r.csv", _csp_csv(blaby_area), submitter=BLABY).status_code == 302
+    assert post_upload(client, "r.csv", csp_csv(blaby_area), submitter=BLABY).status_code == 302
     first = Return.objects.get()
-    response = post_upload(client, "r-again.csv", _csp_csv(blaby_area), submitter=BLABY)
+    response = post_upload(client, "r-again.csv", csp_csv(blaby_area), submitter=BLABY)
     sent = timezone.localdate(first.uploaded_at)
     assert f"This file is identical to version 1, sent on {sent:%-d %B %Y}; nothing was changed" in response.content.decode()
     assert Return.objects.count() == 1
     # A changed file is still a new version.
-    assert post_upload(client, "r2.csv", _csp_csv(blaby_area, value="13"), submitter=BLABY).status_code == 302
+    assert post_upload(client, "r2.csv", csp_csv(blaby_area, value="13"), submitter=BLABY).status_code == 302
     assert Return.objects.count() == 2

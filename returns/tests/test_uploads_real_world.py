@@ -15,7 +15,7 @@ from django.urls import reverse
 from pcc_dashboard.roles import COORDINATOR
 from returns.models import AuditEvent, Observation, Return
 from returns.parsing import TEMPLATE_COLUMNS
-from returns.services import period_for
+from returns.reference import period_for
 from returns.tests.test_views import Q1, post_upload
 
 pytestmark = pytest.mark.django_db

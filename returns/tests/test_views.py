@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL, POLICE_SUBMITTER
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
-from returns.services import period_for
+from returns.reference import period_for
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -36,7 +36,7 @@ def _post_fixture(client, name: str, **kwargs):
     return post_upload(client, name, (UPLOADS / name).read_bytes(), **kwargs)
 
 
-def _csp_csv(area: str, measure: str = "youth_first_time_entrants", value: str = "12") -> bytes:
+def csp_csv(area: str, measure: str = "youth_first_time_entrants", value: str = "12") -> bytes:
     return (
         "measure_code,area_code,period_start,period_end,value,numerator,denominator,respondents,comment\r\n"
         f"{measure},{area},2014-04-01,2014-06-30,{value},,,,\r\n"
@@ -152,14 +152,14 @@ def test_csp_upload_offers_only_own_submitter(client_for, q1):
 
 def test_csp_cannot_upload_for_another_csp_by_form_field(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
-    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=CHARNWOOD)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", csp_csv(charnwood_area), submitter=CHARNWOOD)
     assert "You can only upload returns for your own organisation" in response.content.decode()
     assert Return.objects.count() == 0
 
 
 def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
-    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(charnwood_area), submitter=BLABY)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", csp_csv(charnwood_area), submitter=BLABY)
     assert response.status_code == 200
     assert f"area {charnwood_area} is not in" in response.content.decode()
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
@@ -167,7 +167,7 @@ def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
 
 def test_csp_upload_own_area_is_stored(client_for, q1):
     blaby_area = Submitter.objects.get(code=BLABY).area.code
-    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", _csp_csv(blaby_area), submitter=BLABY)
+    response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", csp_csv(blaby_area), submitter=BLABY)
     assert response.status_code == 302
     assert Return.objects.get().submitter.code == BLABY
 
@@ -179,7 +179,7 @@ def test_csp_cannot_see_another_csps_drafts_by_url(client_for, make_user, q1):
     other_client = Client()
     other_client.force_login(other)
     area = Submitter.objects.get(code=CHARNWOOD).area.code
-    post_upload(other_client, "r.csv", _csp_csv(area), submitter=CHARNWOOD)
+    post_upload(other_client, "r.csv", csp_csv(area), submitter=CHARNWOOD)
     ret = Return.objects.get()
     event_client = client_for(CSP_SUBMITTER, BLABY)
     assert event_client.get(reverse("return_detail", args=[ret.pk])).status_code == 403
@@ -225,7 +225,7 @@ def test_detail_shows_the_returns_words_on_each_priority(client_for, q1):
 def test_failed_report_only_for_uploader_or_coordinator(client, make_user, q1):
     uploader = make_user(CSP_SUBMITTER, BLABY)
     client.force_login(uploader)
-    post_upload(client, "r.csv", _csp_csv("E23000021"), submitter=BLABY)
+    post_upload(client, "r.csv", csp_csv("E23000021"), submitter=BLABY)
     event = AuditEvent.objects.get(action="upload_failed")
     url = reverse("return_failed_report", args=[event.pk])
     assert client.get(url).status_code == 200
@@ -379,7 +379,7 @@ def test_original_download_coordinator_only(client_for, q1):
 
 def test_return_list_own_only_for_data_lead(client_for, make_user, q1, django_assert_max_num_queries):
     client = client_for(CSP_SUBMITTER, BLABY)
-    post_upload(client, "r.csv", _csp_csv(Submitter.objects.get(code=BLABY).area.code), submitter=BLABY)
+    post_upload(client, "r.csv", csp_csv(Submitter.objects.get(code=BLABY).area.code), submitter=BLABY)
     with django_assert_max_num_queries(12):
         response = client.get(reverse("return_list"))
     assert response.status_code == 200
