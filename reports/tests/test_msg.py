@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports.analysis import msg
+from reports.analysis import msg, plain, round_half_up
+from returns.periods import month_end
 
 SHARED = Path("/work/shared")
 HOME_OFFICE_FILE = SHARED / "data/home-office-prc-pfa/prc-pfa-2017-18.csv"
@@ -59,9 +60,7 @@ END = dt.date(2018, 3, 31)  # window April 2017 – March 2018
 
 
 def test_window_counts_monthly_complete():
-    frame = pd.DataFrame(
-        months_of("A", "2016-04", 24, 10)
-    )  # two years; 12 in the window
+    frame = pd.DataFrame(months_of("A", "2016-04", 24, 10))  # two years; 12 in the window
     row = msg.window_counts(frame, period_end=END).iloc[0]
     assert (row["area_code"], row["count"], row["periods_covered"]) == ("A", 120, 12)
     assert bool(row["complete"]) is True
@@ -126,9 +125,7 @@ def test_choose_population_uses_published_mid_year():
     assert chosen.loc["A", "population"] == 100
     # nothing published for B yet: earliest available
     assert chosen.loc["B", "population_mid_year"] == 2019
-    later = msg.choose_population(pops, period_end=dt.date(2018, 6, 30)).set_index(
-        "area_code"
-    )
+    later = msg.choose_population(pops, period_end=dt.date(2018, 6, 30)).set_index("area_code")
     assert later.loc["A", "population_mid_year"] == 2017
 
 
@@ -151,9 +148,7 @@ THREE = members(
 def test_msg_comparison_hand_worked_down():
     # mean of rates (2+3+4)/3 = 3.0; pooled 800/250,000 × 1,000 = 3.2; sd of 2,3,4 = 1.0;
     # band 3.0 ± 0.5 × 1.0 = 2.5..3.5.
-    frame, summary = msg.msg_comparison(
-        THREE, focus_area="A", direction="down", band_sd=0.5
-    )
+    frame, summary = msg.msg_comparison(THREE, focus_area="A", direction="down", band_sd=0.5)
     by_area = frame.set_index("area_code")
     assert list(by_area["rate_per_1000"]) == pytest.approx([2.0, 3.0, 4.0])
     assert list(by_area["rank"]) == [1, 2, 3]
@@ -175,27 +170,21 @@ def test_msg_comparison_hand_worked_down():
 
 
 def test_msg_comparison_up_ranks_highest_first():
-    frame, summary = msg.msg_comparison(
-        THREE, focus_area="A", direction="up", band_sd=0.5
-    )
+    frame, summary = msg.msg_comparison(THREE, focus_area="A", direction="up", band_sd=0.5)
     assert list(frame.set_index("area_code").loc[["A", "B", "C"], "rank"]) == [3, 2, 1]
     assert summary["focus_relative"] == "worse"
     assert summary["rank_1_is"] == "highest"
 
 
 def test_msg_comparison_neither_direction():
-    _, summary = msg.msg_comparison(
-        THREE, focus_area="C", direction="neither", band_sd=0.5
-    )
+    _, summary = msg.msg_comparison(THREE, focus_area="C", direction="neither", band_sd=0.5)
     assert summary["focus_rank"] == 3
     assert summary["focus_relative"] == "neither"
 
 
 def test_msg_comparison_pooled_average():
     # pooled 3.2, band 3.2 ± 0.5 = 2.7..3.7: Beta at 3.0 is below but inside.
-    _frame, summary = msg.msg_comparison(
-        THREE, focus_area="B", direction="down", average="pooled", band_sd=0.5
-    )
+    _frame, summary = msg.msg_comparison(THREE, focus_area="B", direction="down", average="pooled", band_sd=0.5)
     assert summary["average"] == pytest.approx(3.2)
     assert summary["focus_position"] == "below"
     assert summary["focus_relative"] == "similar"
@@ -233,11 +222,7 @@ def test_msg_comparison_missing_population_is_excluded():
     )
     frame, summary = msg.msg_comparison(rows, focus_area="A", direction="down")
     beta = frame.set_index("area_code").loc["B"]
-    assert (
-        math.isnan(beta["rate_per_1000"])
-        and pd.isna(beta["rank"])
-        and beta["position"] is None
-    )
+    assert math.isnan(beta["rate_per_1000"]) and pd.isna(beta["rank"]) and beta["position"] is None
     assert summary["excluded"] == ["B"]
     assert summary["group_size"] == 2
     assert summary["mean_of_rates"] == pytest.approx(3.0)  # (2 + 4) / 2
@@ -259,23 +244,13 @@ def test_msg_comparison_real_home_office_2017_18():
             code = code_of.get(row["Force Name"])
             if code and row["Offence Group"] != "Fraud offences":
                 key = (code, int(row["Financial Quarter"]))
-                quarter_counts[key] = quarter_counts.get(key, 0) + int(
-                    row["Number of Offences"].strip()
-                )
+                quarter_counts[key] = quarter_counts.get(key, 0) + int(row["Number of Offences"].strip())
     with POPULATIONS_FILE.open(newline="") as handle:
-        populations = [
-            row for row in csv.DictReader(handle) if row["area_code"] in MSG_CODES
-        ]
+        populations = [row for row in csv.DictReader(handle) if row["area_code"] in MSG_CODES]
 
     # Independent plain-Python answer: totals, mid-2016 rates, mean, Leicestershire's rank.
-    totals = {
-        code: sum(quarter_counts[(code, q)] for q in (1, 2, 3, 4)) for code in MSG_CODES
-    }
-    mid_2016 = {
-        r["area_code"]: int(r["population"])
-        for r in populations
-        if r["mid_year"] == "2016"
-    }
+    totals = {code: sum(quarter_counts[(code, q)] for q in (1, 2, 3, 4)) for code in MSG_CODES}
+    mid_2016 = {r["area_code"]: int(r["population"]) for r in populations if r["mid_year"] == "2016"}
     rates = {code: totals[code] / mid_2016[code] * 1000 for code in MSG_CODES}
     expected_mean = sum(rates.values()) / len(rates)
     expected_rank = 1 + sum(1 for r in rates.values() if r < rates["E23000021"])
@@ -342,3 +317,93 @@ def test_summary_counts_members_sharing_the_focus_rank():
     assert (summary["focus_rank"], summary["focus_rank_shared"]) == (1, 2)
     _, summary = msg.msg_comparison(group, focus_area="C", direction="down")
     assert (summary["focus_rank"], summary["focus_rank_shared"]) == (3, 1)
+
+
+# The freeze's array paths agree with one-at-a-time and pandas computations.
+
+
+def _observations(seed: int) -> pd.DataFrame:
+    """Monthly and quarterly rows for a few areas, with gaps, duplicates and missing values."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for area in ("A", "B", "C", "D"):
+        for span in (1, 3):
+            if rng.random() < 0.3:
+                continue
+            for start in range(0, 36, span):
+                if rng.random() < 0.1:
+                    continue  # a missing period
+                first = dt.date(2012 + start // 12, start % 12 + 1, 1)
+                last_month = start + span - 1
+                last = month_end(dt.date(2012 + last_month // 12, last_month % 12 + 1, 1))
+                value = np.nan if rng.random() < 0.05 else float(rng.integers(0, 50))
+                if seed % 2:
+                    value = value + 0.1 if value == value else value  # non-integer path
+                rows.append((area, first.isoformat(), last.isoformat(), value))
+                if rng.random() < 0.03:
+                    rows.append((area, first.isoformat(), last.isoformat(), 1.0))  # a duplicate period
+    return pd.DataFrame(rows, columns=["area_code", "period_start", "period_end", "value"])
+
+
+def _months(values: pd.Series) -> np.ndarray:
+    stamps = pd.to_datetime(values)
+    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy()
+
+
+def test_window_count_table_matches_window_counts_at_every_end():
+    for seed in range(8):
+        frame = _observations(seed)
+        ends = [month_end(dt.date(2012 + m // 12, m % 12 + 1, 1)) for m in range(5, 40, 2)]
+        areas, count, covered, complete = msg.window_count_table(
+            frame["area_code"].to_numpy(),
+            _months(frame["period_start"]),
+            _months(frame["period_end"]),
+            frame["value"].to_numpy(),
+            end_months=np.array([e.year * 12 + e.month - 1 for e in ends]),
+            months=12,
+        )
+        for k, end in enumerate(ends):
+            expected = msg.window_counts(frame, period_end=end, months=12).set_index("area_code")
+            for i, area in enumerate(areas):
+                row = expected.loc[area]
+                assert bool(complete[i, k]) == bool(row["complete"]), (seed, end, area)
+                assert int(covered[i, k]) == int(row["periods_covered"]), (seed, end, area)
+                if np.isnan(row["count"]):
+                    assert np.isnan(count[i, k])
+                else:
+                    assert count[i, k] == row["count"], (seed, end, area)
+
+
+def test_msg_comparison_arrays_match_pandas_on_random_groups():
+    """Rates, ranks, means and the standard deviation as pandas computes them, to the last bit."""
+    rng = np.random.default_rng(5)
+    for trial in range(400):
+        n = int(rng.integers(1, 10))
+        codes = [f"E2300{i:04d}" for i in rng.permutation(40)[:n]]
+        names = [f"Force {rng.integers(0, 6)}{code[-2:]}" for code in codes]
+        counts = np.round(rng.uniform(0, 5000, n)) if trial % 3 else rng.uniform(0, 5000, n)
+        counts[rng.random(n) < 0.2] = np.nan
+        if n > 2 and rng.random() < 0.3:
+            counts[1] = counts[0]  # a tie
+        if trial % 2:
+            populations = rng.integers(0, 2_000_000, n).astype(np.int64)
+            populations[rng.random(n) < 0.1] = 0
+        else:
+            populations = rng.integers(100_000, 2_000_000, n).astype(float)
+            populations[rng.random(n) < 0.2] = np.nan
+        direction = ("up", "down", "neither")[trial % 3]
+        _, got = msg.msg_comparison_arrays(
+            area_codes=codes, names=names, counts=counts, populations=populations,
+            focus_area=codes[0], direction=direction, average="mean",
+        )  # fmt: skip
+        frame = pd.DataFrame({"count": counts, "population": populations})
+        included = frame["count"].notna() & frame["population"].notna() & (frame["population"] > 0)
+        rates = (frame["count"] / frame["population"] * 1000).where(included)
+        ranks = rates.rank(method="min", ascending=direction != "up")
+        assert list(got["included"]) == list(included)
+        assert got["rank"] == [None if pd.isna(r) else int(r) for r in ranks]
+        summary = got["summary"]
+        if included.any():
+            assert summary["mean_of_rates"] == round_half_up(float(rates[included].mean()), 2)
+            sd = float(rates[included].std(ddof=1)) if included.sum() > 1 else 0.0
+            assert summary["sd"] == plain({"sd": sd}, digits=10)["sd"]

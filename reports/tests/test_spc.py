@@ -400,3 +400,19 @@ def test_xmr_signals_match_the_published_rules(
             assert chart["upper_limit"].iloc[0] == pytest.approx(float(mean + LIMIT * mr), rel=1e-12)
             assert chart["lower_2sigma"].iloc[0] == pytest.approx(float(mean - TWO_SIGMA * mr), rel=1e-12, abs=1e-12)
         assert chart["provisional"].all() == (min(baseline_points or 10**6, len(present)) < 12)
+
+
+def test_xmr_columns_match_xmr_with_recalculation_and_gaps():
+    rng = np.random.default_rng(3)
+    values = rng.normal(100, 10, 40)
+    values[[5, 17]] = np.nan
+    values[25:33] += 40  # a shift
+    index = pd.date_range("2012-01-31", periods=40, freq="ME")
+    chart = spc.xmr(pd.Series(values, index=index), direction="down", recalculate_at=[dt.date(2013, 6, 30)])
+    columns = spc.xmr_columns(values, index.values, direction="down", recalculate_at=[dt.date(2013, 6, 30)])
+    for name in ("mean", "upper_limit", "lower_limit", "upper_2sigma", "lower_2sigma", "moving_range"):
+        np.testing.assert_array_equal(chart[name].to_numpy(), columns[name])
+    assert list(chart["signal"]) == columns["signal"]
+    assert list(chart["rules"]) == columns["rules"]
+    assert list(chart["provisional"]) == list(columns["provisional"])
+    assert list(chart["baseline"]) == list(columns["baseline"])

@@ -1,8 +1,5 @@
-"""Measure pages draw a bounded recent window; cached pages key on a cache-held generation."""
+"""Tests for reports.payloads.window: pages and papers draw a bounded recent window of a stored payload."""
 
-from django.core.cache import cache
-
-from reports.caching import freshness_bump, freshness_generation
 from reports.payloads.window import PAGE_WINDOW, recent_window
 from reports.report_pages import main_chart
 
@@ -31,14 +28,6 @@ def test_recent_window_long_series_keeps_latest_periods_only():
     assert len(shown["csp"][0]["points"]) == limit
     assert [a["label"] for a in shown["annotations"]] == ["new"]
     assert len(payload["trend"]["points"]) == 600  # the stored payload (CSV, API) keeps every period
-
-
-def test_freshness_generation_stable_until_bumped():
-    cache.clear()
-    first = freshness_generation()
-    assert freshness_generation() == first
-    freshness_bump()
-    assert freshness_generation() != first
 
 
 def test_report_chart_draws_recent_window_and_says_so(plan):
