@@ -75,7 +75,7 @@ class Priority(models.Model):
         max_length=20, choices=WordingStatus.choices, default=WordingStatus.STAND_IN
     )
     restricted = models.BooleanField(
-        default=False, help_text="R6: no measures are published because of victims' vulnerability"
+        default=False, help_text="Restricted: no measures are published because of victims' vulnerability"
     )
     restricted_narrative = models.TextField(
         blank=True, help_text="Shown instead of figures: why none are published"
@@ -130,10 +130,10 @@ class Measure(models.Model):
     unit = models.CharField(max_length=20, choices=Unit.choices)
     direction = models.CharField(max_length=10, choices=Direction.choices)
     under_reported = models.BooleanField(
-        default=False, help_text="R5: a rise in recording is accepted; trend and context only"
+        default=False, help_text="A rise in recording is accepted (better recording, more confidence to report); trend and context only"
     )
     restricted = models.BooleanField(
-        default=False, help_text="R6: never shown on public pages, public exports or the public API"
+        default=False, help_text="Restricted: never shown on public pages, public exports or the public API"
     )
     kind = models.CharField(
         max_length=10,
@@ -145,12 +145,12 @@ class Measure(models.Model):
     reported_by = models.JSONField(
         default=list,
         blank=True,
-        help_text="The agreed data set (R8) as in the plan file: who reports it, for which areas, how often",
+        help_text="The agreed data set as in the plan file: who reports it, for which areas, how often",
     )
     msg_comparable = models.BooleanField(default=False, verbose_name="MSG comparable")
     cumulative = models.BooleanField(
         default=False,
-        help_text="§5.4: the figure is a running total (savings to date): shown as progress; SPC judges each "
+        help_text="The figure is a running total (savings to date): shown as progress; SPC judges each "
         "period's own figure",
     )
     caveats = models.TextField(blank=True)
@@ -297,7 +297,7 @@ class OutcomeType(models.Model):
 
 
 class Framework(models.Model):
-    """A set of priorities a force is held to (R1): the local plan, the national priorities, or any later one.
+    """A set of priorities a force is held to: the local plan, the national priorities, or any later one.
 
     `local` marks the plan's own themes and priorities; any other framework lists its priorities
     as FrameworkPriority rows. All of it comes from the plan file's `frameworks:` section.

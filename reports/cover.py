@@ -1,6 +1,6 @@
-"""The cover of a board pack or Panel report (§5.6): one row per measure with its one status.
+"""The cover of a board pack or Panel report: one row per measure with its one status.
 
-Read from frozen payloads only (R11): the meeting's snapshot and the previous meeting's, so the
+Read from frozen payloads only (one version of the truth): the meeting's snapshot and the previous meeting's, so the
 "changed since the last meeting" column compares two frozen statuses and never today's data.
 """
 

@@ -50,7 +50,7 @@ class SnapshotObservation(models.Model):
     numerator = models.FloatField(null=True)
     denominator = models.FloatField(null=True)
     respondents = models.PositiveIntegerField(null=True)
-    return_id = models.BigIntegerField(help_text="The return the figure came from (R15)")
+    return_id = models.BigIntegerField(help_text="The return the figure came from")
 
     class Meta:
         indexes = [models.Index(fields=["snapshot", "measure_code", "area_code", "period_end"])]
@@ -78,7 +78,7 @@ class Board(models.Model):
     audience_role = models.CharField(max_length=40, help_text="The role whose view the pack shows")
     frequency = models.CharField(max_length=60)
     purpose = models.TextField(blank=True)
-    is_panel = models.BooleanField(default=False, help_text="Gets the thematic report (R13)")
+    is_panel = models.BooleanField(default=False, help_text="Gets the thematic report")
 
     class Meta:
         ordering = ["name"]
@@ -151,7 +151,7 @@ class Annotation(models.Model):
     label = models.CharField(max_length=120)
     text = models.TextField(blank=True)
     recalculate_limits = models.BooleanField(
-        default=False, help_text="Start new SPC limits from this date (a dated change, §5.4)"
+        default=False, help_text="Start new SPC limits from this date (a dated change, such as a new recording practice)"
     )
 
     class Meta:

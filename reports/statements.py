@@ -3,7 +3,7 @@
 The content (which priorities apply locally and why, the latest figures and their verdicts) is
 read from one frozen snapshot when the draft is made and kept with the statement, so a published
 statement reads the same forever; a later correction appears only in a later quarter's draft. It
-is made for the public whoever drafts it: restricted measures never enter it (R6).
+is made for the public whoever drafts it: restricted measures never enter it.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ def statement_content(*, framework: Framework, snapshot: Snapshot) -> dict:
     Output: {"framework": {code, title, summary, source}, "snapshot": {as_of, digest},
     "priorities": [{code, title, summary, applies_locally, why, local_priorities: [names],
     "measures": [{code, title, sentence, spc, msg, forces, under_reported}]}]}. Only measures the
-    public may see enter (R6), whoever drafts it.
+    public may see enter, whoever drafts it.
     """
     public = {m.code: m for m in measures_visible_to(None)}
     items = _priorities(framework)

@@ -1,4 +1,4 @@
-"""Thematic Panel report (R13): theme rotation, content from the snapshot, determinism, PDF."""
+"""Thematic Panel report: theme rotation, content from the snapshot, determinism, PDF."""
 
 import io
 import re
@@ -79,7 +79,7 @@ def test_report_hides_restricted_measures_from_panel(client_for, panel_board, sn
     )
     title = Measure.objects.get(code="marac_referrals").title
     assert title not in client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
-    # A paper is made for its audience: the co-ordinator's copy is the Panel's (issue 13, item 3).
+    # A paper is made for its audience: the co-ordinator's copy is the Panel's.
     assert title not in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
 
 
@@ -152,7 +152,7 @@ def test_report_links_the_coordinator_to_the_context_forms(make_user, meeting, s
 
 
 def test_report_and_measure_page_give_the_one_msg_verdict(client_for, meeting, snapshot):
-    """Issue 19 item 4: the frozen verdict (above the average, inside the band: similar) reads the
+    """The frozen verdict (above the average, inside the band: similar) reads the
     same in the Panel report, the measure page's summary list, the MSG chart summary and its table."""
     verdict = "above the group average but inside the band, so in line with similar forces"
     report = client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
@@ -232,7 +232,7 @@ def _pdf_pages(client, meeting) -> list[str]:
 
 
 def test_report_pdf_reads_as_a_paper(client_for, meeting, snapshot):
-    """Issue 18: a cover that lists every measure, a chart for every measure, words not codes, short figures."""
+    """A cover that lists every measure, a chart for every measure, words not codes, short figures."""
     pages = _pdf_pages(client_for(PANEL), meeting)
     text = " ".join(pages)
     titles = list(

@@ -101,7 +101,7 @@ def test_panel_report_leaves_restricted_recent_payloads_out_for_panel(client_for
     restricted = Measure.objects.get(code="marac_referrals")
     assert restricted.restricted
     assert restricted.title not in client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode()
-    # Item 3 of issue 13: the report is made for the Panel, whoever downloads it.
+    # The report is made for the Panel, whoever downloads it.
     assert restricted.title not in client_for(COORDINATOR).get(f"/meetings/{meeting.pk}/report/").content.decode()
 
 

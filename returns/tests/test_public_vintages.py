@@ -1,5 +1,5 @@
 """Public data files of every vintage through the real commands: the right figure, or a refusal
-naming file, row, column and fix with nothing written (issue 14, cases 1-5)."""
+naming file, row, column and fix with nothing written."""
 
 from datetime import date
 

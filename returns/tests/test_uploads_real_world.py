@@ -1,4 +1,4 @@
-"""Issue 14 cases 6–9 and 11 through the real upload view: the right figure stored, or a refusal
+"""Real-world files through the real upload view: the right figure stored, or a refusal
 naming file, row, column and the fix with nothing written."""
 
 from __future__ import annotations
@@ -313,7 +313,7 @@ def test_monthly_rows_of_a_monthly_measure_in_a_quarterly_return_stored(coordina
     assert len(stored(coordinator, "r.csv", csv_text(rows).encode())) == 2
 
 
-# -- issue 13 item 12: originals with live formulas or links to other workbooks ---------------------------
+# -- originals with live formulas or links to other workbooks ---------------------------
 
 
 def _with_saved_formula_and_link(raw: bytes) -> bytes:

@@ -38,7 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 # WCAG 2.2 AA, as GDS monitors it; wcag22aa must be named or axe skips target-size. best-practice
-# adds what the audit (issue 17) ran too: content outside landmarks, unique landmark names, headings.
+# adds what the accessibility audit ran too: content outside landmarks, unique landmark names, headings.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 DEMO_TO = "2015-03"
 PASSWORD = "browser-suite-passphrase-2015"

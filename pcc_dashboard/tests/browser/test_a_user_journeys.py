@@ -1,4 +1,4 @@
-"""Issue 12's journeys on the data `make run` builds, in a real browser, each page at 1,280 and 320 px.
+"""The users' journeys on the data `make run` builds, in a real browser, each page at 1,280 and 320 px.
 
 The suite's site is set up with the Makefile's commands in the Makefile's order (conftest.py). The
 demo's last quarter (January to March 2015) is partly in: Blaby's return is missing. A CSP lead
