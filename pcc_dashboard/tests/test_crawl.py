@@ -280,6 +280,7 @@ def test_no_link_leads_a_role_to_an_error(crawls, role):
 MACHINE = {"return_template", "api_schema", "return_failed_report"}
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")  # all_crime, upload_failed, two_of_three …
 GSS = re.compile(r"\b[EWSN]\d{8}\b")
+DESIGN_REFERENCE = re.compile(r"\bR(?:1[0-5]|[1-9])\b|§ ?\d")  # a design rule or section number (R5, §5.4)
 NAME_NEAR = 120  # characters either side of a GSS code where its area's name must appear
 
 
@@ -297,6 +298,7 @@ def code_words(crawls, django_db_blocker) -> tuple[set[str], dict[str, str]]:
 
 def _hits(text: str, codes: set[str], areas: dict[str, str]) -> list[str]:
     hits = sorted({m.group() for m in SNAKE.finditer(text)} | {c for c in codes if re.search(rf"\b{c}\b", text)})
+    hits += [f"design reference {m.group()}" for m in DESIGN_REFERENCE.finditer(text)]
     for match in GSS.finditer(text):
         near = text[max(0, match.start() - NAME_NEAR) : match.end() + NAME_NEAR]
         if areas.get(match.group(), "\0") not in near:
@@ -322,4 +324,6 @@ def test_the_code_search_finds_codes_people_must_not_see():
     assert _hits("Tone commoncause", codes, areas) == ["commoncause"]
     assert _hits("Rules: beyond_limit, shift", codes, areas) == ["beyond_limit"]
     assert _hits("Area E07000129", codes, areas) == ["E07000129 without its name"]
+    assert _hits("Method: trend and context only (R5).", codes, areas) == ["design reference R5"]
+    assert _hits("A dated change (§5.4)", codes, areas) == ["design reference §5"]
     assert _hits("Blaby (E07000129): All crime, common cause variation", codes, areas) == []
