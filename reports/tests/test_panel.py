@@ -118,10 +118,15 @@ def test_report_query_count_bounded(client_for, meeting, snapshot):
     assert len(queries) <= 20, [q["sql"] for q in queries]
 
 
-def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot):
+def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot, monkeypatch):
     pypdf = pytest.importorskip("pypdf")
+    import reports.pdf
+
+    asked, fetch = [], reports.pdf.static_file
+    monkeypatch.setattr(reports.pdf, "static_file", lambda url: asked.append(url) or fetch(url))
     response = client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf")
     assert response.status_code == 200
+    assert asked == ["http://pdf.invalid/static/css/print.css"]  # not the screen stylesheet
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     reader = pypdf.PdfReader(io.BytesIO(response.content))

@@ -48,3 +48,24 @@ def test_pdf_declares_pdf_ua_1(pdf_text):
 def test_pdf_fetches_nothing_but_the_print_stylesheet():
     with pytest.raises(FetchRefused):
         static_file("https://example.org/x.css")
+
+
+def test_pdf_of_a_site_page_asks_only_for_the_print_stylesheet(monkeypatch):
+    """Any page built on base.html and rendered for paper leaves out the screen stylesheet, so
+    WeasyPrint is never refused a fetch (a refusal is logged on every download)."""
+    from django.template.loader import render_to_string
+
+    import reports.pdf
+
+    asked = []
+
+    def spy(url):
+        asked.append(url)
+        return static_file(url)
+
+    monkeypatch.setattr(reports.pdf, "static_file", spy)
+    html = render_to_string("404.html", {"pdf": True}).replace(
+        "</head>", '<link rel="stylesheet" href="/static/css/print.css" media="print"></head>'
+    )
+    html_to_pdf(html)
+    assert asked == ["http://pdf.invalid/static/css/print.css"]
