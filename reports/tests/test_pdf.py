@@ -69,3 +69,19 @@ def test_pdf_of_a_site_page_asks_only_for_the_print_stylesheet(monkeypatch):
     )
     html_to_pdf(html)
     assert asked == ["http://pdf.invalid/static/css/print.css"]
+
+
+def test_visually_hidden_text_leaves_no_mark_on_paper(caplog):
+    """The cover table's caption is for screen readers only: on paper it was cut to a 1pt box whose
+    sliver of "S" showed as a stray tick beside the table, because WeasyPrint ignored the clip."""
+    from reports.pdf import laid_out
+
+    html = PAGE.replace("</head>", '<link rel="stylesheet" href="/static/css/print.css"></head>').replace(
+        "<caption>Figures</caption>", '<caption class="govuk-visually-hidden">Status of each measure</caption>'
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        page = laid_out(html).pages[0]._page_box
+    assert not [r.getMessage() for r in caplog.records if "Ignored" in r.getMessage()]
+    [caption] = [box for box in page.descendants() if getattr(box, "element_tag", None) == "caption"]
+    assert caption.style["position"] == "absolute"
+    assert tuple(caption.style["clip"]) == (0, 0, 0, 0)  # clipped to nothing
