@@ -14,6 +14,7 @@ from priorities.models import Measure, Theme
 from reports.models import Board, Commentary, Meeting
 from reports.report_pages import panel_theme
 from reports.tests.factories import snapshot_make
+from reports.tests.paper import last_page_remainders
 
 
 @pytest.fixture
@@ -313,3 +314,20 @@ def test_report_exceptions_paper_keeps_only_the_exceptions(client_for, meeting, 
     for other in ("All crime: trend", "Violence against the person with injury: trend"):
         assert other not in text
     assert len(pages) <= 3
+
+
+def test_report_exceptions_pdf_last_page_always_has_some_of_the_report(client_for, meeting, changed_since_march,
+                                                                        monkeypatch):  # fmt: skip
+    """The closing licence line never stands alone on the last page, wherever the last break falls."""
+    pytest.importorskip("pypdf")
+    import reports.views.panel as views
+
+    rendered = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: rendered.append(html) or b"%PDF")
+    client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf", {"show": "exceptions"})
+    closing = [
+        "Figures are as frozen at the snapshot; a later correction appears only in a later snapshot. "
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    ]
+    remainders = last_page_remainders(rendered[0], closing=closing)
+    assert all(remainders.values()), remainders

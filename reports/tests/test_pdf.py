@@ -85,3 +85,23 @@ def test_visually_hidden_text_leaves_no_mark_on_paper(caplog):
     [caption] = [box for box in page.descendants() if getattr(box, "element_tag", None) == "caption"]
     assert caption.style["position"] == "absolute"
     assert tuple(caption.style["clip"]) == (0, 0, 0, 0)  # clipped to nothing
+
+
+def test_paragraph_ending_a_priority_does_not_tie_it_to_the_next_section():
+    """A priority's summary keeps with its heading, but the paragraph that ends it ("No Community
+    Safety Partnership narrative…") may break: tied to the caveats after it, both moved to a new page."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    from reports.pdf import laid_out
+
+    html = PAGE.replace("</head>", '<link rel="stylesheet" href="/static/css/print.css"></head>').replace(
+        "<p>Burglary fell.</p>",
+        '<section class="app-report-priority"><h2>SP11</h2><p class="govuk-body">Summary.</p>'
+        '<h3>What partnerships report</h3><p class="govuk-body">No narrative.</p></section>',
+    )
+    page = laid_out(html).pages[0]._page_box
+    paragraphs = [box for box in page.descendants() if box.element_tag == "p" and isinstance(box, BlockBox)]
+    breaks = {
+        "".join(b.text for b in p.descendants() if hasattr(b, "text")): p.style["break_after"] for p in paragraphs
+    }
+    assert breaks == {"Summary.": "avoid-page", "No narrative.": "auto"}
