@@ -8,7 +8,7 @@ from django.contrib.auth import logout
 from django.db import OperationalError
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from pcc_dashboard.roles import second_factor_required
 
@@ -64,6 +64,47 @@ class SecurityHeadersMiddleware:
             # Signed-in pages may hold restricted figures: never store them (ASVS 7.4).
             response["Cache-Control"] = "no-store"
         return response
+
+
+def start_of_action(path: str) -> str:
+    """The nearest address above `path` that is a page, for a link back from an action's address.
+
+    Input: a request path such as "/returns/12/accept/". Output: the longest leading part of it, cut
+    at a slash, that the URL configuration answers ("/returns/12/"), or "/" at worst. Actions sit
+    beneath the page whose form sends them, so walking up the path finds where to start again.
+    """
+    parts = path.strip("/").split("/")
+    for end in range(len(parts) - 1, 0, -1):
+        candidate = "/" + "/".join(parts[:end]) + "/"
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate
+    return "/"
+
+
+class MethodNotAllowedPageMiddleware:
+    """A page, not a blank 405, for an action's address opened directly (a bookmark, a typed link).
+
+    Freezing, publishing, accepting and the like only happen when their form is sent (POST); the
+    views refuse anything else with an empty HttpResponseNotAllowed. That answer keeps its status
+    and Allow header but gains a page saying so, with a link to where the action starts. The API
+    answers in JSON and is left alone. Placed after the session, authentication and message
+    middleware, so the page has the user and navigation like any other.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed) or request.path.startswith(API_PREFIX):
+            return response
+        context = {"start_url": start_of_action(request.path)}
+        page = render(request, "405.html", context, status=405)
+        page["Allow"] = response["Allow"]
+        return page
 
 
 class SessionTimeoutMiddleware:

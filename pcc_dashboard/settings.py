@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "pcc_dashboard.middleware.SessionTimeoutMiddleware",
     "pcc_dashboard.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pcc_dashboard.middleware.MethodNotAllowedPageMiddleware",
     "pcc_dashboard.middleware.WriteConflictMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",

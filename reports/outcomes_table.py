@@ -111,8 +111,9 @@ def group_rows(view: OutcomeView, crime_group: str) -> list[dict]:
 
 
 def trend_rows(view: OutcomeView, crime_group: str) -> list[dict]:
-    """Each month of the window for one crime group: outcomes recorded, then each outcome group's
-    count and share (the groups of `outcome_groups`). A month with no outcomes has total None."""
+    """Each month of the window for one crime group: month (ISO first of month), label ("March 2015"),
+    total outcomes recorded, then each outcome group's count and share (the groups of
+    `outcome_groups`). A month with no outcomes has total None."""
     groups = outcome_groups(view, crime_group)
     rows = []
     for month in view.months:
@@ -125,7 +126,7 @@ def trend_rows(view: OutcomeView, crime_group: str) -> list[dict]:
                 if (t.get("outcome_group") or "") == g
             )
             cells.append({"count": n, "share": share(n, total)})
-        rows.append({"month": month, "label": f"{dt.date.fromisoformat(month):%b %Y}", "total": total, "cells": cells})
+        rows.append({"month": month, "label": month_name(month), "total": total, "cells": cells})
     return rows
 
 

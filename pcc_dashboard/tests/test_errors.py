@@ -89,3 +89,34 @@ def test_trace_and_other_unused_methods_are_refused(client):
     response = client.generic("TRACE", "/")
     assert response.status_code == 405
     assert "TRACE" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "start"),
+    [
+        ("/snapshots/freeze/", "/snapshots/"),
+        ("/snapshots/2015-03-31/publish/", "/snapshots/2015-03-31/"),
+        ("/returns/12/accept/", "/returns/12/"),
+        ("/statements/drafts/new/", "/statements/"),
+        ("/statements/drafts/3/publish/", "/statements/drafts/3/"),
+        ("/accounts/sign-out/", "/"),
+    ],
+)
+def test_opening_an_action_address_gives_a_page_linking_to_where_it_starts(plan, client_for, path, start):
+    response = client_for("coordinator").get(path)
+    assert response.status_code == 405
+    assert "POST" in response["Allow"]
+    body = response.content.decode()
+    assert '<html lang="en-GB"' in body and 'class="govuk-heading-xl"' in body
+    assert "Confirm this action from its form" in body
+    assert "has changed nothing" in body
+    assert f'href="{start}">Go to the page where this action starts</a>' in body
+    assert_no_leaks(body)
+
+
+@pytest.mark.django_db
+def test_action_address_page_is_shown_signed_out_too(client):
+    response = client.get("/accounts/sign-out/")
+    assert response.status_code == 405
+    assert "Confirm this action from its form" in response.content.decode()

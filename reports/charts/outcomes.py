@@ -151,7 +151,8 @@ def fig_outcomes(
         "their code order; no outcome ranks above another."
     )
     header = ["Month"] + [name for name, _ in series] + ([] if share else ["Total"])
-    rows = [[m] + [cell(m, name) for name, _ in series] + ([] if share else [totals[m]]) for m in months]
+    # The table under the chart names months as every page does ("March 2015"); the page's CSV keeps ISO months.
+    rows = [[month_text(m)] + [cell(m, name) for name, _ in series] + ([] if share else [totals[m]]) for m in months]
     return snapshot_chart(
         fig,
         id="outcomes-share" if share else "outcomes",

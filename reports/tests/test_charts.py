@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -205,6 +206,14 @@ def test_fig_outcomes_groups_in_code_order_neutral_palette():
     assert "May 2014" in chart.summary and "no outcome ranks above another" in chart.summary
     share = fig_outcomes(outcomes=outcomes, as_of=AS_OF, share=True)
     assert sum(share.table_rows[0][1:]) == pytest.approx(100, abs=0.5)
+
+
+def test_fig_outcomes_table_names_months_in_words():
+    outcomes = outcomes_payload(as_of=AS_OF)
+    for share in (False, True):
+        rows = fig_outcomes(outcomes=outcomes, as_of=AS_OF, share=share).table_rows
+        assert rows[-1][0] == "May 2014" and rows[-2][0] == "April 2014"
+        assert not any(re.search(r"\d{4}-\d{2}", row[0]) for row in rows)
 
 
 def _outcomes_in_groups(groups: int) -> dict:

@@ -1,5 +1,6 @@
 """PDG crime outcomes view: counts, shares, code order, audits, CSV, permissions."""
 
+import re
 from datetime import date
 
 import pytest
@@ -64,6 +65,17 @@ def test_outcomes_pdg_sees_month(client_for, snapshot):
     assert snapshot.digest[:12] in html
     for word in ("best", "worst", "good outcome", "bad outcome"):
         assert word not in html.lower()
+
+
+def test_outcomes_tables_name_months_in_words(client_for, snapshot):
+    """The trend table and the tables under the charts say "April 2014", as every page does; the CSV
+    keeps ISO months for machines."""
+    html = client_for(PDG).get(URL, {"month": "2014-05", "crime_group": "Burglary"}).content.decode()
+    tables = re.findall(r"<table\b.*?</table>", html, re.S)
+    assert len(tables) >= 4
+    for table in tables:
+        assert not re.search(r"\d{4}-\d{2}", table), table[:300]
+    assert '<th scope="row" class="govuk-table__header">April 2014</th>' in html
 
 
 def test_outcomes_latest_redirects(client_for, snapshot):

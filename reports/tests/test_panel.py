@@ -14,6 +14,7 @@ from priorities.models import Measure, Theme
 from reports.models import Board, Commentary, Meeting
 from reports.report_pages import panel_theme
 from reports.tests.factories import snapshot_make
+from reports.tests.paper import last_page_remainders
 
 
 @pytest.fixture
@@ -118,10 +119,15 @@ def test_report_query_count_bounded(client_for, meeting, snapshot):
     assert len(queries) <= 20, [q["sql"] for q in queries]
 
 
-def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot):
+def test_report_pdf_downloads_with_theme_measures(client_for, meeting, snapshot, monkeypatch):
     pypdf = pytest.importorskip("pypdf")
+    import reports.pdf
+
+    asked, fetch = [], reports.pdf.static_file
+    monkeypatch.setattr(reports.pdf, "static_file", lambda url: asked.append(url) or fetch(url))
     response = client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf")
     assert response.status_code == 200
+    assert asked == ["http://pdf.invalid/static/css/print.css"]  # not the screen stylesheet
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     reader = pypdf.PdfReader(io.BytesIO(response.content))
@@ -308,3 +314,20 @@ def test_report_exceptions_paper_keeps_only_the_exceptions(client_for, meeting, 
     for other in ("All crime: trend", "Violence against the person with injury: trend"):
         assert other not in text
     assert len(pages) <= 3
+
+
+def test_report_exceptions_pdf_last_page_always_has_some_of_the_report(client_for, meeting, changed_since_march,
+                                                                        monkeypatch):  # fmt: skip
+    """The closing licence line never stands alone on the last page, wherever the last break falls."""
+    pytest.importorskip("pypdf")
+    import reports.views.panel as views
+
+    rendered = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: rendered.append(html) or b"%PDF")
+    client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf", {"show": "exceptions"})
+    closing = [
+        "Figures are as frozen at the snapshot; a later correction appears only in a later snapshot. "
+        "Contains public sector information licensed under the Open Government Licence v3.0."
+    ]
+    remainders = last_page_remainders(rendered[0], closing=closing)
+    assert all(remainders.values()), remainders

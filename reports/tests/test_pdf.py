@@ -48,3 +48,60 @@ def test_pdf_declares_pdf_ua_1(pdf_text):
 def test_pdf_fetches_nothing_but_the_print_stylesheet():
     with pytest.raises(FetchRefused):
         static_file("https://example.org/x.css")
+
+
+def test_pdf_of_a_site_page_asks_only_for_the_print_stylesheet(monkeypatch):
+    """Any page built on base.html and rendered for paper leaves out the screen stylesheet, so
+    WeasyPrint is never refused a fetch (a refusal is logged on every download)."""
+    from django.template.loader import render_to_string
+
+    import reports.pdf
+
+    asked = []
+
+    def spy(url):
+        asked.append(url)
+        return static_file(url)
+
+    monkeypatch.setattr(reports.pdf, "static_file", spy)
+    html = render_to_string("404.html", {"pdf": True}).replace(
+        "</head>", '<link rel="stylesheet" href="/static/css/print.css" media="print"></head>'
+    )
+    html_to_pdf(html)
+    assert asked == ["http://pdf.invalid/static/css/print.css"]
+
+
+def test_visually_hidden_text_leaves_no_mark_on_paper(caplog):
+    """The cover table's caption is for screen readers only: on paper it was cut to a 1pt box whose
+    sliver of "S" showed as a stray tick beside the table, because WeasyPrint ignored the clip."""
+    from reports.pdf import laid_out
+
+    html = PAGE.replace("</head>", '<link rel="stylesheet" href="/static/css/print.css"></head>').replace(
+        "<caption>Figures</caption>", '<caption class="govuk-visually-hidden">Status of each measure</caption>'
+    )
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        page = laid_out(html).pages[0]._page_box
+    assert not [r.getMessage() for r in caplog.records if "Ignored" in r.getMessage()]
+    [caption] = [box for box in page.descendants() if getattr(box, "element_tag", None) == "caption"]
+    assert caption.style["position"] == "absolute"
+    assert tuple(caption.style["clip"]) == (0, 0, 0, 0)  # clipped to nothing
+
+
+def test_paragraph_ending_a_priority_does_not_tie_it_to_the_next_section():
+    """A priority's summary keeps with its heading, but the paragraph that ends it ("No Community
+    Safety Partnership narrative…") may break: tied to the caveats after it, both moved to a new page."""
+    from weasyprint.formatting_structure.boxes import BlockBox
+
+    from reports.pdf import laid_out
+
+    html = PAGE.replace("</head>", '<link rel="stylesheet" href="/static/css/print.css"></head>').replace(
+        "<p>Burglary fell.</p>",
+        '<section class="app-report-priority"><h2>SP11</h2><p class="govuk-body">Summary.</p>'
+        '<h3>What partnerships report</h3><p class="govuk-body">No narrative.</p></section>',
+    )
+    page = laid_out(html).pages[0]._page_box
+    paragraphs = [box for box in page.descendants() if box.element_tag == "p" and isinstance(box, BlockBox)]
+    breaks = {
+        "".join(b.text for b in p.descendants() if hasattr(b, "text")): p.style["break_after"] for p in paragraphs
+    }
+    assert breaks == {"Summary.": "avoid-page", "No narrative.": "auto"}

@@ -14,6 +14,7 @@ from priorities.models import FrameworkPriority, Measure
 from reports.models import Snapshot, SnapshotPublication, Statement, StatementFrozen
 from reports.services import snapshot_freeze
 from reports.statements import statement_digest
+from reports.tests.paper import last_page_remainders
 
 HO_FILE = "prc-pfa-2017-18.csv"
 CANARY = "High-risk domestic abuse cases referred to MARAC"
@@ -145,3 +146,24 @@ def test_statement_pdf_and_earlier_quarters(client_for, national):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Reduce serious violence" in text and CANARY not in text
+
+
+def test_statement_pdf_last_page_always_has_some_of_the_statement(client_for, national, monkeypatch):
+    """The licence line and the earlier quarters never stand alone on the last page, wherever the
+    last page break falls: they keep the end of the last priority with them."""
+    pytest.importorskip("pypdf")
+    import reports.views.statements as views
+
+    office = client_for(COORDINATOR)
+    statement = _publish(office, quarter_end="2018-03-31", snapshot="2018-03-31", words="First.")
+    office.post(f"/statements/drafts/{statement.pk}/publish/")
+    rendered = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: rendered.append(html) or b"%PDF")
+    Client().get("/statements/national_priorities/2018-03-31.pdf")
+    closing = [
+        "Contains public sector information licensed under the Open Government Licence v3.0.",
+        "Earlier quarters",
+        "This is the first published statement on these priorities.",
+    ]
+    remainders = last_page_remainders(rendered[0], closing=closing)
+    assert all(remainders.values()), remainders
