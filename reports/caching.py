@@ -12,7 +12,9 @@ personal is ever cached or shared.
 Anonymous readers of a published snapshot all see the same page, so that page is cached whole, per
 address and generation, with an ETag. Only a request with no signed-in user ever reads or writes it,
 and its fragment is the public visibility class's, so a restricted figure cannot reach it. Signed-in
-pages are never cached whole: SecurityHeadersMiddleware marks them no-store.
+pages are never cached whole: SecurityHeadersMiddleware marks them no-store. A request with no
+session or messages cookie is answered from that entry before the session middleware
+(reports.middleware), through the same `cached_public_page`.
 """
 
 from __future__ import annotations
