@@ -17,7 +17,8 @@ class AnonymousSnapshotPageMiddleware:
     sessions, two-factor or lockout applies. It sits after the middleware that set the security
     headers, which add them to this answer as to any other, and before the session middleware. It
     adds what the later middleware add to the full path's answer: Vary: Cookie (the session is read
-    there to find the reader anonymous) and Content-Length (CommonMiddleware).
+    there to find the reader anonymous) and Content-Length (CommonMiddleware). The snapshot
+    selector's address (?as_of=a date) is never cached, as the full path redirects it first.
     """
 
     def __init__(self, get_response):

@@ -371,6 +371,14 @@ def test_any_cookie_or_credential_takes_the_full_path(snapshot, make_user, sessi
     assert ("Welcome back" in html) == (extra == "messages cookie")
 
 
+def test_snapshot_selector_is_redirected_after_an_early_answer(snapshot):
+    cache.clear()
+    for _ in range(2):
+        Client().get(PUBLIC_URL)
+    switched = Client().get(PUBLIC_URL + "?as_of=2014-05-31")
+    assert switched.status_code == 302 and switched["Location"] == PUBLIC_URL
+
+
 def test_restricted_canary_never_reaches_the_early_answer(shared, snapshot, make_user, session_spy):
     coordinator, _ = _signed_in(make_user)
     for url in (OVERVIEW_URL, RESTRICTED_URL, PUBLIC_URL):
