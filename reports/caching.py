@@ -12,7 +12,9 @@ personal is ever cached or shared.
 Anonymous readers of a published snapshot all see the same page, so that page is cached whole, per
 address and generation, with an ETag. Only a request with no signed-in user ever reads or writes it,
 and its fragment is the public visibility class's, so a restricted figure cannot reach it. Signed-in
-pages are never cached whole: SecurityHeadersMiddleware marks them no-store.
+pages are never cached whole: SecurityHeadersMiddleware marks them no-store. A request with no
+session or messages cookie is answered from that entry before the session middleware
+(reports.middleware), through the same `cached_public_page`.
 """
 
 from __future__ import annotations
@@ -155,6 +157,23 @@ def public_page_response(request, page: tuple[bytes, str]) -> HttpResponse:
     return response
 
 
+def cached_public_page(request) -> HttpResponse | None:
+    """The anonymous whole page cached for this address (path and query string), or None.
+
+    Output: the page (200, or 304 when If-None-Match holds its ETag) when it is cached and was
+    rendered in the current generation; None otherwise (not cached, evicted, or rendered before a
+    bump), and the caller renders it afresh. One cache round trip. The caller must already know the
+    request has no signed-in user and no messages waiting: the page is the public visibility
+    class's, written only for a published snapshot.
+    """
+    key = public_page_key(request.get_full_path())
+    found = cache.get_many([GENERATION_KEY, key])
+    page = found.get(key)
+    if page is None or page[0] != found.get(GENERATION_KEY):
+        return None
+    return public_page_response(request, page[1:])
+
+
 def snapshot_page(view):
     """Decorator for `view(request, snapshot, **kwargs) -> Page | HttpResponse` under /snapshots/<as_of>/…
 
@@ -170,12 +189,9 @@ def snapshot_page(view):
             if response is not None:
                 return response
         whole_page = not request.user.is_authenticated and not len(get_messages(request))
+        if whole_page and (cached := cached_public_page(request)) is not None:
+            return cached
         public_key = public_page_key(request.get_full_path()) if whole_page else None
-        if public_key is not None:
-            found = cache.get_many([GENERATION_KEY, public_key])
-            page = found.get(public_key)
-            if page is not None and page[0] == found.get(GENERATION_KEY):
-                return public_page_response(request, page[1:])
         generation = freshness_generation()
         snapshots = visible_snapshots(request.user, generation)
         snapshot = snapshot_lookup(request.user, as_of, snapshots)

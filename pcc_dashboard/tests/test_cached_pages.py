@@ -10,6 +10,7 @@ a restricted figure never reaches someone not entitled to it.
 import datetime as dt
 import re
 import time
+from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
@@ -17,6 +18,7 @@ from django.contrib.auth.models import Group
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
 from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
@@ -307,3 +309,120 @@ def test_cache_holds_no_signed_in_name_and_no_csrf_token(shared, snapshot, make_
     for raw in cached:
         assert b"carol-coordinator" not in raw
         assert b"csrfmiddlewaretoken" not in raw and b"Signed in as" not in raw
+
+
+# The early answer: reports.middleware answers a bare anonymous GET or HEAD before the session middleware.
+EARLY = "reports.middleware.AnonymousSnapshotPageMiddleware"
+
+
+@pytest.fixture
+def session_spy():
+    """Counts the requests that reached the session middleware (took the full path)."""
+    with mock.patch.object(
+        SessionMiddleware, "process_request", autospec=True, side_effect=SessionMiddleware.process_request
+    ) as spy:
+        yield spy
+
+
+def _ask(client: Client, kind: str, etag: str = ""):
+    if kind == "HEAD":
+        return client.head(PUBLIC_URL)
+    return client.get(PUBLIC_URL, HTTP_IF_NONE_MATCH=etag) if kind == "If-None-Match" else client.get(PUBLIC_URL)
+
+
+@pytest.mark.parametrize("kind", ["GET", "HEAD", "If-None-Match"])
+def test_early_answer_equals_the_full_paths_without_session_or_query(
+    snapshot, settings, session_spy, django_assert_num_queries, kind
+):
+    cache.clear()
+    etag = Client().get(PUBLIC_URL)["ETag"]  # rendered by the full path, and cached
+    session_spy.reset_mock()
+    with django_assert_num_queries(0):
+        early = _ask(Client(), kind, etag)
+    assert session_spy.call_count == 0
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != EARLY]
+    full = _ask(Client(), kind, etag)  # the same cache entry, after the whole stack
+    assert session_spy.call_count == 1
+    assert early.status_code == full.status_code == (304 if kind == "If-None-Match" else 200)
+    assert early.content == full.content
+    assert sorted(early.headers.items()) == sorted(full.headers.items())
+    assert early["ETag"] == etag and early["Vary"] == "Cookie" and early["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("extra", ["signed in", "stale session cookie", "messages cookie", "Authorization"])
+def test_any_cookie_or_credential_takes_the_full_path(snapshot, make_user, session_spy, extra):
+    cache.clear()
+    Client().get(PUBLIC_URL)  # the anonymous page is in the cache
+    client = Client()
+    headers = {}
+    if extra == "signed in":
+        client.force_login(make_user("coordinator"))
+    elif extra == "stale session cookie":
+        client.cookies[django_settings.SESSION_COOKIE_NAME] = "no-such-session"
+    elif extra == "messages cookie":
+        client.cookies["messages"] = _message_cookie("Welcome back")
+    else:
+        headers["HTTP_AUTHORIZATION"] = "Bearer anything"
+    session_spy.reset_mock()
+    response = client.get(PUBLIC_URL, **headers)
+    assert session_spy.call_count == 1 and response.status_code == 200
+    html = response.content.decode()
+    assert ("Signed in as" in html) == (extra == "signed in")
+    assert ("Welcome back" in html) == (extra == "messages cookie")
+
+
+def test_snapshot_selector_is_redirected_after_an_early_answer(snapshot):
+    cache.clear()
+    for _ in range(2):
+        Client().get(PUBLIC_URL)
+    switched = Client().get(PUBLIC_URL + "?as_of=2014-05-31")
+    assert switched.status_code == 302 and switched["Location"] == PUBLIC_URL
+
+
+def test_restricted_canary_never_reaches_the_early_answer(shared, snapshot, make_user, session_spy):
+    coordinator, _ = _signed_in(make_user)
+    for url in (OVERVIEW_URL, RESTRICTED_URL, PUBLIC_URL):
+        coordinator.get(url)
+        coordinator.get(url)
+    for _ in range(2):  # written by the full path, then answered early
+        assert RESTRICTED_TITLE not in Client().get(OVERVIEW_URL).content.decode()
+        assert Client().get(RESTRICTED_URL).status_code == 404
+    whole_pages = [raw for key, raw in cache._cache.items() if ":public:" in key]
+    assert whole_pages and all(RESTRICTED_TITLE.encode() not in raw for raw in whole_pages)
+
+
+@pytest.mark.parametrize("change", ["withdraw", "restrict the measure", "new commentary"])
+def test_a_change_reaches_the_next_early_request(snapshot, session_spy, change):
+    from priorities.models import Measure
+    from reports.models import Commentary, SnapshotPublication
+
+    cache.clear()
+    for _ in range(2):
+        assert Client().get(PUBLIC_URL).status_code == 200
+    assert session_spy.call_count == 1  # the second was answered early
+    measure = Measure.objects.get(code="all_crime")
+    if change == "withdraw":
+        SnapshotPublication.objects.filter(snapshot=snapshot).delete()
+    elif change == "restrict the measure":
+        measure.restricted = True
+        measure.save()
+    else:
+        Commentary.objects.create(snapshot=snapshot, measure=measure, text="Canary context")
+    response = Client().get(PUBLIC_URL)
+    if change == "new commentary":
+        assert "Canary context" in response.content.decode()
+    else:
+        assert response.status_code == 404
+
+
+def test_publishing_reaches_the_next_anonymous_request(plan):
+    from django.utils import timezone
+
+    from reports.models import SnapshotPublication
+
+    cache.clear()
+    unpublished = snapshot_with_results(as_of=dt.date(2014, 5, 31), published=False)
+    assert Client().get(PUBLIC_URL).status_code == 404
+    SnapshotPublication.objects.create(snapshot=unpublished, published_at=timezone.now())
+    for _ in range(2):  # rendered, then answered early
+        assert Client().get(PUBLIC_URL).status_code == 200
