@@ -21,6 +21,7 @@ from pcc_dashboard.roles import can
 from priorities.office import focus_force_code
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
+from reports.api_selectors import MEMBER_KEYS as API_MEMBER_KEYS
 from reports.api_selectors import msg_from_observations
 from reports.models import Snapshot
 from reports.selectors import snapshot_is_published, snapshot_result, snapshots_visible_to
@@ -226,17 +227,8 @@ def series(request, as_of, code):
     return api_answer(request, body, header=POINT_KEYS, rows=rows, snapshot=snapshot, name=name)
 
 
-MEMBER_KEYS = [
-    "area_code",
-    "name",
-    "count",
-    "population",
-    "population_mid_year",
-    "rate_per_1000",
-    "rank",
-    "position",
-    "position_label",
-]
+# What the API gives for each group member: the computed comparison's keys and the position's words.
+MEMBER_KEYS = [*API_MEMBER_KEYS, "position_label"]
 
 
 def window_params(request, snapshot: Snapshot, *, default_end: str | None) -> tuple[date | None, int]:
