@@ -197,20 +197,22 @@ FORCE_MEMBER = {
         "is_focus": {"type": "boolean", "description": "The force this office oversees."},
     },
 }
-FORCES = {
-    "type": "object",
-    "properties": {
-        "snapshot": SNAPSHOT,
-        "measure": MEASURE_REF,
-        "period_start": {"type": "string", "format": "date"},
-        "period_end": {"type": "string", "format": "date"},
-        "months": {"type": "integer"},
-        "group": {"type": ["string", "null"]},
-        "all_forces_rate": {**NUMBER, "description": "Pooled: sum of counts ÷ sum of populations × 1,000."},
-        "group_rate": {**NUMBER, "description": "Pooled over the Most Similar Group's members."},
-        "members": {"type": "array", "items": FORCE_MEMBER},
-    },
-}
+
+
+def _measure_answer(**properties: dict) -> dict:
+    """The body of an answer about one measure: the snapshot and the measure, then `properties` (name → schema)."""
+    return {"type": "object", "properties": {"snapshot": SNAPSHOT, "measure": MEASURE_REF, **properties}}
+
+
+FORCES = _measure_answer(
+    period_start={"type": "string", "format": "date"},
+    period_end={"type": "string", "format": "date"},
+    months={"type": "integer"},
+    group={"type": ["string", "null"]},
+    all_forces_rate={**NUMBER, "description": "Pooled: sum of counts ÷ sum of populations × 1,000."},
+    group_rate={**NUMBER, "description": "Pooled over the Most Similar Group's members."},
+    members={"type": "array", "items": FORCE_MEMBER},
+)
 
 
 def api_schema_dict() -> dict:
@@ -289,17 +291,12 @@ def api_schema_dict() -> dict:
                     FORMAT,
                 ],
                 _ok(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "snapshot": SNAPSHOT,
-                            "measure": MEASURE_REF,
-                            "area": {"type": "string"},
-                            "granularity": {"type": ["string", "null"], "enum": ["month", "quarter", "year", None]},
-                            "points": {"type": "array", "items": POINT},
-                            "limits": {"type": "array", "items": LIMITS},
-                        },
-                    },
+                    _measure_answer(
+                        area={"type": "string"},
+                        granularity={"type": ["string", "null"], "enum": ["month", "quarter", "year", None]},
+                        points={"type": "array", "items": POINT},
+                        limits={"type": "array", "items": LIMITS},
+                    ),
                     "Series",
                 ),
                 400,
@@ -320,21 +317,16 @@ def api_schema_dict() -> dict:
                     FORMAT,
                 ],
                 _ok(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "snapshot": SNAPSHOT,
-                            "measure": MEASURE_REF,
-                            "period_start": {"type": ["string", "null"], "format": "date"},
-                            "period_end": {"type": ["string", "null"], "format": "date"},
-                            "group": {"type": ["string", "null"]},
-                            "mean_of_rates": NUMBER,
-                            "pooled_rate": NUMBER,
-                            "band_low": NUMBER,
-                            "band_high": NUMBER,
-                            "members": {"type": "array", "items": MEMBER},
-                        },
-                    },
+                    _measure_answer(
+                        period_start={"type": ["string", "null"], "format": "date"},
+                        period_end={"type": ["string", "null"], "format": "date"},
+                        group={"type": ["string", "null"]},
+                        mean_of_rates=NUMBER,
+                        pooled_rate=NUMBER,
+                        band_low=NUMBER,
+                        band_high=NUMBER,
+                        members={"type": "array", "items": MEMBER},
+                    ),
                     "Comparison",
                 ),
                 400,
