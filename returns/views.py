@@ -262,6 +262,7 @@ def return_tracker(request):
         period=request.GET.get("period", ""),
         state=state if state in selectors.TRACKER_FILTERS else "",
     )
+    data["submitter_choices"] = [(s.code, s.name) for s in data["submitters"]]
     data["selected_submitter"] = request.GET.get("submitter", "")
     data["selected_period"] = request.GET.get("period", "")
     data["selected_state"] = state
