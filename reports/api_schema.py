@@ -67,6 +67,16 @@ MONTHS = _param(
 )
 
 
+def _period_end_param(default: str) -> dict:
+    """The `period_end` query parameter of a counting window; `default` says which month end it takes when left out."""
+    return _param(
+        "period_end",
+        "query",
+        {"type": "string", "format": "date"},
+        f"Month end the window ends with; default {default}.",
+    )
+
+
 def _errors(*statuses: int) -> dict:
     text = {
         400: "A parameter is not valid.",
@@ -304,18 +314,7 @@ def api_schema_dict() -> dict:
             ),
             "/snapshots/{as_of}/measures/{code}/msg": _get(
                 "Most Similar Group comparison, rates per 1,000 population",
-                [
-                    AS_OF,
-                    CODE,
-                    _param(
-                        "period_end",
-                        "query",
-                        {"type": "string", "format": "date"},
-                        "Month end the window ends with; default the snapshot's comparison.",
-                    ),
-                    MONTHS,
-                    FORMAT,
-                ],
+                [AS_OF, CODE, _period_end_param("the snapshot's comparison"), MONTHS, FORMAT],
                 _ok(
                     _measure_answer(
                         period_start={"type": ["string", "null"], "format": "date"},
@@ -334,18 +333,7 @@ def api_schema_dict() -> dict:
             ),
             "/snapshots/{as_of}/measures/{code}/forces": _get(
                 "Position among all forces: every force's rate per 1,000 population and rank",
-                [
-                    AS_OF,
-                    CODE,
-                    _param(
-                        "period_end",
-                        "query",
-                        {"type": "string", "format": "date"},
-                        "Month end the window ends with; default the recent one most forces have complete.",
-                    ),
-                    MONTHS,
-                    FORMAT,
-                ],
+                [AS_OF, CODE, _period_end_param("the recent one most forces have complete"), MONTHS, FORMAT],
                 _ok(FORCES, "Every force"),
                 400,
                 404,
