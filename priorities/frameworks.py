@@ -34,6 +34,37 @@ def _codes(item: dict, key: str, where: str, known: dict) -> list:
     return [known[v] for v in values]
 
 
+def _unique_codes(items: list, where: str, *, what: str, scope: str = ""):
+    """Yield (place, code, item) for each item of a list at `where` in the file, in order.
+
+    Each item needs a `code` no earlier item has; otherwise FrameworkFileError names the place, the
+    kind of item (`what`: "framework") and, in `scope`, where the code must be unique.
+    """
+    seen = set()
+    for index, item in enumerate(items, start=1):
+        place = f"{where}[{index}]"
+        code = _text(item, "code", place)
+        if code in seen:
+            raise FrameworkFileError(f"{place}: {what} code {code!r} appears twice{scope}")
+        seen.add(code)
+        yield place, code, item
+
+
+def _priority_parse(p: dict, place: str, code: str) -> dict:
+    """One priority of a framework in canonical form (see frameworks_parse); raises FrameworkFileError."""
+    if not isinstance(p.get("applies_locally", True), bool):
+        raise FrameworkFileError(f"{place}: 'applies_locally' must be true or false")
+    return {
+        "code": code,
+        "title": _text(p, "title", place),
+        "summary": _text(p, "summary", place, required=False),
+        "applies_locally": p.get("applies_locally", True),
+        "why": _text(p, "why", place),
+        "local_priorities": [int(n) for n in p.get("local_priorities") or []],
+        "measures": [str(c) for c in p.get("measures") or []],
+    }
+
+
 def frameworks_parse(raw) -> list[dict]:
     """Check the plan file's `frameworks:` list and return it in canonical form.
 
@@ -47,38 +78,18 @@ def frameworks_parse(raw) -> list[dict]:
         return []
     if not isinstance(raw, list):
         raise FrameworkFileError("frameworks: must be a list of frameworks")
-    seen, out = set(), []
-    for index, item in enumerate(raw, start=1):
-        where = f"frameworks[{index}]"
-        code = _text(item, "code", where)
-        if code in seen:
-            raise FrameworkFileError(f"{where}: framework code {code!r} appears twice")
-        seen.add(code)
+    out = []
+    for where, code, item in _unique_codes(raw, "frameworks", what="framework"):
         local = bool(item.get("local", False))
         priorities = item.get("priorities") or []
         if local and priorities:
             raise FrameworkFileError(f"{where}: the local plan's priorities are the themes' priorities; list none here")
-        parsed = []
-        codes = set()
-        for p_index, p in enumerate(priorities, start=1):
-            place = f"{where}.priorities[{p_index}]"
-            p_code = _text(p, "code", place)
-            if p_code in codes:
-                raise FrameworkFileError(f"{place}: priority code {p_code!r} appears twice in the framework")
-            codes.add(p_code)
-            if not isinstance(p.get("applies_locally", True), bool):
-                raise FrameworkFileError(f"{place}: 'applies_locally' must be true or false")
-            parsed.append(
-                {
-                    "code": p_code,
-                    "title": _text(p, "title", place),
-                    "summary": _text(p, "summary", place, required=False),
-                    "applies_locally": p.get("applies_locally", True),
-                    "why": _text(p, "why", place),
-                    "local_priorities": [int(n) for n in p.get("local_priorities") or []],
-                    "measures": [str(c) for c in p.get("measures") or []],
-                }
+        parsed = [
+            _priority_parse(p, place, p_code)
+            for place, p_code, p in _unique_codes(
+                priorities, f"{where}.priorities", what="priority", scope=" in the framework"
             )
+        ]
         out.append(
             {
                 "code": code,

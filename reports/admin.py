@@ -4,23 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from pcc_dashboard.admin_bases import ReadOnlyAdmin
 from pcc_dashboard.authenticator import setup_link_issue
 from reports import models
 
 
 @admin.register(models.Snapshot)
-class SnapshotAdmin(admin.ModelAdmin):
+class SnapshotAdmin(ReadOnlyAdmin):
     list_display = ["as_of", "frozen_at", "frozen_by_name", "digest", "observation_count"]
-    readonly_fields = [f.name for f in models.Snapshot._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MeetingInline(admin.TabularInline):

@@ -67,6 +67,16 @@ MONTHS = _param(
 )
 
 
+def _period_end_param(default: str) -> dict:
+    """The `period_end` query parameter of a counting window; `default` says which month end it takes when left out."""
+    return _param(
+        "period_end",
+        "query",
+        {"type": "string", "format": "date"},
+        f"Month end the window ends with; default {default}.",
+    )
+
+
 def _errors(*statuses: int) -> dict:
     text = {
         400: "A parameter is not valid.",
@@ -197,20 +207,22 @@ FORCE_MEMBER = {
         "is_focus": {"type": "boolean", "description": "The force this office oversees."},
     },
 }
-FORCES = {
-    "type": "object",
-    "properties": {
-        "snapshot": SNAPSHOT,
-        "measure": MEASURE_REF,
-        "period_start": {"type": "string", "format": "date"},
-        "period_end": {"type": "string", "format": "date"},
-        "months": {"type": "integer"},
-        "group": {"type": ["string", "null"]},
-        "all_forces_rate": {**NUMBER, "description": "Pooled: sum of counts ÷ sum of populations × 1,000."},
-        "group_rate": {**NUMBER, "description": "Pooled over the Most Similar Group's members."},
-        "members": {"type": "array", "items": FORCE_MEMBER},
-    },
-}
+
+
+def _measure_answer(**properties: dict) -> dict:
+    """The body of an answer about one measure: the snapshot and the measure, then `properties` (name → schema)."""
+    return {"type": "object", "properties": {"snapshot": SNAPSHOT, "measure": MEASURE_REF, **properties}}
+
+
+FORCES = _measure_answer(
+    period_start={"type": "string", "format": "date"},
+    period_end={"type": "string", "format": "date"},
+    months={"type": "integer"},
+    group={"type": ["string", "null"]},
+    all_forces_rate={**NUMBER, "description": "Pooled: sum of counts ÷ sum of populations × 1,000."},
+    group_rate={**NUMBER, "description": "Pooled over the Most Similar Group's members."},
+    members={"type": "array", "items": FORCE_MEMBER},
+)
 
 
 def api_schema_dict() -> dict:
@@ -289,17 +301,12 @@ def api_schema_dict() -> dict:
                     FORMAT,
                 ],
                 _ok(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "snapshot": SNAPSHOT,
-                            "measure": MEASURE_REF,
-                            "area": {"type": "string"},
-                            "granularity": {"type": ["string", "null"], "enum": ["month", "quarter", "year", None]},
-                            "points": {"type": "array", "items": POINT},
-                            "limits": {"type": "array", "items": LIMITS},
-                        },
-                    },
+                    _measure_answer(
+                        area={"type": "string"},
+                        granularity={"type": ["string", "null"], "enum": ["month", "quarter", "year", None]},
+                        points={"type": "array", "items": POINT},
+                        limits={"type": "array", "items": LIMITS},
+                    ),
                     "Series",
                 ),
                 400,
@@ -307,34 +314,18 @@ def api_schema_dict() -> dict:
             ),
             "/snapshots/{as_of}/measures/{code}/msg": _get(
                 "Most Similar Group comparison, rates per 1,000 population",
-                [
-                    AS_OF,
-                    CODE,
-                    _param(
-                        "period_end",
-                        "query",
-                        {"type": "string", "format": "date"},
-                        "Month end the window ends with; default the snapshot's comparison.",
-                    ),
-                    MONTHS,
-                    FORMAT,
-                ],
+                [AS_OF, CODE, _period_end_param("the snapshot's comparison"), MONTHS, FORMAT],
                 _ok(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "snapshot": SNAPSHOT,
-                            "measure": MEASURE_REF,
-                            "period_start": {"type": ["string", "null"], "format": "date"},
-                            "period_end": {"type": ["string", "null"], "format": "date"},
-                            "group": {"type": ["string", "null"]},
-                            "mean_of_rates": NUMBER,
-                            "pooled_rate": NUMBER,
-                            "band_low": NUMBER,
-                            "band_high": NUMBER,
-                            "members": {"type": "array", "items": MEMBER},
-                        },
-                    },
+                    _measure_answer(
+                        period_start={"type": ["string", "null"], "format": "date"},
+                        period_end={"type": ["string", "null"], "format": "date"},
+                        group={"type": ["string", "null"]},
+                        mean_of_rates=NUMBER,
+                        pooled_rate=NUMBER,
+                        band_low=NUMBER,
+                        band_high=NUMBER,
+                        members={"type": "array", "items": MEMBER},
+                    ),
                     "Comparison",
                 ),
                 400,
@@ -342,18 +333,7 @@ def api_schema_dict() -> dict:
             ),
             "/snapshots/{as_of}/measures/{code}/forces": _get(
                 "Position among all forces: every force's rate per 1,000 population and rank",
-                [
-                    AS_OF,
-                    CODE,
-                    _param(
-                        "period_end",
-                        "query",
-                        {"type": "string", "format": "date"},
-                        "Month end the window ends with; default the recent one most forces have complete.",
-                    ),
-                    MONTHS,
-                    FORMAT,
-                ],
+                [AS_OF, CODE, _period_end_param("the recent one most forces have complete"), MONTHS, FORMAT],
                 _ok(FORCES, "Every force"),
                 400,
                 404,

@@ -37,3 +37,8 @@ def download_response(content: bytes, *, filename: str, fmt: str) -> HttpRespons
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def chart_download(chart: Chart, *, snapshot, fmt: str) -> HttpResponse:
+    """The chart's table as an attachment ("csv" or "xlsx"), named after the chart's csv_name."""
+    return download_response(chart_file(chart, snapshot=snapshot, fmt=fmt), filename=chart.csv_name, fmt=fmt)

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from pcc_dashboard.admin_bases import ReadOnlyAdmin, ServiceOwnedAdmin
 from returns import models
 
 
@@ -32,7 +33,7 @@ class ReturnPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Return)
-class ReturnAdmin(admin.ModelAdmin):
+class ReturnAdmin(ServiceOwnedAdmin):
     list_display = [
         "__str__",
         "status",
@@ -44,13 +45,6 @@ class ReturnAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "is_current", "source", "submitter"]
     search_fields = ["original_name", "sha256"]
-    readonly_fields = [f.name for f in models.Return._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(models.OutcomeAudit)
@@ -60,17 +54,7 @@ class OutcomeAuditAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "action", "user", "submitter", "summary"]
     list_filter = ["action", "submitter"]
     search_fields = ["summary"]
-    readonly_fields = [f.name for f in models.AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

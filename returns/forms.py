@@ -137,6 +137,25 @@ class RejectForm(forms.Form):
         self.helper = gds_helper(self, Field.textarea("reason", label_size=Size.SMALL, rows=3))
 
 
+def crime_count_field(label: str, *, min_value: int, minimum_words: str) -> forms.IntegerField:
+    """A whole number of crimes from `min_value` to a million, its errors in GOV.UK words.
+
+    The messages name the field by its `label` ("Crimes sampled must be a whole number");
+    `minimum_words` says the lower bound in them ("at least 1"). The million cap only keeps a
+    typing slip out of the table.
+    """
+    return forms.IntegerField(
+        label=label,
+        min_value=min_value,
+        max_value=1_000_000,
+        error_messages={
+            "required": f"Enter the number of {label.lower()}",
+            "invalid": f"{label} must be a whole number",
+            "min_value": f"{label} must be {minimum_words}",
+        },
+    )
+
+
 class OutcomeAuditForm(forms.Form):
     area = forms.ModelChoiceField(
         queryset=Area.objects.none(), empty_label=None, label="Area", error_messages={"required": "Select the area"}
@@ -150,26 +169,8 @@ class OutcomeAuditForm(forms.Form):
     crime_group = forms.CharField(
         label="Crime group", max_length=120, error_messages={"required": "Enter the crime group"}
     )
-    sampled = forms.IntegerField(
-        label="Crimes sampled",
-        min_value=1,
-        max_value=1_000_000,
-        error_messages={
-            "required": "Enter the number of crimes sampled",
-            "invalid": "Crimes sampled must be a whole number",
-            "min_value": "Crimes sampled must be at least 1",
-        },
-    )
-    correct = forms.IntegerField(
-        label="Crimes with the right outcome",
-        min_value=0,
-        max_value=1_000_000,
-        error_messages={
-            "required": "Enter the number of crimes with the right outcome",
-            "invalid": "Crimes with the right outcome must be a whole number",
-            "min_value": "Crimes with the right outcome must be 0 or more",
-        },
-    )
+    sampled = crime_count_field("Crimes sampled", min_value=1, minimum_words="at least 1")
+    correct = crime_count_field("Crimes with the right outcome", min_value=0, minimum_words="0 or more")
     note = forms.CharField(
         label="Note (optional)", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -8,6 +8,11 @@ from priorities.models import Area, Frequency, Measure, OutcomeType
 from returns.periods import period_label
 
 
+def acting_user(*, on_delete) -> models.ForeignKey:
+    """A user who did something to the row, or none when the system did it (an import, the demo)."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=on_delete, related_name="+")
+
+
 class SubmitterKind(models.TextChoices):
     FORCE = "force", "Police force"
     CSP = "csp", "Community Safety Partnership"
@@ -121,21 +126,9 @@ class Return(models.Model):
     row_count = models.PositiveIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
     summary = models.JSONField(default=dict, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    uploaded_by = acting_user(on_delete=models.PROTECT)
     uploaded_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = acting_user(on_delete=models.PROTECT)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
@@ -290,13 +283,7 @@ class AuditEvent(models.Model):
     """Every upload, decision and import, kept for the co-ordinator."""
 
     at = models.DateTimeField(auto_now_add=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = acting_user(on_delete=models.SET_NULL)
     action = models.CharField(max_length=40)
     submitter = models.ForeignKey(
         Submitter, null=True, blank=True, on_delete=models.SET_NULL

@@ -189,28 +189,31 @@ class _HomeOfficeTally:
     negative_rows: int = 0
 
 
+def _named_area(name: str, areas: dict, *, unknown: dict, skipped: Counter, row_number: int) -> str | None:
+    """The area code `areas` gives a force or CSP name (matched without case), or None.
+
+    A name `areas` does not hold is noted in `unknown` with its first row; one it maps to None (a
+    body in the file that has no area here, such as a national agency) is counted in `skipped`.
+    """
+    if name.casefold() not in areas:
+        unknown.setdefault(name, row_number)
+        return None
+    area = areas[name.casefold()]
+    if area is None:
+        skipped[name] += 1
+    return area
+
+
 def _home_office_area(
     row: dict, row_number: int, *, forces: dict, csps: dict, by_csp: bool, tally: _HomeOfficeTally
 ) -> str | None:
     """The area code a row counts toward, or None when its force or CSP is unknown (noted) or skipped (counted)."""
     force = (row["Force Name"] or "").strip()
-    if force.casefold() not in forces:
-        tally.unknown_forces.setdefault(force, row_number)
-        return None
-    area = forces[force.casefold()]
-    if area is None:
-        tally.skipped[force] += 1
-        return None
-    if by_csp:
-        csp = (row[HOME_OFFICE_CSP_COLUMN] or "").strip()
-        if csp.casefold() not in csps:
-            tally.unknown_csps.setdefault(csp, row_number)
-            return None
-        area = csps[csp.casefold()]
-        if area is None:
-            tally.skipped[csp] += 1
-            return None
-    return area
+    area = _named_area(force, forces, unknown=tally.unknown_forces, skipped=tally.skipped, row_number=row_number)
+    if area is None or not by_csp:
+        return area
+    csp = (row[HOME_OFFICE_CSP_COLUMN] or "").strip()
+    return _named_area(csp, csps, unknown=tally.unknown_csps, skipped=tally.skipped, row_number=row_number)
 
 
 def _home_office_tally(
@@ -250,38 +253,34 @@ def _home_office_tally(
 
 def _home_office_unknowns_raise(tally: _HomeOfficeTally, *, file_name: str, offence_map: DatedMap) -> None:
     """Raise PublicDataError for unknown force names, then CSP names, then offence codes, each at its first row."""
-    if tally.unknown_forces:
-        first = min(tally.unknown_forces.values())
-        raise PublicDataError(
-            file_name,
-            first,
+    checks = (
+        (
+            tally.unknown_forces,
             "Force Name",
-            "",
-            f"force names not in the Home Office force name list: {names_listed(tally.unknown_forces)} "
-            f"(first at row {first}); add each to fixtures/reference/home_office_force_names.csv with its "
-            "force's GSS code, or a blank code for a body that is not a territorial force",
-        )
-    if tally.unknown_csps:
-        first = min(tally.unknown_csps.values())
-        raise PublicDataError(
-            file_name,
-            first,
+            "force names not in the Home Office force name list",
+            "add each to fixtures/reference/home_office_force_names.csv with its force's GSS code, "
+            "or a blank code for a body that is not a territorial force",
+        ),
+        (
+            tally.unknown_csps,
             HOME_OFFICE_CSP_COLUMN,
-            "",
-            f"CSP names not in the Home Office CSP name list: {names_listed(tally.unknown_csps)} "
-            f"(first at row {first}); add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
-        )
-    if tally.unknown_codes:
-        first = min(tally.unknown_codes.values())
-        raise PublicDataError(
-            file_name,
-            first,
+            "CSP names not in the Home Office CSP name list",
+            "add each with its ONS code to fixtures/reference/home_office_csp_names.csv",
+        ),
+        (
+            tally.unknown_codes,
             "Offence Code",
-            "",
-            f"offence codes the offence map does not know for that quarter: {names_listed(tally.unknown_codes)} "
-            f"(first at row {first}); add each code, the measures it counts toward and the dates it holds "
+            "offence codes the offence map does not know for that quarter",
+            "add each code, the measures it counts toward and the dates it holds "
             f"to fixtures/reference/{offence_map.file}, then import again",
-        )
+        ),
+    )
+    for unknown, column, what, remedy in checks:
+        if unknown:
+            first = min(unknown.values())
+            raise PublicDataError(
+                file_name, first, column, "", f"{what}: {names_listed(unknown)} (first at row {first}); {remedy}"
+            )
 
 
 def _home_office_results(

@@ -168,17 +168,32 @@ def _detail(request, ret, reject_form: RejectForm, status: int = 200):
     return render(request, "returns/detail.html", context, status=status)
 
 
+def _decision_done(request, ret, decide, *, verb: str, success: str):
+    """Run `decide()` (a decision service on `ret`), say how it went, and go back to the return's page.
+
+    A services.ReturnConflict (the return moved on meanwhile: decided by someone else, or a newer
+    version) becomes the error message "Not <verb>: <reason>."; otherwise `success` is shown.
+    """
+    try:
+        decide()
+    except services.ReturnConflict as exc:
+        messages.error(request, f"Not {verb}: {exc}.")
+    else:
+        messages.success(request, success)
+    return redirect("return_detail", pk=ret.pk)
+
+
 @require_POST
 @require("decide_return")
 def return_accept(request, pk: int):
     ret = _return_for(request, pk, "decide_return")
-    try:
-        services.return_accept(ret=ret, user=request.user)
-    except services.ReturnConflict as exc:
-        messages.error(request, f"Not accepted: {exc}.")
-    else:
-        messages.success(request, f"Version {ret.version} accepted. It is now the current return.")
-    return redirect("return_detail", pk=ret.pk)
+    return _decision_done(
+        request,
+        ret,
+        lambda: services.return_accept(ret=ret, user=request.user),
+        verb="accepted",
+        success=f"Version {ret.version} accepted. It is now the current return.",
+    )
 
 
 @require_POST
@@ -188,13 +203,14 @@ def return_reject(request, pk: int):
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _detail(request, ret, form, status=400)
-    try:
-        services.return_reject(ret=ret, user=request.user, reason=form.cleaned_data["reason"])
-    except services.ReturnConflict as exc:
-        messages.error(request, f"Not rejected: {exc}.")
-    else:
-        messages.success(request, f"Version {ret.version} rejected.")
-    return redirect("return_detail", pk=ret.pk)
+    reason = form.cleaned_data["reason"]
+    return _decision_done(
+        request,
+        ret,
+        lambda: services.return_reject(ret=ret, user=request.user, reason=reason),
+        verb="rejected",
+        success=f"Version {ret.version} rejected.",
+    )
 
 
 @require_GET
@@ -246,6 +262,7 @@ def return_tracker(request):
         period=request.GET.get("period", ""),
         state=state if state in selectors.TRACKER_FILTERS else "",
     )
+    data["submitter_choices"] = [(s.code, s.name) for s in data["submitters"]]
     data["selected_submitter"] = request.GET.get("submitter", "")
     data["selected_period"] = request.GET.get("period", "")
     data["selected_state"] = state

@@ -21,6 +21,7 @@ from pcc_dashboard.roles import can
 from priorities.office import focus_force_code
 from priorities.selectors import measures_visible_to
 from reports.api_schema import api_schema_dict
+from reports.api_selectors import MEMBER_KEYS as API_MEMBER_KEYS
 from reports.api_selectors import msg_from_observations
 from reports.models import Snapshot
 from reports.selectors import snapshot_is_published, snapshot_result, snapshots_visible_to
@@ -68,20 +69,30 @@ def api_view(view):
     return wrapped
 
 
+def month_end_param(name: str, text: str, *, also: str = "", snapshot_day: date | None = None) -> date:
+    """`text`, the value of the parameter `name`, as a month-end date; ApiError 400 naming `name` otherwise.
+
+    `also` adds another accepted spelling to the format message (" or 'latest'"). With `snapshot_day`
+    the month end must be on or before it: a window cannot end after the data was frozen.
+    """
+    if not DATE_RE.match(text):
+        raise ApiError(400, f"{name} must be a month-end date YYYY-MM-DD{also}")
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ApiError(400, f"{name} is not a valid date") from None
+    if not is_month_end(day) or (snapshot_day is not None and day > snapshot_day):
+        bound = "" if snapshot_day is None else " on or before the snapshot date"
+        raise ApiError(400, f"{name} must be a month end{bound}")
+    return day
+
+
 def api_snapshot(request, as_of: str) -> Snapshot:
     snapshots = snapshots_visible_to(request.user)
     if as_of == "latest":
         snapshot = snapshots.first()
     else:
-        if not DATE_RE.match(as_of):
-            raise ApiError(400, "as_of must be a month-end date YYYY-MM-DD or 'latest'")
-        try:
-            day = date.fromisoformat(as_of)
-        except ValueError:
-            raise ApiError(400, "as_of is not a valid date") from None
-        if not is_month_end(day):
-            raise ApiError(400, "as_of must be a month end")
-        snapshot = snapshots.filter(as_of=day).first()
+        snapshot = snapshots.filter(as_of=month_end_param("as_of", as_of, also=" or 'latest'")).first()
     if snapshot is None:
         raise ApiError(404, "No such snapshot")
     return snapshot
@@ -226,17 +237,8 @@ def series(request, as_of, code):
     return api_answer(request, body, header=POINT_KEYS, rows=rows, snapshot=snapshot, name=name)
 
 
-MEMBER_KEYS = [
-    "area_code",
-    "name",
-    "count",
-    "population",
-    "population_mid_year",
-    "rate_per_1000",
-    "rank",
-    "position",
-    "position_label",
-]
+# What the API gives for each group member: the computed comparison's keys and the position's words.
+MEMBER_KEYS = [*API_MEMBER_KEYS, "position_label"]
 
 
 def window_params(request, snapshot: Snapshot, *, default_end: str | None) -> tuple[date | None, int]:
@@ -247,15 +249,7 @@ def window_params(request, snapshot: Snapshot, *, default_end: str | None) -> tu
     end_text = request.GET.get("period_end", default_end)
     if end_text is None:
         return None, int(months_text)
-    if not DATE_RE.match(end_text):
-        raise ApiError(400, "period_end must be a month-end date YYYY-MM-DD")
-    try:
-        period_end = date.fromisoformat(end_text)
-    except ValueError:
-        raise ApiError(400, "period_end is not a valid date") from None
-    if not is_month_end(period_end) or period_end > snapshot.as_of:
-        raise ApiError(400, "period_end must be a month end on or before the snapshot date")
-    return period_end, int(months_text)
+    return month_end_param("period_end", end_text, snapshot_day=snapshot.as_of), int(months_text)
 
 
 def _msg_params(request, payload: dict, snapshot: Snapshot) -> tuple[date, int]:

@@ -6,7 +6,7 @@ from django.urls import path, re_path
 from priorities.selectors import measures_visible_to
 from reports.caching import Page, snapshot_page
 from reports.charts.forces import fig_forces
-from reports.downloads import chart_file, download_response
+from reports.downloads import chart_download
 from reports.forces_selectors import MEMBER_KEYS, NoComparison, forces_comparison
 from reports.selectors import snapshot_get
 from reports.views.api import (
@@ -86,7 +86,7 @@ def forces_download(request, as_of, code, fmt):
     _, _, chart = _page_chart(request.user, snapshot, code)
     if chart is None:
         raise Http404("No comparison of all forces in this snapshot")
-    return download_response(chart_file(chart, snapshot=snapshot, fmt=fmt), filename=chart.csv_name, fmt=fmt)
+    return chart_download(chart, snapshot=snapshot, fmt=fmt)
 
 
 urlpatterns = [

@@ -8,7 +8,7 @@ from priorities.models import Priority
 from priorities.selectors import measures_visible_to, plan_tree
 from reports.caching import Page, snapshot_page
 from reports.charts.measure import measure_charts
-from reports.downloads import chart_file, download_response
+from reports.downloads import chart_download
 from reports.models import Commentary, Snapshot
 from reports.payloads.window import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
@@ -106,7 +106,7 @@ def measure_download(request, as_of, code, chart, fmt):
     found = next((c for c in measure_charts(payload, as_of=snapshot.as_of) if c.id == chart), None)
     if found is None:
         raise Http404("No such chart")
-    return download_response(chart_file(found, snapshot=snapshot, fmt=fmt), filename=found.csv_name, fmt=fmt)
+    return chart_download(found, snapshot=snapshot, fmt=fmt)
 
 
 urlpatterns = [
