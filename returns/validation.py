@@ -10,7 +10,7 @@ after the last chunk.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 
@@ -104,12 +104,27 @@ class Validation:
         source = guarded()
         while True:
             chunk = list(islice(source, CHUNK_ROWS))
-            self.chunk(chunk)
+            if chunk:
+                self.chunk(*self._rows_table(chunk))
             if failed:
                 self.duplicates()
                 raise failed[0]
             if len(chunk) < CHUNK_ROWS:
                 break
+        self._finish()
+
+    def run_columns(self, header: list[str], chunks: Iterable[list[list[str]]]) -> None:
+        """Check a file already split into rows as wide as its header (returns.files.csv_plain_columns).
+
+        chunks: each a list of columns of cells (header order); the same problems as run.
+        """
+        self.header(iter([header]))
+        for table in chunks:
+            n = len(table[0])
+            self.chunk(table, np.full(n, len(table), dtype=np.int64), lambda i, table=table: [c[i] for c in table])
+        self._finish()
+
+    def _finish(self) -> None:
         if self.rows_read == 0:
             self.problems.add(None, None, "", "the file has a header but no data rows")
         keys = self.duplicates()
@@ -125,15 +140,21 @@ class Validation:
             cells = cells[:-1]
         return cells
 
-    def _columns(self, chunk: list[list[str]]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """The chunk's data rows (blank rows dropped) as columns; their row numbers and widths."""
-        width, first = self.width, self.row_number + 1
+    def _rows_table(self, chunk: list[list[str]]) -> tuple[list[Sequence[str]], np.ndarray, Callable]:
+        """A chunk of rows as columns (padded to the header's width); each row's width; row i as read."""
+        width = self.width
         if self.fixed_width:
             chunk = [self._fit(cells) for cells in chunk]
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         padded = chunk if (lengths >= width).all() else [[*c, *[""] * (width - len(c))] for c in chunk]
-        table = list(zip(*padded, strict=False))
-        blank = ("",) * len(chunk)
+        return list(zip(*padded, strict=False)), lengths, chunk.__getitem__
+
+    def _columns(
+        self, table: list[Sequence[str]], lengths: np.ndarray, row: Callable[[int], Sequence[str]]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The chunk's data rows (blank rows dropped) as columns; their row numbers and widths."""
+        n, first = len(lengths), self.row_number + 1
+        blank = ("",) * n
         columns = {
             name: objects(table[j] if j is not None else blank)
             for name, j in zip(TEMPLATE_COLUMNS, self.columns_at, strict=True)
@@ -141,19 +162,24 @@ class Validation:
         # A blank row (Excel's trailing empty lines) is not data; only a row with no measure code can be one.
         data = flags(str.strip, columns["measure_code"])
         for i in np.flatnonzero(~data).tolist():
-            data[i] = any(cell.strip() for cell in chunk[i])
-        numbers = first + np.arange(len(chunk))
+            data[i] = any(cell.strip() for cell in row(i))
+        numbers = first + np.arange(n)
         if not data.all():
             columns = {name: column[data] for name, column in columns.items()}
             numbers, lengths = numbers[data], lengths[data]
         return columns, numbers, lengths
 
-    def chunk(self, chunk: list[list[str]]) -> None:
-        """Check one chunk: add its problems in row order, keep its valid rows and its keys."""
-        if not chunk:
+    def chunk(self, table: list[Sequence[str]], lengths: np.ndarray, row: Callable[[int], Sequence[str]]) -> None:
+        """Check one chunk: add its problems in row order, keep its valid rows and its keys.
+
+        table: the chunk as columns of cells in file order; lengths: each row's width as read;
+        row(i): row i's cells as read (blank-row test).
+        """
+        if not len(lengths):
             return
-        columns, numbers, lengths = self._columns(chunk)
-        self.row_number += len(chunk)
+        chunk_rows = len(lengths)
+        columns, numbers, lengths = self._columns(table, lengths, row)
+        self.row_number += chunk_rows
         self.rows_read += len(numbers)
         if not len(numbers):
             return
