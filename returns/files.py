@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 
+import numpy as np
+
 # Separators a return may use: comma (the template), semicolon (Excel where the list separator is
 # ";") and tab (Excel's "Unicode Text"). The one that finds most template columns in row 1 wins.
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -27,6 +29,7 @@ SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # white space and the invisible format characters (zero-width space U+200B, BOM U+FEFF, …).
 _INVISIBLE_RE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*")
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+_CONTROL_BYTES = bytes(range(32))
 
 
 
@@ -140,12 +143,26 @@ def csv_plain_lines(text: str, separator: str, bounds: Bounds) -> list[str] | No
     return lines
 
 
-def csv_plain_columns(lines: list[str], separator: str, size: int) -> Iterator[list[list[str]]]:
-    """The data lines of csv_plain_lines, size lines at a time, each chunk as a list of columns of cells."""
+def csv_plain_controls(text: str, separator: str) -> bool:
+    """Whether a cell of a plain CSV (csv_plain_lines) holds a control character (U+0000 to U+001F).
+
+    Counted on the UTF-8 bytes, where such a character is one byte below 0x20 and nothing else is:
+    any beyond the line breaks (and the separators, when it is a tab) is in a cell.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls > text.count("\n") + (text.count(separator) if separator < " " else 0)
+
+
+def csv_plain_columns(lines: list[str], separator: str, size: int) -> Iterator[np.ndarray]:
+    """The data lines of csv_plain_lines, size lines at a time, each chunk as columns of cells.
+
+    Output: per chunk an object array of shape (columns, rows); row i of the chunk is [:, i].
+    """
     width = lines[0].count(separator) + 1
     for start in range(1, len(lines), size):
         cells = separator.join(lines[start : start + size]).split(separator)
-        yield [cells[j::width] for j in range(width)]
+        yield np.array(cells, dtype=object).reshape(-1, width).T.copy()
 
 
 def too_many_rows(name: str, bounds: Bounds) -> str:

@@ -27,6 +27,7 @@ from returns.files import (
     csv_decode,
     csv_line_check,
     csv_plain_columns,
+    csv_plain_controls,
     csv_plain_lines,
     csv_separator,
     formula_like,
@@ -189,9 +190,11 @@ class _Upload:
         lines = csv_plain_lines(text, separator, self.bounds)
         if lines is not None:
             # Nothing in the file needs the csv module: split the lines a chunk at a time.
+            controls = csv_plain_controls(text, separator)
             del text
             validation = self._validation(fixed_width=False)
-            validation.run_columns(lines[0].split(separator), csv_plain_columns(lines, separator, CHUNK_ROWS))
+            chunks = csv_plain_columns(lines, separator, CHUNK_ROWS)
+            validation.run_columns(lines[0].split(separator), chunks, controls=controls)
             return
         # newline="" keeps \r, \n and \r\n as row ends whatever mix the file has, and leaves
         # line breaks inside quoted cells to the csv module (which we then reject as text).

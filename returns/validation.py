@@ -48,6 +48,7 @@ class Validation:
         self.fixed_width = fixed_width
         self.columns_at: list[int | None] = []
         self.width = 0
+        self.controls = True  # whether a cell may hold a control character
         self.rows_read = 0
         self.row_number = 1
         self.frames: list[pd.DataFrame] = []
@@ -113,15 +114,17 @@ class Validation:
                 break
         self._finish()
 
-    def run_columns(self, header: list[str], chunks: Iterable[list[list[str]]]) -> None:
+    def run_columns(self, header: list[str], chunks: Iterable[np.ndarray], *, controls: bool = True) -> None:
         """Check a file already split into rows as wide as its header (returns.files.csv_plain_columns).
 
-        chunks: each a list of columns of cells (header order); the same problems as run.
+        chunks: each the cells as an array of shape (columns, rows), header order; the same problems as run.
+        controls: False when no cell holds a control character (the cells are then not searched).
         """
+        self.controls = controls
         self.header(iter([header]))
         for table in chunks:
             n = len(table[0])
-            self.chunk(table, np.full(n, len(table), dtype=np.int64), lambda i, table=table: [c[i] for c in table])
+            self.chunk(table, np.full(n, len(table), dtype=np.int64), lambda i, table=table: table[:, i].tolist())
         self._finish()
 
     def _finish(self) -> None:
@@ -189,7 +192,7 @@ class Validation:
         controls: dict[str, dict[int, str]] = {}  # column → row position → the cell as written
         for name in TEMPLATE_COLUMNS:
             column = columns[name]
-            if CONTROL_RE.search("".join(column)):
+            if self.controls and CONTROL_RE.search("".join(column)):
                 at = np.flatnonzero([bool(CONTROL_RE.search(cell)) for cell in column])
                 controls[name] = dict(zip(at.tolist(), column[at].tolist(), strict=True))
                 found.append((at, _RANK[name], _CONTROL, name))
@@ -247,20 +250,16 @@ class Validation:
         keys[:, 4] = interned(periods, cells.periods.key_parts("end"))[pair]
         self.keys.append(keys)
 
-    def duplicates(self) -> pd.DataFrame:
-        """Report every repeat of an earlier row's key, naming that row; every row's key."""
-        keys = pd.DataFrame(
-            np.concatenate(self.keys) if self.keys else np.zeros((0, 5), dtype=np.int64), columns=KEY_COLUMNS
-        )
-        repeated = keys.duplicated(KEY_COLUMNS[1:]).to_numpy()
+    def duplicates(self) -> np.ndarray:
+        """Report every repeat of an earlier row's key, naming that row; every row's key (KEY_COLUMNS)."""
+        keys = np.concatenate(self.keys) if self.keys else np.zeros((0, 5), dtype=np.int64)
+        repeated = _repeated(keys, [len(table) for table in self.parts])
         if not repeated.any():
             return keys
-        first = keys.groupby(KEY_COLUMNS[1:], sort=False)["row"].transform("min").to_numpy()
+        frame = pd.DataFrame(keys, columns=KEY_COLUMNS)
+        first = frame.groupby(KEY_COLUMNS[1:], sort=False)["row"].transform("min").to_numpy()
         names = [list(table) for table in self.parts]
-        repeats = keys[repeated]
-        for (row, m, a, s, e), first_row in zip(
-            repeats.itertuples(index=False, name=None), first[repeated].tolist(), strict=True
-        ):
+        for (row, m, a, s, e), first_row in zip(keys[repeated].tolist(), first[repeated].tolist(), strict=True):
             parts = (names[0][m], names[1][a], names[2][s], names[2][e])
             self.problems.add(
                 row,
@@ -268,12 +267,13 @@ class Validation:
                 " ".join(str(part) for part in parts),
                 f"duplicate row: the same measure, area and period as row {first_row}",
             )
-        gone = repeats["row"].to_numpy()
+        gone = keys[repeated, 0]
         self.frames = [f[~f["source_row"].isin(gone)] for f in self.frames]
         return keys
 
-    def expected_warnings(self, keys: pd.DataFrame) -> None:
+    def expected_warnings(self, keys: np.ndarray) -> None:
         """A warning for each expected (measure, area, start, end) row the file does not have."""
+        keys = pd.DataFrame(keys, columns=KEY_COLUMNS)
         measures, areas, periods = self.parts
         wanted = [
             (m, a, s, e, measures[m], areas[a], periods[s], periods[e])
@@ -302,6 +302,16 @@ class Validation:
         rows["value"] = rows["value"].astype(float)
         rows["source_row"] = rows["source_row"].astype(int)
         return rows
+
+
+def _repeated(keys: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Rows whose (measure, area, start, end) ids (keys[:, 1:]) an earlier row has; sizes: measures,
+    areas and period parts known. The ids are packed into one integer when they fit."""
+    measures, areas, periods = sizes
+    if measures * areas * periods * periods >= 2**62:
+        return pd.DataFrame(keys[:, 1:]).duplicated().to_numpy()
+    packed = ((keys[:, 1] * areas + keys[:, 2]) * periods + keys[:, 3]) * periods + keys[:, 4]
+    return pd.Series(packed).duplicated().to_numpy()
 
 
 def _objects(values: np.ndarray, present: np.ndarray, kind=float) -> np.ndarray:
