@@ -19,7 +19,7 @@ APRIL, MAY, JUNE = (
     (date(2014, 5, 1), date(2014, 5, 31)),
     (date(2014, 6, 1), date(2014, 6, 30)),
 )
-COMMENTS = ["", 'said "no"', "\\N", "a,b", "line\nbreak", "=cmd", "£ – ô"]
+COMMENTS = ["", 'said "no"', "tab\there", "back\\slash\\N", "\\N", "a,b", "line\nbreak", "=cmd", "£ – ô"]
 
 
 def test_stored_rows_equal_the_rows_given(plan):
