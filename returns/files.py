@@ -14,9 +14,13 @@ cells per row, before a cell is parsed. While: every row read (blank rows too) a
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
 
 # Separators a return may use: comma (the template), semicolon (Excel where the list separator is
 # ";") and tab (Excel's "Unicode Text"). The one that finds most template columns in row 1 wins.
@@ -25,6 +29,7 @@ SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # white space and the invisible format characters (zero-width space U+200B, BOM U+FEFF, …).
 _INVISIBLE_RE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]*")
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
+_CONTROL_BYTES = bytes(range(32))
 
 
 
@@ -107,6 +112,57 @@ def csv_line_check(text: str, name: str, bounds: Bounds) -> None:
     lines = max(text.count("\n"), text.count("\r"))
     if lines > bounds.rows:
         raise FileRefused(too_many_rows(name, bounds))
+
+
+def csv_plain_lines(text: str, separator: str, bounds: Bounds) -> list[str] | None:
+    """The CSV's lines when csv.reader would read each one as line.split(separator); else None.
+
+    That is when the text has no quote, carriage return or NUL, every line has the same number
+    of cells (two or more), no line is longer than csv.field_size_limit() and the file is within
+    every bound. Any other file is read by csv.reader (`bounded_rows`), which also says which
+    bound it passes. Output: the header line first; no trailing empty line.
+    """
+    if '"' in text or "\r" in text or "\0" in text:
+        return None
+    lines = text.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # the line break ending the last row
+    if not lines:
+        return None
+    separators = lines[0].count(separator)
+    width = separators + 1
+    if (
+        width < 2
+        or width > bounds.columns
+        or len(lines) > bounds.rows
+        or len(lines) * width > bounds.cells
+        or max(map(len, lines)) > csv.field_size_limit()
+        or set(map(str.count, lines, repeat(separator))) != {separators}
+    ):
+        return None
+    return lines
+
+
+def csv_plain_controls(text: str, separator: str) -> bool:
+    """Whether a cell of a plain CSV (csv_plain_lines) holds a control character (U+0000 to U+001F).
+
+    Counted on the UTF-8 bytes, where such a character is one byte below 0x20 and nothing else is:
+    any beyond the line breaks (and the separators, when it is a tab) is in a cell.
+    """
+    data = text.encode("utf-8", "surrogatepass")
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES))
+    return controls > text.count("\n") + (text.count(separator) if separator < " " else 0)
+
+
+def csv_plain_columns(lines: list[str], separator: str, size: int) -> Iterator[np.ndarray]:
+    """The data lines of csv_plain_lines, size lines at a time, each chunk as columns of cells.
+
+    Output: per chunk an object array of shape (columns, rows); row i of the chunk is [:, i].
+    """
+    width = lines[0].count(separator) + 1
+    for start in range(1, len(lines), size):
+        cells = separator.join(lines[start : start + size]).split(separator)
+        yield np.array(cells, dtype=object).reshape(-1, width).T.copy()
 
 
 def too_many_rows(name: str, bounds: Bounds) -> str:

@@ -20,7 +20,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from returns.files import Bounds, FileRefused, bounded_rows, csv_decode, csv_line_check, csv_separator, formula_like
+from returns.files import (
+    Bounds,
+    FileRefused,
+    bounded_rows,
+    csv_decode,
+    csv_line_check,
+    csv_plain_columns,
+    csv_plain_controls,
+    csv_plain_lines,
+    csv_separator,
+    formula_like,
+)
 from returns.narrative import read_narrative
 from returns.problems import Problem, Problems, StopReading, human_size, problems_csv
 from returns.template import (
@@ -32,7 +43,7 @@ from returns.template import (
     MeasureRule,
     UploadContext,
 )
-from returns.validation import Validation, empty_rows
+from returns.validation import CHUNK_ROWS, Validation, empty_rows
 from returns.values import DATE_FORMS
 from returns.workbook import (
     check_zip,
@@ -161,17 +172,30 @@ class _Upload:
         else:
             stop(f"the file {self.name!r} must be a .csv or .xlsx file made from the template")
 
-    def _validate(self, rows, *, fixed_width: bool) -> Validation:
+    def _validation(self, *, fixed_width: bool) -> Validation:
         self.validation = Validation(
             self.ctx, self.problems, semicolon=self.info.separator == ";", fixed_width=fixed_width
         )
-        self.validation.run(rows)
         return self.validation
+
+    def _validate(self, rows, *, fixed_width: bool) -> Validation:
+        validation = self._validation(fixed_width=fixed_width)
+        validation.run(rows)
+        return validation
 
     def _read_csv(self, raw: bytes) -> None:
         text, self.info.encoding = csv_decode(raw)
         csv_line_check(text, self.name, self.bounds)
-        self.info.separator = csv_separator(text, TEMPLATE_COLUMNS)
+        self.info.separator = separator = csv_separator(text, TEMPLATE_COLUMNS)
+        lines = csv_plain_lines(text, separator, self.bounds)
+        if lines is not None:
+            # Nothing in the file needs the csv module: split the lines a chunk at a time.
+            controls = csv_plain_controls(text, separator)
+            del text
+            validation = self._validation(fixed_width=False)
+            chunks = csv_plain_columns(lines, separator, CHUNK_ROWS)
+            validation.run_columns(lines[0].split(separator), chunks, controls=controls)
+            return
         # newline="" keeps \r, \n and \r\n as row ends whatever mix the file has, and leaves
         # line breaks inside quoted cells to the csv module (which we then reject as text).
         reader = csv.reader(io.StringIO(text, newline=""), strict=False, delimiter=self.info.separator)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from functools import cached_property
 
 import numpy as np
+import pandas as pd
 
 from returns.periods import financial_quarter, month_bounds, period_label
 from returns.template import MAX_COMMENT_CHARS, RATIO_SCALES, MeasureRule, UploadContext
@@ -127,9 +128,11 @@ class Cells:
     def _pairs(self) -> tuple[np.ndarray, list[tuple[str, str]]]:
         """Each row's (measure, area) as a code into the distinct pairs."""
         (m_codes, m_names), (a_codes, a_names) = self._measures, self._areas
-        codes, uniques = factorized(m_codes * max(len(a_names), 1) + a_codes, lambda q: q)
         width = max(len(a_names), 1)
-        return codes, [(m_names[q // width], a_names[q % width]) for q in uniques]
+        codes, uniques = pd.factorize(m_codes * width + a_codes)
+        measures, areas = np.divmod(uniques, width)
+        pairs = zip(map(m_names.__getitem__, measures.tolist()), map(a_names.__getitem__, areas.tolist()))
+        return codes, list(pairs)
 
     @cached_property
     def allowed(self) -> np.ndarray:
@@ -194,9 +197,9 @@ class Cells:
         if ctx.frequencies is None or not dated.any():
             return np.zeros(self.n, dtype=bool)
         pair_codes, pairs = self._pairs
-        combo, distinct = factorized(pair_codes * len(self.periods.start) + self.periods.pair, lambda q: q)
+        combo, distinct = pd.factorize(pair_codes * len(self.periods.start) + self.periods.pair)
         fails = []
-        for q in distinct:
+        for q in distinct.tolist():
             pair, k = divmod(q, len(self.periods.start))
             start, end = self.periods.start[k], self.periods.end[k]
             frequencies = ctx.frequencies.get(pairs[pair])

@@ -10,7 +10,7 @@ after the last chunk.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from itertools import islice
 
@@ -48,6 +48,7 @@ class Validation:
         self.fixed_width = fixed_width
         self.columns_at: list[int | None] = []
         self.width = 0
+        self.controls = True  # whether a cell may hold a control character
         self.rows_read = 0
         self.row_number = 1
         self.frames: list[pd.DataFrame] = []
@@ -104,12 +105,29 @@ class Validation:
         source = guarded()
         while True:
             chunk = list(islice(source, CHUNK_ROWS))
-            self.chunk(chunk)
+            if chunk:
+                self.chunk(*self._rows_table(chunk))
             if failed:
                 self.duplicates()
                 raise failed[0]
             if len(chunk) < CHUNK_ROWS:
                 break
+        self._finish()
+
+    def run_columns(self, header: list[str], chunks: Iterable[np.ndarray], *, controls: bool = True) -> None:
+        """Check a file already split into rows as wide as its header (returns.files.csv_plain_columns).
+
+        chunks: each the cells as an array of shape (columns, rows), header order; the same problems as run.
+        controls: False when no cell holds a control character (the cells are then not searched).
+        """
+        self.controls = controls
+        self.header(iter([header]))
+        for table in chunks:
+            n = len(table[0])
+            self.chunk(table, np.full(n, len(table), dtype=np.int64), lambda i, table=table: table[:, i].tolist())
+        self._finish()
+
+    def _finish(self) -> None:
         if self.rows_read == 0:
             self.problems.add(None, None, "", "the file has a header but no data rows")
         keys = self.duplicates()
@@ -125,15 +143,21 @@ class Validation:
             cells = cells[:-1]
         return cells
 
-    def _columns(self, chunk: list[list[str]]) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
-        """The chunk's data rows (blank rows dropped) as columns; their row numbers and widths."""
-        width, first = self.width, self.row_number + 1
+    def _rows_table(self, chunk: list[list[str]]) -> tuple[list[Sequence[str]], np.ndarray, Callable]:
+        """A chunk of rows as columns (padded to the header's width); each row's width; row i as read."""
+        width = self.width
         if self.fixed_width:
             chunk = [self._fit(cells) for cells in chunk]
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
         padded = chunk if (lengths >= width).all() else [[*c, *[""] * (width - len(c))] for c in chunk]
-        table = list(zip(*padded, strict=False))
-        blank = ("",) * len(chunk)
+        return list(zip(*padded, strict=False)), lengths, chunk.__getitem__
+
+    def _columns(
+        self, table: list[Sequence[str]], lengths: np.ndarray, row: Callable[[int], Sequence[str]]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """The chunk's data rows (blank rows dropped) as columns; their row numbers and widths."""
+        n, first = len(lengths), self.row_number + 1
+        blank = ("",) * n
         columns = {
             name: objects(table[j] if j is not None else blank)
             for name, j in zip(TEMPLATE_COLUMNS, self.columns_at, strict=True)
@@ -141,19 +165,24 @@ class Validation:
         # A blank row (Excel's trailing empty lines) is not data; only a row with no measure code can be one.
         data = flags(str.strip, columns["measure_code"])
         for i in np.flatnonzero(~data).tolist():
-            data[i] = any(cell.strip() for cell in chunk[i])
-        numbers = first + np.arange(len(chunk))
+            data[i] = any(cell.strip() for cell in row(i))
+        numbers = first + np.arange(n)
         if not data.all():
             columns = {name: column[data] for name, column in columns.items()}
             numbers, lengths = numbers[data], lengths[data]
         return columns, numbers, lengths
 
-    def chunk(self, chunk: list[list[str]]) -> None:
-        """Check one chunk: add its problems in row order, keep its valid rows and its keys."""
-        if not chunk:
+    def chunk(self, table: list[Sequence[str]], lengths: np.ndarray, row: Callable[[int], Sequence[str]]) -> None:
+        """Check one chunk: add its problems in row order, keep its valid rows and its keys.
+
+        table: the chunk as columns of cells in file order; lengths: each row's width as read;
+        row(i): row i's cells as read (blank-row test).
+        """
+        if not len(lengths):
             return
-        columns, numbers, lengths = self._columns(chunk)
-        self.row_number += len(chunk)
+        chunk_rows = len(lengths)
+        columns, numbers, lengths = self._columns(table, lengths, row)
+        self.row_number += chunk_rows
         self.rows_read += len(numbers)
         if not len(numbers):
             return
@@ -163,7 +192,7 @@ class Validation:
         controls: dict[str, dict[int, str]] = {}  # column → row position → the cell as written
         for name in TEMPLATE_COLUMNS:
             column = columns[name]
-            if CONTROL_RE.search("".join(column)):
+            if self.controls and CONTROL_RE.search("".join(column)):
                 at = np.flatnonzero([bool(CONTROL_RE.search(cell)) for cell in column])
                 controls[name] = dict(zip(at.tolist(), column[at].tolist(), strict=True))
                 found.append((at, _RANK[name], _CONTROL, name))
@@ -221,20 +250,16 @@ class Validation:
         keys[:, 4] = interned(periods, cells.periods.key_parts("end"))[pair]
         self.keys.append(keys)
 
-    def duplicates(self) -> pd.DataFrame:
-        """Report every repeat of an earlier row's key, naming that row; every row's key."""
-        keys = pd.DataFrame(
-            np.concatenate(self.keys) if self.keys else np.zeros((0, 5), dtype=np.int64), columns=KEY_COLUMNS
-        )
-        repeated = keys.duplicated(KEY_COLUMNS[1:]).to_numpy()
+    def duplicates(self) -> np.ndarray:
+        """Report every repeat of an earlier row's key, naming that row; every row's key (KEY_COLUMNS)."""
+        keys = np.concatenate(self.keys) if self.keys else np.zeros((0, 5), dtype=np.int64)
+        repeated = _repeated(keys, [len(table) for table in self.parts])
         if not repeated.any():
             return keys
-        first = keys.groupby(KEY_COLUMNS[1:], sort=False)["row"].transform("min").to_numpy()
+        frame = pd.DataFrame(keys, columns=KEY_COLUMNS)
+        first = frame.groupby(KEY_COLUMNS[1:], sort=False)["row"].transform("min").to_numpy()
         names = [list(table) for table in self.parts]
-        repeats = keys[repeated]
-        for (row, m, a, s, e), first_row in zip(
-            repeats.itertuples(index=False, name=None), first[repeated].tolist(), strict=True
-        ):
+        for (row, m, a, s, e), first_row in zip(keys[repeated].tolist(), first[repeated].tolist(), strict=True):
             parts = (names[0][m], names[1][a], names[2][s], names[2][e])
             self.problems.add(
                 row,
@@ -242,12 +267,13 @@ class Validation:
                 " ".join(str(part) for part in parts),
                 f"duplicate row: the same measure, area and period as row {first_row}",
             )
-        gone = repeats["row"].to_numpy()
+        gone = keys[repeated, 0]
         self.frames = [f[~f["source_row"].isin(gone)] for f in self.frames]
         return keys
 
-    def expected_warnings(self, keys: pd.DataFrame) -> None:
+    def expected_warnings(self, keys: np.ndarray) -> None:
         """A warning for each expected (measure, area, start, end) row the file does not have."""
+        keys = pd.DataFrame(keys, columns=KEY_COLUMNS)
         measures, areas, periods = self.parts
         wanted = [
             (m, a, s, e, measures[m], areas[a], periods[s], periods[e])
@@ -276,6 +302,16 @@ class Validation:
         rows["value"] = rows["value"].astype(float)
         rows["source_row"] = rows["source_row"].astype(int)
         return rows
+
+
+def _repeated(keys: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Rows whose (measure, area, start, end) ids (keys[:, 1:]) an earlier row has; sizes: measures,
+    areas and period parts known. The ids are packed into one integer when they fit."""
+    measures, areas, periods = sizes
+    if measures * areas * periods * periods >= 2**62:
+        return pd.DataFrame(keys[:, 1:]).duplicated().to_numpy()
+    packed = ((keys[:, 1] * areas + keys[:, 2]) * periods + keys[:, 3]) * periods + keys[:, 4]
+    return pd.Series(packed).duplicated().to_numpy()
 
 
 def _objects(values: np.ndarray, present: np.ndarray, kind=float) -> np.ndarray:

@@ -46,7 +46,10 @@ def flags(test: Callable[[str], object], texts: Sequence[str]) -> np.ndarray:
 
 
 def objects(values: Sequence) -> np.ndarray:
-    """values as a 1-D object array (np.asarray would look inside every string for a sequence)."""
+    """values as a 1-D object array (np.asarray would look inside every string for a sequence); an
+    object array is returned as it is."""
+    if isinstance(values, np.ndarray) and values.dtype == object and values.ndim == 1:
+        return values
     return np.fromiter(values, dtype=object, count=len(values))
 
 
@@ -123,6 +126,9 @@ def numbers(column: Sequence[str], *, semicolon: bool = False, whole: bool = Fal
     places = np.zeros(n, dtype=np.int64)
     if n and _all_whole(text):
         value[:] = np.asarray(text, dtype=np.float64)
+        return Numbers(text, status, value, places)
+    if n and not text[0] and not "".join(text):  # an optional column left empty
+        status[:] = BLANK
         return Numbers(text, status, value, places)
     blank = ~flags(bool, text)
     status[blank] = BLANK
