@@ -33,7 +33,7 @@ from returns.files import (
     formula_like,
 )
 from returns.narrative import read_narrative
-from returns.problems import Problem, Problems, StopReading, human_size, problems_csv
+from returns.problems import BySeverity, Problem, Problems, StopReading, human_size, problems_csv
 from returns.template import (
     NARRATIVE_COLUMNS,
     NARRATIVE_SHEET,
@@ -74,7 +74,7 @@ __all__ = [
 
 
 @dataclass
-class ParseResult:
+class ParseResult(BySeverity):
     """Validated rows (ROW_COLUMNS), every problem found, and the XLSX narrative.
 
     rows holds only rows without errors: measure_code, area_code (str), period_start,
@@ -93,14 +93,6 @@ class ParseResult:
     formulas: int = 0  # XLSX formula cells in the sheets read
     external_links: list[str] = field(default_factory=list)  # XLSX links to other workbooks
     formula_like_cells: int = 0  # comments a spreadsheet could run as formulas (returns.files.formula_like)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
     @property
     def ok(self) -> bool:

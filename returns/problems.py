@@ -36,6 +36,20 @@ class Problem:
     severity: str = "error"
 
 
+class BySeverity:
+    """For a result holding `problems` (a list of Problem): its errors and its warnings, in order."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
 class StopReading(Exception):
     """Raised when a file-level problem, or the problem limit, means no more rows are read."""
 

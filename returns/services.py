@@ -30,8 +30,9 @@ from returns.models import (
     ReturnStatus,
     Submitter,
 )
-from returns.parsing import ParseResult, Problem, parse_upload
+from returns.parsing import ParseResult, parse_upload
 from returns.periods import financial_quarter, month_bounds
+from returns.problems import BySeverity, Problem
 from returns.reference import period_for
 from returns.selectors import upload_context
 
@@ -158,58 +159,72 @@ def return_submit(
     return ret
 
 
-@transaction.atomic
-def return_accept(*, ret: Return, user=None, reason: str = "") -> Return:
-    """Accept a submitted version: it becomes current and supersedes the earlier current one."""
+def _submitted_locked(ret: Return) -> Return:
+    """The return read again under its submitter's lock; ReturnConflict unless it awaits a decision."""
     Submitter.objects.select_for_update().get(pk=ret.submitter_id)
     ret = Return.objects.get(pk=ret.pk)
     if ret.status != ReturnStatus.SUBMITTED:
         raise ReturnConflict(f"version {ret.version} is already {ret.get_status_display().lower()}")
-    now = timezone.now()
-    Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True).update(
-        is_current=False, status=ReturnStatus.SUPERSEDED
-    )
+    return ret
+
+
+def _decision_record(ret: Return, *, user, status: str, reason: str, action: str, summary: str, **extra) -> Return:
+    """Mark the version decided (status, who, when, why) and audit it under summary; extra fields update the row."""
     Return.objects.filter(pk=ret.pk).update(
-        status=ReturnStatus.ACCEPTED,
-        is_current=True,
+        status=status,
         decided_by=user if getattr(user, "is_authenticated", False) else None,
-        decided_at=now,
+        decided_at=timezone.now(),
         decision_reason=reason,
+        **extra,
     )
     ret.refresh_from_db()
     audit_record(
-        action="accept",
-        summary=f"Accepted {ret.submitter.name} {ret.period} version {ret.version}",
+        action=action,
+        summary=summary,
         user=user,
         submitter=ret.submitter,
         source_return=ret,
         details={"reason": reason},
     )
     return ret
+
+
+@transaction.atomic
+def return_accept(*, ret: Return, user=None, reason: str = "") -> Return:
+    """Accept a submitted version: it becomes current and supersedes the earlier current one.
+
+    Raises ReturnConflict when the version is no longer awaiting a decision.
+    """
+    ret = _submitted_locked(ret)
+    Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True).update(
+        is_current=False, status=ReturnStatus.SUPERSEDED
+    )
+    return _decision_record(
+        ret,
+        user=user,
+        status=ReturnStatus.ACCEPTED,
+        reason=reason,
+        action="accept",
+        summary=f"Accepted {ret.submitter.name} {ret.period} version {ret.version}",
+        is_current=True,
+    )
 
 
 @transaction.atomic
 def return_reject(*, ret: Return, user=None, reason: str) -> Return:
-    Submitter.objects.select_for_update().get(pk=ret.submitter_id)
-    ret = Return.objects.get(pk=ret.pk)
-    if ret.status != ReturnStatus.SUBMITTED:
-        raise ReturnConflict(f"version {ret.version} is already {ret.get_status_display().lower()}")
-    Return.objects.filter(pk=ret.pk).update(
+    """Reject a submitted version with a reason; the current version, if any, stays current.
+
+    Raises ReturnConflict when the version is no longer awaiting a decision.
+    """
+    ret = _submitted_locked(ret)
+    return _decision_record(
+        ret,
+        user=user,
         status=ReturnStatus.REJECTED,
-        decided_by=user if getattr(user, "is_authenticated", False) else None,
-        decided_at=timezone.now(),
-        decision_reason=reason,
-    )
-    ret.refresh_from_db()
-    audit_record(
+        reason=reason,
         action="reject",
         summary=f"Rejected {ret.submitter.name} {ret.period} version {ret.version}: {reason}",
-        user=user,
-        submitter=ret.submitter,
-        source_return=ret,
-        details={"reason": reason},
     )
-    return ret
 
 
 # Problems kept in an "upload_failed" audit record for the downloadable report; a file with
@@ -218,7 +233,7 @@ MAX_PROBLEMS_KEPT = 10_000
 
 
 @dataclass
-class UploadOutcome:
+class UploadOutcome(BySeverity):
     """What an upload did: the stored version, or the problems (and the audit record naming them)."""
 
     ret: Return | None
@@ -235,14 +250,6 @@ class UploadOutcome:
             return ""
         sent = timezone.localdate(same.uploaded_at)
         return f"This file is identical to version {same.version}, sent on {sent:%-d %B %Y}; nothing was changed"
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
 
 
 def _problem_dict(p: Problem) -> dict:
