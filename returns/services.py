@@ -168,7 +168,7 @@ def _submitted_locked(ret: Return) -> Return:
     return ret
 
 
-def _decision_record(ret: Return, *, user, status: str, reason: str, action: str, summary: str, **extra) -> Return:
+def _decision_record(ret: Return, status: str, summary: str, *, user, reason: str, **extra) -> Return:
     """Mark the version decided (status, who, when, why) and audit it under summary; extra fields update the row."""
     Return.objects.filter(pk=ret.pk).update(
         status=status,
@@ -179,7 +179,7 @@ def _decision_record(ret: Return, *, user, status: str, reason: str, action: str
     )
     ret.refresh_from_db()
     audit_record(
-        action=action,
+        action="accept" if status == ReturnStatus.ACCEPTED else "reject",
         summary=summary,
         user=user,
         submitter=ret.submitter,
@@ -199,15 +199,8 @@ def return_accept(*, ret: Return, user=None, reason: str = "") -> Return:
     Return.objects.filter(submitter_id=ret.submitter_id, period_id=ret.period_id, is_current=True).update(
         is_current=False, status=ReturnStatus.SUPERSEDED
     )
-    return _decision_record(
-        ret,
-        user=user,
-        status=ReturnStatus.ACCEPTED,
-        reason=reason,
-        action="accept",
-        summary=f"Accepted {ret.submitter.name} {ret.period} version {ret.version}",
-        is_current=True,
-    )
+    summary = f"Accepted {ret.submitter.name} {ret.period} version {ret.version}"
+    return _decision_record(ret, ReturnStatus.ACCEPTED, summary, user=user, reason=reason, is_current=True)
 
 
 @transaction.atomic
@@ -217,14 +210,8 @@ def return_reject(*, ret: Return, user=None, reason: str) -> Return:
     Raises ReturnConflict when the version is no longer awaiting a decision.
     """
     ret = _submitted_locked(ret)
-    return _decision_record(
-        ret,
-        user=user,
-        status=ReturnStatus.REJECTED,
-        reason=reason,
-        action="reject",
-        summary=f"Rejected {ret.submitter.name} {ret.period} version {ret.version}: {reason}",
-    )
+    summary = f"Rejected {ret.submitter.name} {ret.period} version {ret.version}: {reason}"
+    return _decision_record(ret, ReturnStatus.REJECTED, summary, user=user, reason=reason)
 
 
 # Problems kept in an "upload_failed" audit record for the downloadable report; a file with
