@@ -36,7 +36,7 @@ def is_quarter_end(day: date) -> bool:
     return is_month_end(day) and day.month in (3, 6, 9, 12)
 
 
-def _forces_words(snapshot: Snapshot, measure) -> str | None:
+def forces_words(snapshot: Snapshot, measure) -> str | None:
     """'ranked 12 of 43 forces (1 = lowest rate), below the all forces' rate' for a comparable measure."""
     if not measure.msg_comparable:
         return None
@@ -67,7 +67,7 @@ def _measure_item(snapshot: Snapshot, measure, payload: dict) -> dict:
         "sentence": (payload.get("status") or {}).get("sentence", ""),
         "spc": vocabulary.label("variation", payload.get("variation"), default="No SPC verdict in this snapshot"),
         "msg": msg_verdict((payload.get("msg") or {}).get("summary"), under_reported=under_reported),
-        "forces": _forces_words(snapshot, measure),
+        "forces": forces_words(snapshot, measure),
         "under_reported": under_reported,
     }
 

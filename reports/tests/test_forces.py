@@ -190,7 +190,7 @@ def test_forces_page_and_statement_say_when_only_some_forces_have_figures(client
     """A snapshot holding only the peer group's 8 forces says so beside the all-forces rate."""
     from priorities.models import Measure
     from reports.services import snapshot_freeze
-    from reports.statements import _forces_words
+    from reports.statements import forces_words
 
     _, _, names = _file_expectations(shared_data)
     group = {"E23000021", "E23000026", "E23000028", "E23000030", "E23000027", "E23000032", "E23000019", "E23000033"}
@@ -210,7 +210,7 @@ def test_forces_page_and_statement_say_when_only_some_forces_have_figures(client
     page = client_for(COORDINATOR).get("/snapshots/2018-03-31/measures/all_crime/forces/").content.decode()
     assert sentence in page
     assert "Every force&#x27;s rate" not in page and "Every force's rate" not in page
-    words = _forces_words(snapshot, Measure.objects.get(code="all_crime"))
+    words = forces_words(snapshot, Measure.objects.get(code="all_crime"))
     assert "of 8 forces" in words
     assert words.endswith(
         "(figures for 8 of the 43 forces are in this snapshot; the all-forces rate is the rate of those 8)"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.browser
 NEXT_QUARTER = (date(2015, 4, 1), date(2015, 6, 30))
 
 
-def _filled(template: str, *, count: str, broken: bool = False) -> bytes:
+def filled(template: str, *, count: str, broken: bool = False) -> bytes:
     """The template with every row filled in (counts = `count`, percentages 25 of 100 people)."""
     rows = list(csv.DictReader(io.StringIO(template.lstrip("\ufeff"))))
     assert rows, "the template has no rows to fill"
@@ -56,7 +56,7 @@ def test_coordinator_returns_journey(page_as, site, axe_check):
     assert template.lstrip("\ufeff").startswith("measure_code,area_code,period_start,period_end,value")
 
     # 2. A broken copy: every problem is listed, nothing is saved.
-    _upload(tab, history_url, "broken.csv", _filled(template, count="14", broken=True))
+    _upload(tab, history_url, "broken.csv", filled(template, count="14", broken=True))
     summary = tab.wait_for_selector(".govuk-error-summary", timeout=30000).inner_text()
     assert "There is a problem with broken.csv" in summary
     assert "Nothing has been saved" in summary
@@ -66,7 +66,7 @@ def test_coordinator_returns_journey(page_as, site, axe_check):
     axe_check(tab)
 
     # 3. The fixed file: preview of what changes, then accept.
-    _upload(tab, history_url, "fixed.csv", _filled(template, count="14"))
+    _upload(tab, history_url, "fixed.csv", filled(template, count="14"))
     tab.wait_for_selector("text=Version 1 uploaded", timeout=30000)
     assert "What this version changes" in tab.inner_text("main")
     axe_check(tab)
@@ -74,7 +74,7 @@ def test_coordinator_returns_journey(page_as, site, axe_check):
     tab.wait_for_selector("text=Version 1 accepted", timeout=30000)
 
     # 4. A corrected version: the preview shows the change, and it is accepted too.
-    _upload(tab, history_url, "corrected.csv", _filled(template, count="15"))
+    _upload(tab, history_url, "corrected.csv", filled(template, count="15"))
     tab.wait_for_selector("text=Version 2 uploaded", timeout=30000)
     changes = tab.inner_text("main")
     assert "14" in changes and "15" in changes

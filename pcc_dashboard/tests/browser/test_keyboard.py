@@ -80,7 +80,7 @@ def test_keyboard_only_upload_preview_accept(page, site):
     Choosing the file is the operating system's dialog, which a headless browser cannot open, so the
     test hands the file to the file input; every other step is Tab, typing and Enter.
     """
-    from pcc_dashboard.tests.browser.test_journey import NEXT_QUARTER, _filled
+    from pcc_dashboard.tests.browser.test_journey import NEXT_QUARTER, filled
 
     code = site.users["csp_submitter"]["submitter"]
     start, end = NEXT_QUARTER
@@ -95,7 +95,7 @@ def test_keyboard_only_upload_preview_accept(page, site):
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     page.set_input_files(
-        "input[type=file]", files=[{"name": "k.csv", "mimeType": "text/csv", "buffer": _filled(template, count="9")}]
+        "input[type=file]", files=[{"name": "k.csv", "mimeType": "text/csv", "buffer": filled(template, count="9")}]
     )
     unfocused = unfocused_style(page, "main button[type=submit]")
     assert_focus_visible(tab_to(page, "main button[type=submit]"), unfocused, "upload button")
