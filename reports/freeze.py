@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
+import heapq
+import io
 from contextlib import contextmanager
 
 import pandas as pd
@@ -18,7 +19,8 @@ from priorities.models import Area, Measure
 from reports.freeze_reads import freeze_inputs, narratives_payload, outcomes_payload
 from reports.models import Snapshot, SnapshotObservation, SnapshotResult
 from reports.payloads.inputs import FreezeInputs
-from reports.payloads.measures import build_measure_payloads
+from reports.payloads.measures import measure_payload_texts
+from reports.payloads.values import json_text
 from returns.models import Observation, Return, Submitter, SubmitterKind
 
 OBSERVATION_COLUMNS = [
@@ -140,11 +142,31 @@ def observations_copy(*, snapshot_id: int, as_of: dt.date) -> int:
 
 
 def observations_frame(snapshot_id: int) -> pd.DataFrame:
-    """A snapshot's stored observations (dates as ISO strings), in canonical order."""
+    """A snapshot's stored observations (dates as ISO strings), in canonical order.
+
+    PostgreSQL sends them as one CSV COPY read by pandas (floats parsed exactly from PostgreSQL's
+    shortest round-trip text), not a million row tuples; SQLite fetches the rows.
+    """
+    sql = _READ_SQL.format(**_tables())
     with connection.cursor() as cursor:
-        cursor.execute(_READ_SQL.format(**_tables()), [snapshot_id])
-        rows = cursor.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=OBSERVATION_COLUMNS)
+        if connection.vendor == "postgresql":
+            # The snapshot id is an integer and the table name comes from the model, never from input.
+            copy = f"COPY ({sql.replace('%s', str(int(snapshot_id)))}) TO STDOUT WITH (FORMAT csv)"  # nosec B608
+            buffer = io.BytesIO()
+            cursor.cursor.copy_expert(copy, buffer)
+            buffer.seek(0)
+            frame = pd.read_csv(
+                buffer,
+                header=None,
+                names=OBSERVATION_COLUMNS,
+                dtype={**{c: str for c in OBSERVATION_COLUMNS[:4]}, **dict.fromkeys(FLOAT_COLUMNS, float)},
+                keep_default_na=False,
+                na_values={c: [""] for c in FLOAT_COLUMNS},
+                float_precision="round_trip",
+            )
+        else:
+            cursor.execute(sql, [snapshot_id])
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=OBSERVATION_COLUMNS)
     for column in FLOAT_COLUMNS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["return_id"] = frame["return_id"].astype("int64")
@@ -155,7 +177,7 @@ def observations_frame(snapshot_id: int) -> pd.DataFrame:
 
 def canonical_json(payload) -> str:
     """The one JSON text of a payload (sorted keys, no spaces, UTF-8 kept): what is stored and hashed."""
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json_text(payload)
 
 
 def _number_texts(series: pd.Series) -> list[str]:
@@ -163,10 +185,33 @@ def _number_texts(series: pd.Series) -> list[str]:
     return [repr(v) if v == v else "" for v in series.to_numpy(dtype=float).tolist()]
 
 
-class Results(dict):
-    """results_build's answer: {key: (measure_code, payload)}, plus each payload's canonical JSON."""
+class Results:
+    """results_build's answer: every payload of a snapshot as (key, measure_code, canonical JSON
+    text), in key order, the series ones made as they are read (one pass only).
 
-    texts: dict[str, str]
+    Each text read is also added to `digest` when there is one. len() is the number read so far:
+    every payload once results_store has written them. Raises ValueError if two payloads share a
+    key or come out of order (the digest would not be the one stored_digest recomputes).
+    """
+
+    def __init__(self, keyed: dict[str, tuple[str, object]], series, digest: ContentDigest | None = None):
+        self.keyed, self.series, self.digest, self.count = keyed, series, digest, 0
+
+    def __iter__(self):
+        ordered = ((key, code, canonical_json(payload)) for key, (code, payload) in sorted(self.keyed.items()))
+        last = None
+        for key, code, text in heapq.merge(ordered, self.series, key=lambda item: item[0]):
+            if last is not None and key <= last:
+                raise ValueError(f"payload {key!r} comes after {last!r}: payloads are read in key order, once each")
+            last = key
+            if self.digest is not None:
+                self.digest.result(key, text)
+            self.count += 1
+            yield key, code, text
+        self.keyed, self.series = {}, iter(())
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def snapshot_metadata(*, as_of: dt.date, frozen_at: dt.datetime, frozen_by_id, frozen_by_name: str, count: int) -> dict:
@@ -180,6 +225,38 @@ def snapshot_metadata(*, as_of: dt.date, frozen_at: dt.datetime, frozen_by_id, f
     }
 
 
+_DIGEST_ROWS = 100_000  # observation lines hashed a slice at a time (the same bytes as all at once)
+
+
+class ContentDigest:
+    """content_digest fed as a freeze makes the snapshot: the metadata and observations when
+    created, then each result's key and canonical JSON in key order (result), then hexdigest()."""
+
+    def __init__(self, observations: pd.DataFrame, *, metadata: dict | None = None):
+        self._hash = hashlib.sha256()
+        if metadata is not None:
+            self._hash.update(f"--snapshot--\n{canonical_json(metadata)}\n".encode())
+        frame = observations.sort_values(SORT_COLUMNS, kind="stable")
+        for start in range(0, len(frame), _DIGEST_ROWS):
+            self._observation_lines(frame.iloc[start : start + _DIGEST_ROWS])
+        self._hash.update(b"--results--\n")
+
+    def _observation_lines(self, frame: pd.DataFrame) -> None:
+        parts = [
+            frame[column].astype(str).tolist() for column in ("measure_code", "area_code", "period_start", "period_end")
+        ]
+        parts += [_number_texts(frame[column]) for column in FLOAT_COLUMNS]
+        parts.append([str(v) for v in frame["return_id"].tolist()])
+        self._hash.update(("\n".join(map("|".join, zip(*parts))) + "\n").encode())
+
+    def result(self, key: str, text: str) -> None:
+        """Add one result: its key and its canonical JSON text (the caller keeps to key order)."""
+        self._hash.update(f"{key}\t{text}\n".encode())
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def content_digest(
     observations: pd.DataFrame,
     results: list[tuple[str, object]],
@@ -191,25 +268,14 @@ def content_digest(
     result as key TAB canonical JSON, by key. The results hold every payload (narratives, outcomes
     and audits, annotations inside measure payloads, the frozen reference data and populations).
 
-    `texts` (key → canonical JSON, as results_build already made them) saves serialising twice.
+    `texts` (key → canonical JSON, where the caller has them already) saves serialising twice.
     metadata=None gives the digest of snapshots frozen before the metadata was covered.
     """
-    frame = observations.sort_values(SORT_COLUMNS, kind="stable")
-    parts = [
-        frame[column].astype(str).tolist() for column in ("measure_code", "area_code", "period_start", "period_end")
-    ]
-    parts += [_number_texts(frame[column]) for column in FLOAT_COLUMNS]
-    parts.append([str(v) for v in frame["return_id"].tolist()])
-    digest = hashlib.sha256()
-    if metadata is not None:
-        digest.update(f"--snapshot--\n{canonical_json(metadata)}\n".encode())
-    if len(frame):
-        digest.update(("\n".join(map("|".join, zip(*parts))) + "\n").encode())
-    digest.update(b"--results--\n")
+    digest = ContentDigest(observations, metadata=metadata)
     texts = texts or {}
     for key, payload in sorted(results, key=lambda item: item[0]):
         text = texts.get(key)
-        digest.update(f"{key}\t{canonical_json(payload) if text is None else text}\n".encode())
+        digest.result(key, canonical_json(payload) if text is None else text)
     return digest.hexdigest()
 
 
@@ -237,23 +303,22 @@ def reference_payload(inputs: FreezeInputs) -> dict:
     }
 
 
-def results_build(*, as_of: dt.date, observations: pd.DataFrame) -> Results:
+def results_build(*, as_of: dt.date, observations: pd.DataFrame, digest: ContentDigest | None = None) -> Results:
     """Every payload of PAYLOADS.md, keyed, each with the measure code it belongs to ("" if none).
 
-    Each payload is serialised once, to its canonical JSON text (`texts`): that text is what
-    results_store writes and what the digest hashes. A reader loads back exactly the value the
-    text encodes (tuples as lists, keys as strings), so the digest recomputed from the stored rows
-    is the same text.
+    Builds every payload but the series ones now, and returns them with the series still to make
+    (Results: read once, in key order, by results_store). Each payload is serialised once, to its
+    canonical JSON text: what results_store writes and what `digest` hashes. A reader loads back
+    exactly the value the text encodes (tuples as lists, keys as strings), so the digest
+    recomputed from the stored rows is the same text.
     """
     inputs = freeze_inputs(as_of=as_of, observations=observations)
-    results, overview = build_measure_payloads(inputs)
-    results["overview"] = ("", overview)
-    results["reference"] = ("", reference_payload(inputs))
-    results["outcomes"] = ("", outcomes_payload(as_of))
-    results["narratives"] = ("", narratives_payload(as_of))
-    built = Results(results)
-    built.texts = {key: canonical_json(payload) for key, (_, payload) in results.items()}
-    return built
+    keyed, overview, series = measure_payload_texts(inputs)
+    keyed["overview"] = ("", overview)
+    keyed["reference"] = ("", reference_payload(inputs))
+    keyed["outcomes"] = ("", outcomes_payload(as_of))
+    keyed["narratives"] = ("", narratives_payload(as_of))
+    return Results(keyed, series, digest)
 
 
 # COPY's text format: a backslash starts an escape, and tab/newline end a field/row. Canonical
@@ -282,30 +347,28 @@ def _batches(items, size: int):
 
 
 def results_store(*, snapshot_id: int, results: Results) -> None:
-    """Write each payload's canonical JSON text as it is (no second serialisation by the ORM).
+    """Write each payload's canonical JSON text as it is (no second serialisation by the ORM), in
+    key order, as Results makes them: a batch of rows at a time, so at national scale (hundreds of
+    megabytes of text) only one measure's series and one batch are held at once.
 
-    PostgreSQL: one COPY into the jsonb column; SQLite: the JSON text in the text column, which
-    is what the JSONField would have stored.
+    PostgreSQL: one COPY into the jsonb column (the server parses one batch while the next is
+    made); SQLite: the JSON text in the text column, which is what the JSONField would have stored.
     """
-    texts = getattr(results, "texts", None) or {key: canonical_json(p) for key, (_, p) in results.items()}
-    rows = [(key, results[key][0], texts[key]) for key in sorted(results)]
     table = SnapshotResult._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Streamed a batch of rows at a time: at national scale the payload text is hundreds of
-            # megabytes, and one joined and encoded copy of it would double the freeze's peak memory.
             lines = (
                 f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_json(text)}\n"
-                for key, code, text in rows
+                for key, code, text in results
             )
             chunks = ((0, "".join(batch).encode()) for batch in _batches(lines, RESULT_BATCH))
             cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), CopyStream(chunks), size=1 << 22)
         else:
-            for start in range(0, len(rows), RESULT_BATCH):
+            for batch in _batches(results, RESULT_BATCH):
                 cursor.executemany(
                     # The table name comes from the model, never from input.
                     f"INSERT INTO {table} (snapshot_id, key, measure_code, payload) VALUES (%s, %s, %s, %s)",  # nosec B608
-                    [(snapshot_id, key, code, text) for key, code, text in rows[start : start + RESULT_BATCH]],
+                    [(snapshot_id, key, code, text) for key, code, text in batch],
                 )
 
 

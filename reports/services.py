@@ -68,27 +68,25 @@ def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None 
             snapshot_id = freeze.reserve_snapshot_id()
             freeze.observations_copy(snapshot_id=snapshot_id, as_of=as_of)
             observations = freeze.observations_frame(snapshot_id)
-            results = freeze.results_build(as_of=as_of, observations=observations)
-            freeze.results_store(snapshot_id=snapshot_id, results=results)
+            count = len(observations)
             fields = {
                 "as_of": as_of,
                 "frozen_at": frozen_at or timezone.now(),
                 "frozen_by_id": frozen_by.pk if frozen_by else None,
                 "frozen_by_name": _actor_name(user)[:150],
             }
-            digest = freeze.content_digest(
-                observations,
-                [(key, payload) for key, (_, payload) in results.items()],
-                texts=getattr(results, "texts", None),
-                metadata=freeze.snapshot_metadata(**fields, count=len(observations)),
-            )
+            # The digest is made as the results are stored (each payload's text once, in key order).
+            digest = freeze.ContentDigest(observations, metadata=freeze.snapshot_metadata(**fields, count=count))
+            results = freeze.results_build(as_of=as_of, observations=observations, digest=digest)
+            del observations  # the payloads still to make need only their own frames
+            freeze.results_store(snapshot_id=snapshot_id, results=results)
             snapshot = Snapshot.objects.create(
-                id=snapshot_id, digest=digest, observation_count=len(observations), **fields
+                id=snapshot_id, digest=digest.hexdigest(), observation_count=count, **fields
             )
     except IntegrityError as exc:
         # The unique as_of constraint is the safety net when two freezes race.
         raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.") from exc
-    logger.info("froze snapshot %s: %s observations, digest %s", as_of, snapshot.observation_count, digest)
+    logger.info("froze snapshot %s: %s observations, digest %s", as_of, snapshot.observation_count, snapshot.digest)
     return snapshot
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -30,7 +31,7 @@ from reports.payloads.msg import (
     msg_payload,
     msg_quarter_ends,
 )
-from reports.payloads.series import PERIOD_VALUE, Series, all_series, granularity, series_payload
+from reports.payloads.series import PERIOD_VALUE, Series, all_series, granularity, series_payload, series_texts
 from reports.payloads.window import recent_payload
 from returns.periods import month_end, period_label
 
@@ -43,18 +44,46 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     """
     obs, finest = observation_frames(inputs)
     measures = {m["code"]: m for m in inputs.measures}
-    populations = msg_analysis.PopulationChoice(
-        inputs.populations, lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
-    )
-
     # series:<code>:<area> for every measure × area with data (xmr on array slices, no queries).
     series = all_series(finest, measures, inputs)
     results = {f"series:{code}:{area}": (code, series_payload(found)) for (code, area), found in series.items()}
+    keyed, overview = _measures_results(inputs, obs, finest, series)
+    results.update(keyed)
+    return results, overview
 
+
+def measure_payload_texts(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, dict]], dict, Iterator]:
+    """build_measure_payloads for a freeze at national scale: the same payloads, but the series
+    ones as canonical JSON text made one measure at a time, so they are never all held at once.
+
+    Returns ({key: (measure_code, payload)} of every msg:, measure: and measure_recent: payload,
+    the overview, and an iterator of (key, measure_code, canonical JSON text) of every series:
+    payload, by key). Only the series the measure payloads draw (the focus area's and its
+    CSPs') are built as objects; the iterator computes the rest when it is read.
+    """
+    obs, finest = observation_frames(inputs)
+    measures = {m["code"]: m for m in inputs.measures}
+    drawn = {inputs.focus_area, *_csp_codes(inputs)}
+    series = all_series(finest, measures, inputs, areas=drawn)
+    keyed, overview = _measures_results(inputs, obs, finest, series)
+    # The series still to make read only the finest frame, settings and annotations: the
+    # observations as read are not kept for them.
+    rest = dataclasses.replace(inputs, observations=inputs.observations.iloc[0:0])
+    return keyed, overview, series_texts(finest, measures, rest)
+
+
+def _measures_results(
+    inputs: FreezeInputs, obs: pd.DataFrame, finest: pd.DataFrame, series: dict[tuple[str, str], Series]
+) -> tuple[dict[str, tuple[str, dict]], dict]:
+    """Every measure's msg:, measure: and measure_recent: payloads (keyed), and the overview, from
+    the prepared frames and the series (at least the focus area's and its CSPs')."""
+    populations = msg_analysis.PopulationChoice(
+        inputs.populations, lag_months=inputs.settings.get("POPULATION_PUBLICATION_LAG_MONTHS", 12)
+    )
     frozen = _Frozen(inputs, finest, series, populations, msg_quarter_ends(inputs.as_of, MSG_HISTORY_QUARTERS))
     by_measure = dict(tuple(obs.groupby(MEASURE_CODE, sort=False)))
     empty = obs.iloc[0:0]
-    overview = []
+    results, overview = {}, []
     for measure in inputs.measures:
         keyed, entry = _one_measure(measure, by_measure.get(measure["code"], empty), frozen)
         results.update(keyed)
@@ -62,7 +91,14 @@ def build_measure_payloads(inputs: FreezeInputs) -> tuple[dict[str, tuple[str, d
     return results, {"measures": overview}
 
 
-@dataclass
+def _csp_codes(inputs: FreezeInputs) -> list[str]:
+    """The focus force's community safety partnerships, by area code."""
+    return sorted(
+        code for code, area in inputs.areas.items() if area["kind"] == "csp" and area["parent"] == inputs.focus_area
+    )
+
+
+@dataclasses.dataclass
 class _Frozen:
     """What every measure's payloads are built from: the inputs, the finest frame, every series,
     the population choice and the quarter ends that get an `msg:` payload."""
@@ -245,9 +281,7 @@ def _csp_block(
     populations: msg_analysis.PopulationChoice,
     end: dt.date | None,
 ) -> list[dict]:
-    csps = sorted(
-        code for code, area in inputs.areas.items() if area["kind"] == "csp" and area["parent"] == inputs.focus_area
-    )
+    csps = _csp_codes(inputs)
     counting = measure["unit"] == "count" and end is not None and windows is not None
     pops = populations.at(end or inputs.as_of)
     items = []

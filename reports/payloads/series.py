@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,7 @@ from reports.analysis.columns import (
     VALUE,
 )
 from reports.payloads.inputs import DENOMINATOR, MEASURE_CODE, NUMERATOR, SPAN, FreezeInputs
-from reports.payloads.values import json_floats, point_columns
+from reports.payloads.values import json_rows, json_text, point_columns
 
 PERIOD_VALUE = "period_value"  # a cumulative measure's point: the period's own figure (what SPC judges)
 SPC_FLOAT_COLUMNS = ("mean", "upper_limit", "lower_limit", "upper_2sigma", "lower_2sigma")
@@ -133,35 +134,40 @@ def _limits(chart: dict, ends: np.ndarray, changes: list[dict], min_points: int)
 
 
 class _Columns:
-    """The per-row SPC and interval columns of the whole finest frame, filled one series at a time."""
+    """The per-row SPC and interval columns of rows [lo, lo + size) of the finest frame, filled one
+    series at a time (row numbers are the finest frame's)."""
 
-    def __init__(self, size: int):
+    def __init__(self, lo: int, size: int):
+        self.lo = lo
         self.floats = {name: np.full(size, np.nan) for name in (*SPC_FLOAT_COLUMNS, CI_LOW, CI_HIGH)}
         self.signals: list = [None] * size
         self.rules: list = [None] * size
         self.provisional = np.zeros(size, dtype=bool)
+        self.own = np.full(size, np.nan)  # a cumulative series' own period figures (period_value)
 
     def fill_chart(self, start: int, stop: int, chart: dict) -> None:
         """Copy one series' xmr columns into rows [start, stop)."""
+        a, b = start - self.lo, stop - self.lo
         for name in SPC_FLOAT_COLUMNS:
-            self.floats[name][start:stop] = chart[name]
-        self.signals[start:stop] = chart["signal"]
-        self.rules[start:stop] = chart["rules"]
-        self.provisional[start:stop] = chart["provisional"]
+            self.floats[name][a:b] = chart[name]
+        self.signals[a:b] = chart["signal"]
+        self.rules[a:b] = chart["rules"]
+        self.provisional[a:b] = chart["provisional"]
 
     def fill_intervals(self, start: int, stop: int, values: np.ndarray, respondents: np.ndarray) -> None:
         """A survey percentage's 95% Wilson interval in rows [start, stop) (NaN where it has none)."""
         for i in range(start, stop):
             low, high = survey.wilson_interval(values[i], respondents[i])
-            self.floats[CI_LOW][i] = math.nan if low is None else low
-            self.floats[CI_HIGH][i] = math.nan if high is None else high
+            self.floats[CI_LOW][i - self.lo] = math.nan if low is None else low
+            self.floats[CI_HIGH][i - self.lo] = math.nan if high is None else high
 
-    def frame(self, finest: pd.DataFrame) -> pd.DataFrame:
-        """`finest` with these columns added (signal and rules as object columns)."""
-        return finest.assign(
+    def frame(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """`rows` (the finest frame's rows [lo, lo + size)) with these columns added (signal and
+        rules as object columns)."""
+        return rows.assign(
             **self.floats,
-            signal=pd.Series(self.signals, index=finest.index, dtype=object),
-            rules=pd.Series(self.rules, index=finest.index, dtype=object),
+            signal=pd.Series(self.signals, index=rows.index, dtype=object),
+            rules=pd.Series(self.rules, index=rows.index, dtype=object),
             provisional=self.provisional,
         )
 
@@ -172,7 +178,21 @@ def _series_bounds(codes: np.ndarray, areas: np.ndarray) -> list[tuple[int, int]
     if not size:
         return []
     starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]) | (areas[1:] != areas[:-1])])
-    return list(zip(starts, [*starts[1:], size]))
+    return list(zip(starts.tolist(), [*starts[1:].tolist(), size]))
+
+
+class _Finest:
+    """The finest frame's columns as arrays, and its (measure, area) runs grouped by measure."""
+
+    def __init__(self, finest: pd.DataFrame):
+        self.frame = finest
+        self.values = finest[VALUE].to_numpy(dtype=float)
+        self.respondents = finest[RESPONDENTS].to_numpy(dtype=float)
+        self.ends = pd.to_datetime(finest[PERIOD_END], format="ISO8601").to_numpy()
+        self.codes, self.areas = finest[MEASURE_CODE].to_numpy(), finest[AREA_CODE].to_numpy()
+        self.blocks: dict[str, list[tuple[int, int]]] = {}  # measure code → its series' (start, stop)
+        for start, stop in _series_bounds(self.codes, self.areas):
+            self.blocks.setdefault(self.codes[start], []).append((start, stop))
 
 
 def _xmr(judged: np.ndarray, ends: np.ndarray, measure: dict, changes: list[dict], settings: dict) -> dict:
@@ -199,26 +219,24 @@ def _latest_variation(chart: dict, judged: np.ndarray) -> str | None:
     return signal if isinstance(signal, str) else vocabulary.COMMON_CAUSE
 
 
-def all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> dict[tuple[str, str], Series]:
-    """SPC and survey intervals for every (measure, area) series of `finest`, on arrays, in one pass.
+def _block_charts(
+    arrays: _Finest, code: str, measure: dict, inputs: FreezeInputs, areas: set[str] | None = None
+) -> tuple[_Columns, dict[tuple[str, str], tuple[int, int, str | None, list[dict]]]]:
+    """SPC (and survey intervals) of every series of one measure, or only those of `areas`.
 
-    `finest` is sorted by measure, area, span and period end, so each series is a contiguous run
-    of rows: xmr runs on array slices and the points are sliced from whole-frame column lists.
-    `measures` maps a measure code to its FreezeInputs.measures entry; series of other codes are
-    left out. Returns {(measure code, area code): Series}.
+    Returns the measure's rows' columns and {(code, area): (start, stop, latest variation,
+    limits)}, rows numbered as in the finest frame. A cumulative measure's own period figures
+    (what SPC judges) go in the columns' `own`.
     """
-    values = finest[VALUE].to_numpy(dtype=float)
-    respondents = finest[RESPONDENTS].to_numpy(dtype=float)
-    ends = pd.to_datetime(finest[PERIOD_END], format="ISO8601").to_numpy()
-    codes, areas = finest[MEASURE_CODE].to_numpy(), finest[AREA_CODE].to_numpy()
-    columns = _Columns(len(finest))
-    found: dict[tuple[str, str], tuple[int, int, str | None, list[dict]]] = {}
-    own: dict[tuple[str, str], list] = {}  # each period's own figure of a cumulative series
+    bounds = arrays.blocks[code]
+    lo = bounds[0][0]
+    columns = _Columns(lo, bounds[-1][1] - lo)
+    found = {}
     min_points = inputs.settings.get("SPC_MIN_POINTS", 12)
-    for start, stop in _series_bounds(codes, areas):
-        code, area = codes[start], areas[start]
-        measure = measures.get(code)
-        if measure is None:
+    values, respondents, ends = arrays.values, arrays.respondents, arrays.ends
+    for start, stop in bounds:
+        area = arrays.areas[start]
+        if areas is not None and area not in areas:
             continue
         changes = _recalculations(inputs, code, area)
         # A running total is progress, not a process; SPC judges each period's own figure.
@@ -228,30 +246,85 @@ def all_series(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> di
         if measure["unit"] == "percentage" and not np.isnan(respondents[start:stop]).all():
             columns.fill_intervals(start, stop, values, respondents)
         if measure.get("cumulative"):
-            own[(code, area)] = json_floats(judged)
+            columns.own[start - lo : stop - lo] = judged
         limits = _limits(chart, ends[start:stop], changes, min_points)
         found[(code, area)] = (start, stop, _latest_variation(chart, judged), limits)
-    return _series_points(columns.frame(finest), found, own)
+    return columns, found
 
 
-def _series_points(frame: pd.DataFrame, found: dict, own: dict) -> dict[tuple[str, str], Series]:
-    """Each found series with its points sliced from the whole frame's JSON-ready columns, and a
-    cumulative series' own period figures added to its points as period_value."""
-    columns = point_columns(frame, POINT_KEYS)
-    rows = list(zip(*(columns[k] for k in POINT_KEYS)))
-    spans = frame[SPAN].to_numpy()
-    series = {
-        key: Series(
-            start,
-            stop,
-            int(spans[start]),
-            variation,
-            [dict(zip(POINT_KEYS, row)) for row in rows[start:stop]],
-            limits,
-        )
-        for key, (start, stop, variation, limits) in found.items()
-    }
-    for key, figures in own.items():
-        for point, figure in zip(series[key].points, figures):
-            point[PERIOD_VALUE] = figure
+def all_series(
+    finest: pd.DataFrame, measures: dict, inputs: FreezeInputs, *, areas: set[str] | None = None
+) -> dict[tuple[str, str], Series]:
+    """SPC and survey intervals for every (measure, area) series of `finest`, on arrays, a measure at a time.
+
+    `finest` is sorted by measure, area, span and period end, so each series is a contiguous run
+    of rows: xmr runs on array slices and the points are sliced from the measure's column lists.
+    `measures` maps a measure code to its FreezeInputs.measures entry; series of other codes are
+    left out, and so are series of areas not in `areas` when it is given. Returns
+    {(measure code, area code): Series}.
+    """
+    arrays = _Finest(finest)
+    series: dict[tuple[str, str], Series] = {}
+    for code in arrays.blocks:
+        measure = measures.get(code)
+        if measure is None:
+            continue
+        columns, found = _block_charts(arrays, code, measure, inputs, areas)
+        if found:
+            series.update(_series_points(finest, columns, found, cumulative=bool(measure.get("cumulative"))))
     return series
+
+
+def _found_rows(columns: _Columns, found: dict) -> np.ndarray:
+    """The rows of the found series, relative to the columns' first row, in the order of `found`."""
+    spans = [np.arange(start - columns.lo, stop - columns.lo) for start, stop, *_ in found.values()]
+    return np.concatenate(spans)
+
+
+def _series_points(
+    finest: pd.DataFrame, columns: _Columns, found: dict, *, cumulative: bool
+) -> dict[tuple[str, str], Series]:
+    """Each found series with its points sliced from its rows' JSON-ready columns, and a
+    cumulative series' own period figures added to its points as period_value."""
+    rows_at = _found_rows(columns, found)
+    frame = columns.frame(finest.iloc[columns.lo : columns.lo + len(columns.own)]).iloc[rows_at]
+    keys = [*POINT_KEYS, PERIOD_VALUE] if cumulative else POINT_KEYS
+    if cumulative:
+        frame = frame.assign(**{PERIOD_VALUE: columns.own[rows_at]})
+    values = point_columns(frame, keys)
+    rows = list(zip(*(values[k] for k in keys)))
+    spans = frame[SPAN].to_numpy()
+    series, offset = {}, 0
+    for key, (start, stop, variation, limits) in found.items():
+        size = stop - start
+        points = [dict(zip(keys, row)) for row in rows[offset : offset + size]]
+        series[key] = Series(start, stop, int(spans[offset]), variation, points, limits)
+        offset += size
+    return series
+
+
+def series_texts(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> Iterator[tuple[str, str, str]]:
+    """(key, measure code, canonical JSON) of every `series:<code>:<area>` payload, by key.
+
+    The same payloads as series_payload(all_series(...)[code, area]) serialised with sorted keys
+    and no spaces, written from whole columns of text one measure at a time: no point is ever a
+    dict, and only one measure's text is held at once.
+    """
+    arrays = _Finest(finest)
+    codes = sorted((code for code in arrays.blocks if code in measures), key=lambda code: f"series:{code}:")
+    for code in codes:
+        measure = measures[code]
+        columns, found = _block_charts(arrays, code, measure, inputs)
+        keys = [*POINT_KEYS, PERIOD_VALUE] if measure.get("cumulative") else POINT_KEYS
+        frame = columns.frame(finest.iloc[columns.lo : columns.lo + len(columns.own)])
+        if measure.get("cumulative"):
+            frame = frame.assign(**{PERIOD_VALUE: columns.own})
+        points = json_rows(frame, keys)
+        spans = frame[SPAN].to_numpy()
+        for (_, area), (start, stop, _, limits) in sorted(found.items(), key=lambda item: item[0][1]):
+            a, b = start - columns.lo, stop - columns.lo
+            text = (
+                f'{{"granularity":{json_text(granularity(spans[a]))},"limits":{json_text(limits)},'
+                f'"points":[{",".join(points[a:b])}]}}'
+            )
+            yield f"series:{code}:{area}", code, text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -73,3 +74,62 @@ def records(frame: pd.DataFrame, keys: list[str]) -> list[dict]:
         return []
     columns = point_columns(frame, keys)
     return [dict(zip(keys, row)) for row in zip(*(columns[k] for k in keys))]
+
+
+def json_text(value) -> str:
+    """The canonical JSON text of a value: sorted keys, no spaces, UTF-8 kept (as the freeze stores it)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _float_text(value: float) -> str:
+    """A float as json writes it: repr, and NaN and the infinities by name."""
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "Infinity" if value > 0 else "-Infinity"
+    return float.__repr__(value)
+
+
+def _texts(values: np.ndarray, text) -> np.ndarray:
+    """An object array of each value's JSON text, `text` applied once per distinct value (NA → null).
+
+    Equal values share one text, so a float column holding both 0.0 and -0.0 (equal, but
+    written differently) and an object column of anything but strings go value by value.
+    """
+    if values.dtype.kind == "f" and bool((np.signbit(values) & (values == 0)).any()):
+        return np.array(["null" if v != v else text(v) for v in values.tolist()], dtype=object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if values.dtype.kind == "O" and not all(type(v) is str for v in uniques):
+        return np.array([json_text(plain(v)) for v in values.tolist()], dtype=object)
+    table = np.array([*(text(v) for v in uniques.tolist()), "null"], dtype=object)
+    return table[codes]  # code -1 (NaN, None) takes the last entry, "null"
+
+
+def json_text_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, np.ndarray]:
+    """{key: each row's JSON text of the column} for each key: the text json writes for the value
+    point_columns gives (a key the frame lacks gives null)."""
+    columns = {}
+    for key in keys:
+        if key not in frame:
+            columns[key] = np.full(len(frame), "null", dtype=object)
+            continue
+        series = frame[key]
+        if key == RESPONDENTS and series.dtype.kind == "f":
+            columns[key] = _texts(series.to_numpy(), lambda v: str(int(v)))
+        elif series.dtype.kind == "f":
+            columns[key] = _texts(_round(series.to_numpy(dtype=float)), _float_text)
+        elif series.dtype.kind in "iu" and not series.hasnans:
+            columns[key] = _texts(series.to_numpy(), lambda v: str(int(v)))
+        elif series.dtype.kind == "b":
+            columns[key] = np.where(series.to_numpy(), "true", "false").astype(object)
+        else:
+            columns[key] = _texts(series.to_numpy(dtype=object), json_text)
+    return columns
+
+
+def json_rows(frame: pd.DataFrame, keys: list[str]) -> list[str]:
+    """Each row of `frame` as the canonical JSON text of its `records` dict (keys sorted, no spaces)."""
+    ordered = sorted(keys)
+    columns = json_text_columns(frame, ordered)
+    template = "{" + ",".join(json_text(key).replace("%", "%%") + ":%s" for key in ordered) + "}"
+    return [template % row for row in zip(*(columns[key].tolist() for key in ordered))]
