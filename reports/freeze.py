@@ -162,8 +162,9 @@ def observations_frame(snapshot_id: int) -> pd.DataFrame:
                 dtype={**{c: str for c in OBSERVATION_COLUMNS[:4]}, **dict.fromkeys(FLOAT_COLUMNS, float)},
                 keep_default_na=False,
                 na_values={c: [""] for c in FLOAT_COLUMNS},
-                float_precision="round_trip",
             )
+            if frame.empty:  # the same (object) columns as an empty fetch gives
+                frame = pd.DataFrame.from_records([], columns=OBSERVATION_COLUMNS)
         else:
             cursor.execute(sql, [snapshot_id])
             frame = pd.DataFrame.from_records(cursor.fetchall(), columns=OBSERVATION_COLUMNS)
