@@ -11,6 +11,7 @@ import heapq
 import io
 from contextlib import contextmanager
 
+import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
@@ -70,6 +71,12 @@ _READ_SQL = """
 SELECT measure_code, area_code, CAST(period_start AS TEXT), CAST(period_end AS TEXT),
        value, numerator, denominator, respondents, return_id
 FROM {snapshot_obs} WHERE snapshot_id = %s
+"""
+# PostgreSQL: the same rows as CSV, dates written as ISO text whatever the session's DateStyle.
+_READ_COPY = """
+COPY (SELECT measure_code, area_code, to_char(period_start, 'YYYY-MM-DD'), to_char(period_end, 'YYYY-MM-DD'),
+             value, numerator, denominator, respondents, return_id
+      FROM {snapshot_obs} WHERE snapshot_id = {snapshot_id}) TO STDOUT WITH (FORMAT csv)
 """
 
 
@@ -141,17 +148,23 @@ def observations_copy(*, snapshot_id: int, as_of: dt.date) -> int:
         return cursor.rowcount
 
 
+def _fetched_frame(rows: list[tuple]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows, columns=OBSERVATION_COLUMNS)
+    for column in ("period_start", "period_end"):
+        frame[column] = frame[column].astype(str).str.slice(0, 10)
+    return frame
+
+
 def observations_frame(snapshot_id: int) -> pd.DataFrame:
     """A snapshot's stored observations (dates as ISO strings), in canonical order.
 
     PostgreSQL sends them as one CSV COPY read by pandas (floats parsed exactly from PostgreSQL's
     shortest round-trip text), not a million row tuples; SQLite fetches the rows.
     """
-    sql = _READ_SQL.format(**_tables())
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The snapshot id is an integer and the table name comes from the model, never from input.
-            copy = f"COPY ({sql.replace('%s', str(int(snapshot_id)))}) TO STDOUT WITH (FORMAT csv)"  # nosec B608
+            copy = _READ_COPY.format(snapshot_obs=_tables()["snapshot_obs"], snapshot_id=int(snapshot_id))
             buffer = io.BytesIO()
             cursor.cursor.copy_expert(copy, buffer)
             buffer.seek(0)
@@ -163,16 +176,14 @@ def observations_frame(snapshot_id: int) -> pd.DataFrame:
                 keep_default_na=False,
                 na_values={c: [""] for c in FLOAT_COLUMNS},
             )
-            if frame.empty:  # the same (object) columns as an empty fetch gives
-                frame = pd.DataFrame.from_records([], columns=OBSERVATION_COLUMNS)
+            if frame.empty:  # the same columns as an empty fetch gives
+                frame = _fetched_frame([])
         else:
-            cursor.execute(sql, [snapshot_id])
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=OBSERVATION_COLUMNS)
+            cursor.execute(_READ_SQL.format(**_tables()), [snapshot_id])
+            frame = _fetched_frame(cursor.fetchall())
     for column in FLOAT_COLUMNS:
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     frame["return_id"] = frame["return_id"].astype("int64")
-    frame["period_start"] = frame["period_start"].astype(str).str.slice(0, 10)
-    frame["period_end"] = frame["period_end"].astype(str).str.slice(0, 10)
     return frame.sort_values(SORT_COLUMNS, kind="stable").reset_index(drop=True)
 
 
@@ -182,8 +193,14 @@ def canonical_json(payload) -> str:
 
 
 def _number_texts(series: pd.Series) -> list[str]:
-    """repr of each float ("" for NaN): one list pass over Python floats, not a pandas map per value."""
-    return [repr(v) if v == v else "" for v in series.to_numpy(dtype=float).tolist()]
+    """repr of each float ("" for NaN), made once per distinct value (value by value when the
+    column holds -0.0, which is equal to 0.0 but written differently)."""
+    values = series.to_numpy(dtype=float)
+    if bool((np.signbit(values) & (values == 0)).any()):
+        return [repr(v) if v == v else "" for v in values.tolist()]
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([*(repr(v) for v in uniques.tolist()), ""], dtype=object)
+    return table[codes].tolist()  # code -1 (NaN) takes the last entry, ""
 
 
 class Results:
@@ -233,11 +250,12 @@ class ContentDigest:
     """content_digest fed as a freeze makes the snapshot: the metadata and observations when
     created, then each result's key and canonical JSON in key order (result), then hexdigest()."""
 
-    def __init__(self, observations: pd.DataFrame, *, metadata: dict | None = None):
+    def __init__(self, observations: pd.DataFrame, *, metadata: dict | None = None, in_order: bool = False):
+        """in_order=True: the observations are in canonical order already (observations_frame's)."""
         self._hash = hashlib.sha256()
         if metadata is not None:
             self._hash.update(f"--snapshot--\n{canonical_json(metadata)}\n".encode())
-        frame = observations.sort_values(SORT_COLUMNS, kind="stable")
+        frame = observations if in_order else observations.sort_values(SORT_COLUMNS, kind="stable")
         for start in range(0, len(frame), _DIGEST_ROWS):
             self._observation_lines(frame.iloc[start : start + _DIGEST_ROWS])
         self._hash.update(b"--results--\n")

@@ -76,7 +76,9 @@ def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None 
                 "frozen_by_name": _actor_name(user)[:150],
             }
             # The digest is made as the results are stored (each payload's text once, in key order).
-            digest = freeze.ContentDigest(observations, metadata=freeze.snapshot_metadata(**fields, count=count))
+            digest = freeze.ContentDigest(
+                observations, metadata=freeze.snapshot_metadata(**fields, count=count), in_order=True
+            )
             results = freeze.results_build(as_of=as_of, observations=observations, digest=digest)
             del observations  # the payloads still to make need only their own frames
             freeze.results_store(snapshot_id=snapshot_id, results=results)

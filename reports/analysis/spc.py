@@ -79,12 +79,16 @@ def _segment_ids(period_ends: pd.DatetimeIndex, recalculate_at) -> np.ndarray:
 
 def _long_runs(flags: np.ndarray, min_length: int) -> np.ndarray:
     """True where a flag belongs to a run of at least `min_length` consecutive True values."""
-    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    size = len(flags)
+    padded = np.zeros(size + 2, dtype=np.int8)
+    padded[1:-1] = flags
+    edges = np.diff(padded)
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     long = (stops - starts) >= min_length
-    marks = np.zeros(len(flags) + 1, dtype=np.int64)
-    np.add.at(marks, starts[long], 1)
-    np.add.at(marks, stops[long], -1)
+    marks = np.zeros(size + 1, dtype=np.int64)
+    # No position both starts one run and stops another, and each is a distinct index.
+    marks[starts[long]] += 1
+    marks[stops[long]] -= 1
     return np.cumsum(marks[:-1]) > 0
 
 
@@ -125,7 +129,10 @@ def _rule_sides(values: np.ndarray, *, mean: float, mr_bar: float, run_length: i
         trend = []
         for moves in (steps > 0, steps < 0):
             runs = _long_runs(moves, max(trend_length - 1, 1))
-            trend.append(np.r_[runs, False] | np.r_[False, runs])
+            points = np.zeros(n, dtype=bool)  # each step marks the points either side of it
+            points[:-1] |= runs
+            points[1:] |= runs
+            trend.append(points)
         sides[TREND] = tuple(trend)
     if limits_apply:
         upper, lower = mean + LIMIT_FACTOR * mr_bar, mean - LIMIT_FACTOR * mr_bar
@@ -140,6 +147,13 @@ def _rule_sides(values: np.ndarray, *, mean: float, mr_bar: float, run_length: i
     return sides
 
 
+# The rules text of every combination of fired rules (bit k set: RULE_ORDER[k] fired), in rule order.
+_RULE_TEXTS = np.array(
+    [",".join(rule for k, rule in enumerate(RULE_ORDER) if mask >> k & 1) for mask in range(1 << len(RULE_ORDER))],
+    dtype=object,
+)
+
+
 def _signals(sides: dict, *, direction: str, conflict: str) -> tuple[list, list]:
     """(signal, rules text) per point from `_rule_sides`.
 
@@ -150,19 +164,21 @@ def _signals(sides: dict, *, direction: str, conflict: str) -> tuple[list, list]
     n = len(sides[SHIFT][0])
     high = np.zeros(n, dtype=bool)
     low = np.zeros(n, dtype=bool)
-    for rule_high, rule_low in sides.values():
+    fired = np.zeros(n, dtype=np.int64)
+    for bit, rule in enumerate(RULE_ORDER):
+        rule_high, rule_low = sides[rule]
         high |= rule_high
         low |= rule_low
-    signals: list = [None] * n
-    rules: list = [""] * n
-    for i in np.flatnonzero(high | low).tolist():
-        rules[i] = ",".join(rule for rule in RULE_ORDER if sides[rule][0][i] or sides[rule][1][i])
-        if direction == "neither":
-            signals[i] = NEUTRAL
-            continue
-        good, bad = (high[i], low[i]) if direction == "up" else (low[i], high[i])
-        signals[i] = conflict if good and bad else (IMPROVEMENT if good else CONCERN)
-    return signals, rules
+        fired |= (rule_high | rule_low).astype(np.int64) << bit
+    signals = np.full(n, None, dtype=object)
+    if direction == "neither":
+        signals[high | low] = NEUTRAL
+    else:
+        good, bad = (high, low) if direction == "up" else (low, high)
+        signals[good & ~bad] = IMPROVEMENT
+        signals[bad & ~good] = CONCERN
+        signals[good & bad] = conflict
+    return signals.tolist(), _RULE_TEXTS[fired].tolist()
 
 
 def _check(direction: str, baseline_points: int | None, conflict: str) -> None:
