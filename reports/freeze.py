@@ -38,6 +38,9 @@ OBSERVATION_COLUMNS = [
 SORT_COLUMNS = ["measure_code", "area_code", "period_start", "period_end", "return_id"]
 FLOAT_COLUMNS = ["value", "numerator", "denominator", "respondents"]
 RESULT_BATCH = 500
+# Rows per COPY chunk: a few megabytes, which the connection buffers, so PostgreSQL parses one
+# chunk while the next is made instead of waiting for a chunk of hundreds of megabytes.
+COPY_BATCH = 32
 
 # One row per (measure, area, period): the submitter reporting on its own area first, then the
 # force (it reports for every CSP area), then a CSP, then public data; then the latest decision.
@@ -380,7 +383,7 @@ def results_store(*, snapshot_id: int, results: Results) -> None:
                 f"{snapshot_id}\t{_copy_field(key)}\t{_copy_field(code)}\t{_copy_json(text)}\n"
                 for key, code, text in results
             )
-            chunks = ((0, "".join(batch).encode()) for batch in _batches(lines, RESULT_BATCH))
+            chunks = ((0, "".join(batch).encode()) for batch in _batches(lines, COPY_BATCH))
             cursor.cursor.copy_expert(_COPY_RESULTS.format(table=table), CopyStream(chunks), size=1 << 22)
         else:
             for batch in _batches(results, RESULT_BATCH):

@@ -220,24 +220,22 @@ def _latest_variation(chart: dict, judged: np.ndarray) -> str | None:
 
 
 def _block_charts(
-    arrays: _Finest, code: str, measure: dict, inputs: FreezeInputs, areas: set[str] | None = None
+    arrays: _Finest, code: str, measure: dict, inputs: FreezeInputs, bounds: list[tuple[int, int]]
 ) -> tuple[_Columns, dict[tuple[str, str], tuple[int, int, str | None, list[dict]]]]:
-    """SPC (and survey intervals) of every series of one measure, or only those of `areas`.
+    """SPC (and survey intervals) of the series of one measure at rows [start, stop) of `bounds`.
 
-    Returns the measure's rows' columns and {(code, area): (start, stop, latest variation,
-    limits)}, rows numbered as in the finest frame. A cumulative measure's own period figures
-    (what SPC judges) go in the columns' `own`.
+    Returns the columns of the rows from the first start to the last stop and {(code, area):
+    (start, stop, latest variation, limits)} in the order of `bounds`, rows numbered as in the
+    finest frame. A cumulative measure's own period figures (what SPC judges) go in the columns'
+    `own`.
     """
-    bounds = arrays.blocks[code]
-    lo = bounds[0][0]
-    columns = _Columns(lo, bounds[-1][1] - lo)
+    lo = min(start for start, _ in bounds)
+    columns = _Columns(lo, max(stop for _, stop in bounds) - lo)
     found = {}
     min_points = inputs.settings.get("SPC_MIN_POINTS", 12)
     values, respondents, ends = arrays.values, arrays.respondents, arrays.ends
     for start, stop in bounds:
         area = arrays.areas[start]
-        if areas is not None and area not in areas:
-            continue
         changes = _recalculations(inputs, code, area)
         # A running total is progress, not a process; SPC judges each period's own figure.
         judged = period_values(values[start:stop]) if measure.get("cumulative") else values[start:stop]
@@ -269,7 +267,10 @@ def all_series(
         measure = measures.get(code)
         if measure is None:
             continue
-        columns, found = _block_charts(arrays, code, measure, inputs, areas)
+        bounds = [(a, b) for a, b in arrays.blocks[code] if areas is None or arrays.areas[a] in areas]
+        if not bounds:
+            continue
+        columns, found = _block_charts(arrays, code, measure, inputs, bounds)
         if found:
             series.update(_series_points(finest, columns, found, cumulative=bool(measure.get("cumulative"))))
     return series
@@ -303,28 +304,34 @@ def _series_points(
     return series
 
 
+SERIES_GROUP = 64  # series made at a time: about 2 MB of text at national scale
+
+
 def series_texts(finest: pd.DataFrame, measures: dict, inputs: FreezeInputs) -> Iterator[tuple[str, str, str]]:
     """(key, measure code, canonical JSON) of every `series:<code>:<area>` payload, by key.
 
     The same payloads as series_payload(all_series(...)[code, area]) serialised with sorted keys
-    and no spaces, written from whole columns of text one measure at a time: no point is ever a
-    dict, and only one measure's text is held at once.
+    and no spaces, written from whole columns of text SERIES_GROUP series at a time: no point is
+    ever a dict, only one group's text is held at once, and a reader storing the texts (COPY)
+    hands PostgreSQL each group to parse while the next is made.
     """
     arrays = _Finest(finest)
     codes = sorted((code for code in arrays.blocks if code in measures), key=lambda code: f"series:{code}:")
     for code in codes:
         measure = measures[code]
-        columns, found = _block_charts(arrays, code, measure, inputs)
         keys = [*POINT_KEYS, PERIOD_VALUE] if measure.get("cumulative") else POINT_KEYS
-        frame = columns.frame(finest.iloc[columns.lo : columns.lo + len(columns.own)])
-        if measure.get("cumulative"):
-            frame = frame.assign(**{PERIOD_VALUE: columns.own})
-        points = json_rows(frame, keys)
-        spans = frame[SPAN].to_numpy()
-        for (_, area), (start, stop, _, limits) in sorted(found.items(), key=lambda item: item[0][1]):
-            a, b = start - columns.lo, stop - columns.lo
-            text = (
-                f'{{"granularity":{json_text(granularity(spans[a]))},"limits":{json_text(limits)},'
-                f'"points":[{",".join(points[a:b])}]}}'
-            )
-            yield f"series:{code}:{area}", code, text
+        bounds = sorted(arrays.blocks[code], key=lambda bound: arrays.areas[bound[0]])
+        for first in range(0, len(bounds), SERIES_GROUP):
+            columns, found = _block_charts(arrays, code, measure, inputs, bounds[first : first + SERIES_GROUP])
+            frame = columns.frame(finest.iloc[columns.lo : columns.lo + len(columns.own)])
+            if measure.get("cumulative"):
+                frame = frame.assign(**{PERIOD_VALUE: columns.own})
+            points = json_rows(frame, keys)
+            spans = frame[SPAN].to_numpy()
+            for (_, area), (start, stop, _, limits) in found.items():
+                a, b = start - columns.lo, stop - columns.lo
+                text = (
+                    f'{{"granularity":{json_text(granularity(spans[a]))},"limits":{json_text(limits)},'
+                    f'"points":[{",".join(points[a:b])}]}}'
+                )
+                yield f"series:{code}:{area}", code, text

@@ -8,13 +8,15 @@ import pandas as pd
 import pytest
 
 from reports.freeze import ContentDigest, Results, canonical_json, content_digest
+from reports.payloads import series as series_module
 from reports.payloads.measures import build_measure_payloads, measure_payload_texts
 from reports.payloads.values import json_rows, records
 from reports.tests.freeze_inputs_sample import sample_inputs
 
 
-@pytest.mark.parametrize("seed", [8, 2])
-def test_measure_payload_texts_equal_the_payload_objects(seed):
+@pytest.mark.parametrize("seed,group", [(8, 64), (2, 64), (8, 2)])
+def test_measure_payload_texts_equal_the_payload_objects(seed, group, monkeypatch):
+    monkeypatch.setattr(series_module, "SERIES_GROUP", group)  # 2: several groups per measure
     results, overview = build_measure_payloads(sample_inputs(seed))
     keyed, overview_too, series = measure_payload_texts(sample_inputs(seed))
     texts = list(series)
