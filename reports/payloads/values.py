@@ -90,17 +90,20 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
-def _texts(values: np.ndarray, text) -> np.ndarray:
-    """An object array of each value's JSON text, `text` applied once per distinct value (NA → null).
+def _texts(values: np.ndarray, text, prepare=None) -> np.ndarray:
+    """An object array of each value's JSON text, `text` applied once per distinct value (NA → null),
+    after `prepare` (an elementwise array function, such as rounding) when given.
 
     Equal values share one text, so a float column holding both 0.0 and -0.0 (equal, but
     written differently) and an object column of anything but strings go value by value.
     """
     if values.dtype.kind == "f" and bool((np.signbit(values) & (values == 0)).any()):
+        values = prepare(values) if prepare else values
         return np.array(["null" if v != v else text(v) for v in values.tolist()], dtype=object)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if values.dtype.kind == "O" and not all(type(v) is str for v in uniques):
         return np.array([json_text(plain(v)) for v in values.tolist()], dtype=object)
+    uniques = prepare(uniques) if prepare else uniques
     table = np.array([*(text(v) for v in uniques.tolist()), "null"], dtype=object)
     return table[codes]  # code -1 (NaN, None) takes the last entry, "null"
 
@@ -117,7 +120,7 @@ def json_text_columns(frame: pd.DataFrame, keys: list[str]) -> dict[str, np.ndar
         if key == RESPONDENTS and series.dtype.kind == "f":
             columns[key] = _texts(series.to_numpy(), lambda v: str(int(v)))
         elif series.dtype.kind == "f":
-            columns[key] = _texts(_round(series.to_numpy(dtype=float)), _float_text)
+            columns[key] = _texts(series.to_numpy(dtype=float), _float_text, prepare=_round)
         elif series.dtype.kind in "iu" and not series.hasnans:
             columns[key] = _texts(series.to_numpy(), lambda v: str(int(v)))
         elif series.dtype.kind == "b":

@@ -35,6 +35,7 @@ def test_json_rows_write_what_records_serialise_to():
         {
             "value": [1.0, -0.0, math.nan, math.inf, 0.000123456, 2.5],
             "mean": [1.0, 1.0, 1.0, 2.0, 2.0, 2.0],
+            "lower": [0.123456789, -0.5555555, 0.123456789, 12.3456789, math.nan, 1e-9],
             "respondents": [math.nan, 12.0, 12.0, 0.0, math.nan, 7.0],
             "count": np.array([1, 2, 3, 4, 5, 6], dtype="int64"),
             "flag": [True, False, True, True, False, False],
@@ -42,7 +43,7 @@ def test_json_rows_write_what_records_serialise_to():
             "mixed": [None, 1, "1", 2.5, math.nan, pd.Timestamp("2024-01-31")],
         }
     )
-    keys = ["value", "mean", "respondents", "count", "flag", "signal", "mixed", "missing"]
+    keys = ["value", "mean", "lower", "respondents", "count", "flag", "signal", "mixed", "missing"]
     assert json_rows(frame, keys) == [canonical_json(row) for row in records(frame, keys)]
     assert json_rows(frame.iloc[0:0], keys) == []
 
