@@ -185,7 +185,6 @@ class _Finest:
     """The finest frame's columns as arrays, and its (measure, area) runs grouped by measure."""
 
     def __init__(self, finest: pd.DataFrame):
-        self.frame = finest
         self.values = finest[VALUE].to_numpy(dtype=float)
         self.respondents = finest[RESPONDENTS].to_numpy(dtype=float)
         self.ends = pd.to_datetime(finest[PERIOD_END], format="ISO8601").to_numpy()
