@@ -57,5 +57,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reports", "0004_statements")]
+    dependencies = [("reports", "0005_help_texts_in_words")]
     operations = [migrations.RunPython(forwards, backwards)]
