@@ -4,7 +4,8 @@ For each role (and an anonymous visitor) the walk crawls links from "/" over HTT
 per URL pattern (plus one page for each kind of chart a pattern shows), then opens each page:
 
 - at 320 × 640 CSS px (WCAG 1.4.10 reflow): the document never scrolls sideways; whatever scrolls
-  sideways inside it is a focusable (tabindex="0"), labelled region; every chart's text lies
+  sideways inside it is a focusable (tabindex="0"), labelled region whose table keeps its caption and
+  the first cell of each row in view at either end of the scroll; every chart's text lies
   inside its SVG and its legend clears its axes; each focusable element shows the GOV.UK yellow-and-black focus pair (with every
   <details> opened);
 - at 1280 × 800: every chart's text still lies inside its SVG, the focus pair shows on what is
@@ -55,6 +56,43 @@ _UNLABELLED_SCROLLERS = """() => {
   for (const table of document.querySelectorAll('main table')) {
     const wrap = table.parentElement.closest('.app-table-wrap');
     if (!wrap || !ok(wrap)) out.push('table outside a focusable, labelled region: ' + name(table.caption || table));
+  }
+  return out;
+}"""
+
+# Each scrolling table, scrolled to its left end and then to its right end: its caption's text and the
+# first cell of every row (the row's name) must lie inside the window and inside every box that clips
+# them. A visually hidden caption (the region's label names that table) is left out.
+TABLE_NAMES_OUT_OF_VIEW = """() => {
+  const out = [];
+  const name = el => '"' + el.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50) + '"';
+  const textBox = el => { const range = document.createRange(); range.selectNodeContents(el); return range.getBoundingClientRect(); };
+  const hidden = (r, el) => {
+    if (r.left < -1 || r.right > window.innerWidth + 1) return 'outside the window';
+    for (let up = el.parentElement; up; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX === 'visible') continue;
+      const box = up.getBoundingClientRect(), left = box.left + up.clientLeft;
+      if (r.left < left - 1 || r.right > left + up.clientWidth + 1) return 'cut off by ' + up.tagName.toLowerCase() + '.' + up.className;
+    }
+    return '';
+  };
+  for (const wrap of document.querySelectorAll('main .app-table-wrap')) {
+    const table = wrap.querySelector('table');
+    if (!table || !wrap.getClientRects().length) continue;
+    for (const end of ['left', 'right']) {
+      wrap.scrollLeft = end === 'left' ? 0 : wrap.scrollWidth;
+      const caption = table.caption;
+      if (caption && !caption.matches('[class*="visually-hidden"]')) {
+        const why = hidden(textBox(caption), caption);
+        if (why) out.push('caption ' + name(caption) + ' ' + why + ' (table scrolled to its ' + end + ')');
+      }
+      for (const row of table.rows) {
+        const cell = row.cells[0];
+        const why = cell && cell.textContent.trim() && hidden(textBox(cell), cell);
+        if (why) { out.push('first column ' + name(cell) + ' ' + why + ' (table scrolled to its ' + end + ')'); break; }
+      }
+    }
+    wrap.scrollLeft = 0;
   }
   return out;
 }"""
@@ -177,6 +215,7 @@ def check_page(tab, url: str) -> list[str]:
     if width > NARROW["width"]:
         problems.append(f"at 320px the page is {width}px wide: {tab.evaluate(_STICKING_OUT, NARROW['width'])}")
     problems += [f"at 320px {p}" for p in tab.evaluate(_UNLABELLED_SCROLLERS)]
+    problems += [f"at 320px {p}" for p in tab.evaluate(TABLE_NAMES_OUT_OF_VIEW)]
     problems += [f"at 320px chart text outside its chart: {p}" for p in tab.evaluate(_CHART_TEXT_OUTSIDE)]
     problems += [f"at 320px a chart's legend overlaps its axis text: {p}" for p in tab.evaluate(_LEGEND_OVERLAPS)]
     problems += [f"at 320px focus is not the GOV.UK pair on {p}" for p in tab.evaluate(_FOCUS_WITHOUT_PAIR)]
