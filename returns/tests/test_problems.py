@@ -44,5 +44,5 @@ def test_bound_passed_just_after_the_problem_limit_is_still_reported():
     assert [p.message for p in result.errors] == [
         "return.csv has more than 40 cells, the limit; delete unused rows and columns, or split the return into "
         "smaller files",
-        *[f"unknown measure code 'nope{i}'" for i in range(3)],
+        *[f"unknown measure code 'nope{i}': use a measure_code from the return template" for i in range(3)],
     ]

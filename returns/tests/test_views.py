@@ -161,7 +161,12 @@ def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
     response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", csp_csv(charnwood_area), submitter=BLABY)
     assert response.status_code == 200
-    assert f"area {charnwood_area} is not in" in response.content.decode()
+    charnwood = Submitter.objects.get(code=CHARNWOOD)
+    blaby = Submitter.objects.get(code=BLABY)
+    page = response.content.decode()
+    assert f"{charnwood.area.name} ({charnwood_area}) is not in" in page
+    assert f"this return is for {blaby.area.name} ({blaby.area.code})" in page
+    assert f"or upload {charnwood.name}&#x27;s figures as {charnwood.name}&#x27;s return" in page
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
 
 
