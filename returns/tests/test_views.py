@@ -65,7 +65,9 @@ def test_upload_valid_csv_stores_version_and_shows_preview(client_for, q1, djang
     assert (ret.version, ret.status, ret.row_count) == (1, ReturnStatus.SUBMITTED, 5)
     assert Observation.objects.filter(source_return=ret).count() == 5
     page = client.get(response["Location"])
-    assert b"<strong>5</strong> new values" in page.content
+    assert b"<strong>5</strong> new rows" in page.content
+    # The count and the table agree: one "New" per row, though the survey row has four figures.
+    assert page.content.count(b"govuk-tag--blue\">New</strong>") == 5
     assert b"Accept version 1" in page.content
 
 
@@ -303,9 +305,9 @@ def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, d
     with django_assert_max_num_queries(15):
         page = client.get(reverse("return_detail", args=[v2.pk]))
     html = page.content.decode()
-    assert "<strong>1</strong> new value" in html
-    assert "<strong>1</strong> changed value" in html
-    assert "<strong>4</strong> unchanged values" in html
+    assert "<strong>1</strong> new row" in html
+    assert "<strong>1</strong> changed row" in html
+    assert "<strong>4</strong> unchanged rows" in html
     assert "numeric\">41</td>" in html and "numeric\">44</td>" in html  # whole numbers without ".0"
     client.post(reverse("return_accept", args=[v2.pk]))
     v1.refresh_from_db()
