@@ -117,6 +117,14 @@ def test_upload_hostile_fixture_rejected_nothing_written(client_for, q1, name, m
     assert message in report.content.decode("utf-8-sig")
 
 
+def test_failed_upload_in_the_audit_log_names_the_period_in_words(client_for, q1):
+    client = client_for(COORDINATOR)
+    _post_fixture(client, "negative.csv")
+    page = client.get(reverse("audit_log"), {"action": "upload_failed"}).content.decode()
+    assert "Q1 2014/15 (April to June 2014): negative.csv failed validation with 2 errors" in page
+    assert "2014-04-01 to 2014-06-30" not in page
+
+
 def test_upload_oversize_file_rejected_before_parsing(client_for, q1, settings):
     settings.RETURN_MAX_BYTES = 1000
     response = post_upload(client_for(COORDINATOR), "big.csv", b"x" * 2000)
