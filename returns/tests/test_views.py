@@ -11,6 +11,7 @@ from django.urls import reverse
 from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL, POLICE_SUBMITTER
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.reference import period_for
+from returns.template import TEMPLATE_COLUMNS
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -482,3 +483,12 @@ def test_preview_shows_figures_as_the_product_does(client_for, q1):
     assert 'numeric">85.4%</td>' in html and 'numeric">854</td>' in html
     assert 'numeric">1,000</td>' in html
     assert "85.4000" not in html and "854.0000" not in html
+
+
+def test_problem_value_is_quoted_in_the_body_font_and_a_letter_o_named(client_for, q1):
+    rows = "all_crime,E23000021,2014-04-01,2014-06-30,1O,,,,\r\n"
+    response = post_upload(client_for(COORDINATOR), "r.csv", (",".join(TEMPLATE_COLUMNS) + "\r\n" + rows).encode())
+    page = response.content.decode()
+    assert "<code>1O</code>" not in page
+    assert "<td class=\"govuk-table__cell\">\u201c1O\u201d</td>" in page
+    assert "\u201c1O\u201d contains the letter O (not the digit 0)" in page
