@@ -56,6 +56,25 @@ def test_upload_page_shows_form(client_for, q1, django_assert_max_num_queries):
     assert Q1.encode() in response.content
 
 
+def test_upload_page_links_the_template_for_the_chosen_submitter_and_period(client_for, q1):
+    client = client_for(COORDINATOR)
+    page = client.get(reverse("return_upload"), {"submitter": CHARNWOOD, "period": Q1}).content.decode()
+    name = Submitter.objects.get(code=CHARNWOOD).name
+    assert f"Template for <span data-template-for>{name}, Q1 2014/15 (April to June 2014)</span>" in page
+    for fmt in ("csv", "xlsx"):
+        url = reverse("return_template", args=[CHARNWOOD, "2014-04-01", "2014-06-30", fmt])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
+    assert "returns page" not in page  # the co-ordinator's returns page has no template links
+    assert "Narrative</strong> sheet of the Excel template" in page
+
+
+def test_upload_page_links_a_data_leads_own_template(client_for, q1):
+    page = client_for(CSP_SUBMITTER, BLABY).get(reverse("return_upload"), {"period": Q1}).content.decode()
+    assert f'href="{reverse("return_template", args=[BLABY, "2014-04-01", "2014-06-30", "xlsx"])}"' in page
+    assert CHARNWOOD not in page
+
+
 def test_upload_valid_csv_stores_version_and_shows_preview(client_for, q1, django_assert_max_num_queries):
     client = client_for(COORDINATOR)
     with django_assert_max_num_queries(40):
