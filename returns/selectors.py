@@ -354,3 +354,15 @@ def upload_periods_for(user) -> list[TrackerCell]:
         return []
     as_at = working_date()
     return tracker_cells(as_at=as_at, submitters=submitters, periods=recent_periods(today=as_at))
+
+
+def returns_owed(user) -> list[TrackerCell] | None:
+    """For a data lead, the returns they still owe, oldest due first: periods that have ended with
+    nothing accepted or awaiting a decision (missing, rejected, or not sent and not yet due).
+    None for anyone who is not a data lead (the co-ordinator uploads for all, so owes none)."""
+    cells = upload_periods_for(user)
+    if not cells:
+        return None
+    as_at = working_date()
+    owed = [c for c in cells if c.state in ("missing", "rejected") or (c.state == "not_due" and c.end < as_at)]
+    return sorted(owed, key=lambda c: (c.due, c.start))
