@@ -359,7 +359,8 @@ def _date_rules(column: str) -> tuple[Rule, ...]:
             column,
             lambda c: c.outside(ordinals(c)) & ~c.other_period,
             lambda c, i: (
-                f"{c.parsed(column, i).isoformat()} is outside the return period "
+                f"{c.parsed(column, i).isoformat()} is outside the return period, "
+                f"{period_label(c.ctx.period_start, c.ctx.period_end)}: dates must be from "
                 f"{c.ctx.period_start.isoformat()} to {c.ctx.period_end.isoformat()}"
             ),
         ),

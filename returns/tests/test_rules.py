@@ -101,7 +101,12 @@ def test_period_outside_return_window_rejected():
 def test_dates_outside_return_window_that_are_no_whole_period_name_the_window():
     text = f"{HEADER}\nall_crime,{FORCE},2014-03-15,2014-04-30,10,,,,\n"
     assert [(p.row, p.column, p.message) for p in parse_text(text).errors] == [
-        (2, "period_start", "2014-03-15 is outside the return period 2014-04-01 to 2014-06-30"),
+        (
+            2,
+            "period_start",
+            "2014-03-15 is outside the return period, Q1 2014/15 (April to June 2014): dates must be from "
+            "2014-04-01 to 2014-06-30",
+        ),
     ]
 
 
