@@ -94,6 +94,8 @@ AUDIT_EVENTS = {
     "import_police_uk": "data.police.uk import",
     "import_return": "Command-line import",
     "outcome_audit": "Outcome audit entered",
+    "snapshot_freeze": "Snapshot frozen",
+    "snapshot_publish": "Snapshot published",
 }
 
 # A return's state: its status (returns.models.ReturnStatus) and where it stands in the tracker.

@@ -14,7 +14,7 @@ from pcc_dashboard.roles import can, require
 from priorities.plan_file import PlanFileError, plan_dump_yaml, plan_export, plan_import
 from priorities.selectors import plan_tree
 from reports.selectors import next_meetings_for, snapshots_visible_to
-from returns.selectors import working_date
+from returns.selectors import returns_owed, working_date
 
 
 def home(request):
@@ -23,6 +23,8 @@ def home(request):
     if can(request.user, "view_meetings"):
         context["next_meetings"] = next_meetings_for(request.user, today=working_date())
         context["perms_panel_report"] = can(request.user, "view_panel_report")
+    if can(request.user, "upload_return"):
+        context["returns_owed"] = returns_owed(request.user)
     latest = snapshots_visible_to(request.user).first()
     if latest is not None:
         as_of = latest.as_of.isoformat()

@@ -21,6 +21,7 @@ from reports.models import (
     SnapshotResult,
 )
 from returns.periods import is_month_end
+from returns.services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,20 @@ def _actor_name(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return "system"
     return (user.get_full_name() or "").strip() or user.get_username()
+
+
+def _snapshot_audit(snapshot: Snapshot, *, action: str, verb: str, user) -> None:
+    """The audit log entry of a freeze or publication ("Froze data as at 31 May 2014: …"), so the
+    co-ordinator's log shows who fixed or released which month's figures, beside uploads and decisions."""
+    audit_record(
+        action=action,
+        summary=(
+            f"{verb} data as at {snapshot.as_of:%-d %B %Y}: {snapshot.observation_count:,} figures, "
+            f"digest {snapshot.digest[:16]}"
+        ),
+        user=user,
+        details={"snapshot_id": snapshot.pk, "as_of": snapshot.as_of.isoformat(), "digest": snapshot.digest},
+    )
 
 
 def snapshot_freeze_check(*, as_of: dt.date) -> None:
@@ -85,6 +100,7 @@ def snapshot_freeze(*, as_of: dt.date, user=None, frozen_at: dt.datetime | None 
             snapshot = Snapshot.objects.create(
                 id=snapshot_id, digest=digest.hexdigest(), observation_count=count, **fields
             )
+            _snapshot_audit(snapshot, action="snapshot_freeze", verb="Froze", user=user)
     except IntegrityError as exc:
         # The unique as_of constraint is the safety net when two freezes race.
         raise SnapshotError(f"Data as at {as_of:%-d %B %Y} is already frozen.") from exc
@@ -115,11 +131,13 @@ def snapshot_publish(*, snapshot: Snapshot, user=None) -> SnapshotPublication:
     """Publish a frozen snapshot (a separate row, so the frozen one is never touched)."""
     try:
         with transaction.atomic():
-            return SnapshotPublication.objects.create(
+            publication = SnapshotPublication.objects.create(
                 snapshot=snapshot,
                 published_at=timezone.now(),
                 published_by=user if getattr(user, "is_authenticated", False) else None,
             )
+            _snapshot_audit(snapshot, action="snapshot_publish", verb="Published", user=user)
+            return publication
     except IntegrityError as exc:
         raise SnapshotError(f"Data as at {snapshot.as_of:%-d %B %Y} is already published.") from exc
 

@@ -71,7 +71,8 @@ class UploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         submitters = submitters_for_upload(user)
         self.fields["submitter"].queryset = submitters
-        self.fixed_submitter = submitters.first() if submitters.count() == 1 else None
+        self._first_submitters = list(submitters[:2])  # one query tells "only one" and gives the first
+        self.fixed_submitter = self._first_submitters[0] if len(self._first_submitters) == 1 else None
         choices = upload_period_choices()
         if self.fixed_submitter:
             # A data lead sees the periods their agreed data set asks for, and starts on the oldest
@@ -104,6 +105,21 @@ class UploadForm(forms.Form):
         ended = [c for c in cells if c.end < working_date()]
         unsent = [c for c in ended if c.state == "not_due"]
         return max(unsent or ended, key=lambda c: c.end, default=None)
+
+    def template_choice(self) -> tuple[Submitter, date, date] | None:
+        """(submitter, start, end) whose template the upload page offers: those chosen in the form
+        (sent, or preselected), else the first of each list, as a browser shows them; a query only
+        for a submitter other than the first. None when the user may upload for no one or the
+        chosen submitter is not theirs."""
+        data = self.data if self.is_bound else {}
+        code = data.get("submitter") or self.initial.get("submitter")
+        period = data.get("period") or self.initial.get("period")
+        submitters = self.fields["submitter"].queryset
+        first = self._first_submitters[0] if self._first_submitters else None
+        submitter = first if not code or (first and first.code == code) else submitters.filter(code=code).first()
+        choices = [key for key, _ in self.fields["period"].choices]
+        dates = parse_period(period if period in choices else (choices[0] if choices else ""))
+        return (submitter, *dates) if submitter is not None and dates is not None else None
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -22,6 +22,29 @@ PROBLEM_COLUMNS: tuple[str, ...] = (
     "severity",
 )
 _CONTROL_RE = re.compile(r"[\x00-\x1f]")
+# Letters that pass for digits in many fonts (O for 0; l and I for 1): a number cell holding one
+# reads as a number to the uploader, so the message names the letter.
+NUMBER_COLUMNS = frozenset({"value", "numerator", "denominator", "respondents"})
+_LOOKALIKES = {
+    "O": "the letter O (not the digit 0)",
+    "o": "the letter o (not the digit 0)",
+    "l": "the letter l (not the digit 1)",
+    "I": "the letter I (not the digit 1)",
+}
+_AS_DIGITS = str.maketrans("OolI", "0011")
+_NUMBER_LIKE_RE = re.compile(r"[£+-]?[\d.,\s]*\d[\d.,\s]*%?")
+
+
+def lookalike_note(column: str | None, value: object) -> str:
+    """For a number cell holding letters that look like digits: '"1O" contains the letter O (not the
+    digit 0)'; "" otherwise. column is a template column name, value the cell as written."""
+    text = "" if value is None else str(value).strip()
+    found = [words for letter, words in _LOOKALIKES.items() if letter in text]
+    as_digits = text.translate(_AS_DIGITS)
+    # Only where the letters stand in for digits ("1O", "l,234"), not in words ("null", "Total").
+    if column not in NUMBER_COLUMNS or not found or not _NUMBER_LIKE_RE.fullmatch(as_digits):
+        return ""
+    return f"\u201c{text}\u201d contains {' and '.join(found)}"
 
 
 @dataclass
@@ -95,7 +118,8 @@ class Problems:
             )
             raise StopReading
         self.errors += 1
-        problem = Problem(self.file, row, column, shown(value), message)
+        note = lookalike_note(column, value)
+        problem = Problem(self.file, row, column, shown(value), f"{message}: {note}" if note else message)
         self.found.append(problem)
         return problem
 

@@ -218,7 +218,7 @@ class Cells:
             qs, qe = financial_quarter(start)
             shapes.append(f"a financial quarter ({qs.isoformat()} to {qe.isoformat()})")
         return (
-            f"{measure} is reported {' and '.join(sorted(frequencies))} in {self.ctx.whose} agreed data set, so each "
+            f"{self.ctx.measure_named(measure)} is reported {' and '.join(sorted(frequencies))} in {self.ctx.whose} agreed data set, so each "
             f"row's period must be {' or '.join(shapes)}"
         )
 
@@ -358,8 +358,11 @@ def _date_rules(column: str) -> tuple[Rule, ...]:
         Rule(
             column,
             lambda c: c.outside(ordinals(c)) & ~c.other_period,
-            lambda c, i: f"{c.parsed(column, i).isoformat()} is outside the return period "
-            f"{c.ctx.period_start.isoformat()} to {c.ctx.period_end.isoformat()}",
+            lambda c, i: (
+                f"{c.parsed(column, i).isoformat()} is outside the return period, "
+                f"{period_label(c.ctx.period_start, c.ctx.period_end)}: dates must be from "
+                f"{c.ctx.period_start.isoformat()} to {c.ctx.period_end.isoformat()}"
+            ),
         ),
     )
 
@@ -368,19 +371,29 @@ def _ratio_part_required(column: str) -> Rule:
     return Rule(
         column,
         lambda c: c.needs_ratio & (c.numbers(column).status == BLANK),
-        lambda c, i: f"{column} required: {c.rule(i).code} is worked out from a numerator and a denominator",
+        lambda c, i: (
+            f"{column} required: {c.ctx.measure_named(c.rule(i).code)} is worked out from a numerator and a denominator"
+        ),
     )
 
 
 RULES: tuple[Rule, ...] = (
     Rule("measure_code", lambda c: c.measure_blank, "measure_code required"),
-    Rule("measure_code", lambda c: ~c.measure_blank & ~c.known, lambda c, i: f"unknown measure code {c.measure(i)!r}"),
+    Rule(
+        "measure_code",
+        lambda c: ~c.measure_blank & ~c.known,
+        lambda c, i: f"unknown measure code {c.measure(i)!r}: use a measure_code from the return template",
+    ),
     Rule("area_code", lambda c: c.area_blank, "area_code required"),
-    Rule("area_code", lambda c: ~c.area_blank & ~c.area_known, lambda c, i: f"unknown area code {c.area(i)!r}"),
+    Rule(
+        "area_code",
+        lambda c: ~c.area_blank & ~c.area_known,
+        lambda c, i: f"unknown area code {c.area(i)!r}: use an area's GSS code from the return template",
+    ),
     Rule(
         "area_code",
         lambda c: c.area_known & c.known & ~c.allowed,
-        lambda c, i: f"area {c.area(i)} is not in {c.ctx.whose} agreed data set for measure {c.measure(i)}",
+        lambda c, i: c.ctx.wrong_area_message(c.area(i), c.measure(i)),
     ),
     *_date_rules("period_start"),
     *_date_rules("period_end"),
@@ -420,7 +433,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "respondents",
         lambda c: c.needs_respondents & (c.respondents.status == BLANK),
-        lambda c, i: f"respondents required for the survey measure {c.rule(i).code}",
+        lambda c, i: f"respondents required for the survey measure {c.ctx.measure_named(c.rule(i).code)}",
     ),
     *_reading("respondents", whole=True),
     Rule(

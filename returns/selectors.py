@@ -113,13 +113,15 @@ def narrative_priorities(submitter: Submitter) -> list[tuple[int, str]]:
 
 
 def upload_context(*, submitter: Submitter, start: date, end: date, file_name: str) -> UploadContext:
-    """What an upload is checked against, built from the agreed data set (three queries)."""
+    """What an upload is checked against, built from the agreed data set (four queries)."""
+    measure_rows = list(Measure.objects.values_list("code", "unit", "kind", "title"))
     measures = {
         code: MeasureRule(
             code=code, unit=unit, needs_respondents=kind == MeasureKind.SURVEY, needs_ratio=kind == MeasureKind.RATIO
         )
-        for code, unit, kind in Measure.objects.values_list("code", "unit", "kind")
+        for code, unit, kind, _ in measure_rows
     }
+    area_names = dict(Area.objects.values_list("code", "name"))
     items = list(
         DataSetItem.objects.filter(submitter=submitter).values_list("measure__code", "area__code", "frequency")
     )
@@ -130,7 +132,7 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
     return UploadContext(
         file_name=file_name,
         measures=measures,
-        known_areas=set(Area.objects.values_list("code", flat=True)),
+        known_areas=set(area_names),
         # Any line of the agreed data set may be sent; the period check keeps dates inside.
         allowed={(m, a) for m, a, _ in items},
         period_start=start,
@@ -140,6 +142,9 @@ def upload_context(*, submitter: Submitter, start: date, end: date, file_name: s
         max_bytes=settings.RETURN_MAX_BYTES,
         submitter=submitter.name,
         area_aliases=district_csps(),
+        measure_titles={code: title for code, _, _, title in measure_rows},
+        area_names=area_names,
+        area_owners=dict(Submitter.objects.filter(area__isnull=False).values_list("area__code", "name")),
     )
 
 
@@ -349,3 +354,15 @@ def upload_periods_for(user) -> list[TrackerCell]:
         return []
     as_at = working_date()
     return tracker_cells(as_at=as_at, submitters=submitters, periods=recent_periods(today=as_at))
+
+
+def returns_owed(user) -> list[TrackerCell] | None:
+    """For a data lead, the returns they still owe, oldest due first: periods that have ended with
+    nothing accepted or awaiting a decision (missing, rejected, or not sent and not yet due).
+    None for anyone who is not a data lead (the co-ordinator uploads for all, so owes none)."""
+    cells = upload_periods_for(user)
+    if not cells:
+        return None
+    as_at = working_date()
+    owed = [c for c in cells if c.state in ("missing", "rejected") or (c.state == "not_due" and c.end < as_at)]
+    return sorted(owed, key=lambda c: (c.due, c.start))

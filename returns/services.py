@@ -31,7 +31,7 @@ from returns.models import (
     Submitter,
 )
 from returns.parsing import ParseResult, parse_upload
-from returns.periods import financial_quarter, month_bounds
+from returns.periods import financial_quarter, month_bounds, period_label
 from returns.problems import BySeverity, Problem
 from returns.reference import period_for
 from returns.selectors import upload_context
@@ -265,7 +265,10 @@ def _upload_failed_record(
     problems = result.problems
     return audit_record(
         action="upload_failed",
-        summary=f"{submitter.name} {start} to {end}: {file_name} failed validation with {len(result.errors):,} errors",
+        summary=(
+            f"{submitter.name} {period_label(start, end)}: {file_name} failed validation with "
+            f"{len(result.errors):,} error{'' if len(result.errors) == 1 else 's'}"
+        ),
         user=user,
         submitter=submitter,
         details={

@@ -80,8 +80,38 @@ class UploadContext:
     submitter: str = ""
     # District (LAD) code → its CSP's code: a row naming a district is read as its CSP's row.
     area_aliases: dict[str, str] = field(default_factory=dict)
+    # Words for messages: measure code → title, area code → name, and area code → the submitter
+    # whose return carries that area (a CSP for its own area), to say where a stray row belongs.
+    measure_titles: dict[str, str] = field(default_factory=dict)
+    area_names: dict[str, str] = field(default_factory=dict)
+    area_owners: dict[str, str] = field(default_factory=dict)
 
     @property
     def whose(self) -> str:
         """The submitter's name in the possessive, for messages about the agreed data set."""
         return f"{self.submitter}'s" if self.submitter else "the submitter's"
+
+    def measure_named(self, code: str) -> str:
+        """A measure as people say it: its title ("Adult reoffending rate"), else its code."""
+        return self.measure_titles.get(code, code)
+
+    def area_named(self, code: str) -> str:
+        """An area as people say it, its GSS code in brackets ("Blaby (E22000164)"), else its code."""
+        name = self.area_names.get(code)
+        return f"{name} ({code})" if name else code
+
+    def areas_for(self, measure: str) -> list[str]:
+        """The areas (in words, by name) the agreed data set holds for a measure."""
+        return sorted((self.area_named(a) for m, a in self.allowed if m == measure), key=str.lower)
+
+    def wrong_area_message(self, area: str, measure: str) -> str:
+        """Why a row's area is refused and the fix: the areas this return is for, or whose return it is."""
+        ours = self.areas_for(measure)
+        text = f"{self.area_named(area)} is not in {self.whose} agreed data set for {self.measure_named(measure)}"
+        if not ours:
+            return f"{text}: this return does not carry {self.measure_named(measure)}; remove the row"
+        fix = f"this return is for {' or '.join(ours)}: use {'that code' if len(ours) == 1 else 'one of those codes'}"
+        owner = self.area_owners.get(area)
+        if owner and owner != self.submitter:
+            return f"{text}: {fix}, or upload {owner}'s figures as {owner}'s return"
+        return f"{text}: {fix}, or remove the row"

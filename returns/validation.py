@@ -17,6 +17,7 @@ from itertools import islice
 import numpy as np
 import pandas as pd
 
+from returns.periods import period_label
 from returns.problems import Problems, StopReading
 from returns.rules import RULES, Cells
 from returns.template import REQUIRED_COLUMNS, ROW_COLUMNS, TEMPLATE_COLUMNS, UploadContext
@@ -290,7 +291,8 @@ class Validation:
                 None,
                 None,
                 f"{m} {a} {ps} {pe}",
-                f"no row for {m}, area {a}, {ps.isoformat()} to {pe.isoformat()} (expected in this return)",
+                f"no row for {self.ctx.measure_named(m)}, {self.ctx.area_named(a)}, {period_label(ps, pe)} "
+                "(expected in this return): add the row",
             )
 
     def rows(self) -> pd.DataFrame:

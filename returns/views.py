@@ -114,10 +114,20 @@ def return_upload(request):
         "outcome": outcome,
         "problems_shown": PROBLEMS_SHOWN,
         "max_size": human_size(settings.RETURN_MAX_BYTES),
+        "template_for": _template_for(form),
     }
     if outcome is not None:
         context["errors_shown"] = outcome.problems[:PROBLEMS_SHOWN]
     return render(request, "returns/upload.html", context, status=200)
+
+
+def _template_for(form: UploadForm) -> dict | None:
+    """The template links' submitter, period (dates and words) for the upload page, or None."""
+    choice = form.template_choice()
+    if choice is None:
+        return None
+    submitter, start, end = choice
+    return {"submitter": submitter, "start": start, "end": end, "label": period_label(start, end)}
 
 
 @require_GET

@@ -47,3 +47,25 @@ def test_home_links_measures_to_latest_visible_snapshot(plan, client):
     assert 'href="/snapshots/2014-04-30/"' in html
     assert 'href="/snapshots/2014-04-30/measures/all_crime/"' in html
     assert "2014-05-31" not in html
+
+
+def test_home_tells_a_csp_data_lead_which_returns_they_owe_and_links_the_upload(plan, client_for):
+    from reports.tests.snapshot_data import demo_history
+    from returns.selectors import returns_owed
+
+    demo_history()  # the force's returns to May 2014: the working date follows them
+    client = client_for("csp_submitter", "csp-blaby")
+    owed = returns_owed(client.user)
+    assert owed, "Blaby has sent nothing, so every ended quarter is owed"
+    html = client.get("/").content.decode()
+    first = owed[0]
+    assert "Your data returns" in html
+    assert f"{first.label} return: <strong" in html and f"due {first.due:%-d %B %Y}" in html
+    assert f"submitter=csp-blaby&amp;period={first.start:%Y-%m-%d}:{first.end:%Y-%m-%d}" in html
+    word = {"missing": "Missing", "rejected": "Rejected", "not_due": "Not sent yet"}[first.state]
+    assert f"{word}</strong>, due {first.due:%-d %B %Y}" in html
+
+
+def test_home_shows_no_returns_section_to_the_public_or_the_coordinator(plan, client, client_for):
+    assert "Your data returns" not in client.get("/").content.decode()
+    assert "Your data returns" not in client_for("coordinator").get("/").content.decode()

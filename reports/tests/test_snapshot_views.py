@@ -132,6 +132,21 @@ def test_publish_asks_for_confirmation_then_publishes(client_for, frozen):
     assert "already published" in again.text
 
 
+def test_freeze_and_publish_are_in_the_audit_log_with_a_filter_each(client_for, plan):
+    demo_history()
+    client = client_for("coordinator", first_name="Grace", last_name="Hopper")
+    client.post(reverse("snapshot_freeze"), {"as_of": "2014-05-31", "confirm": "yes"})
+    client.post(reverse("snapshot_publish", args=["2014-05-31"]), {"confirm": "yes"})
+    snapshot = Snapshot.objects.get()
+    log = client.get(reverse("audit_log"))
+    assert '<option value="snapshot_freeze"' in log.text and '<option value="snapshot_publish"' in log.text
+    frozen = _words(client.get(reverse("audit_log"), {"action": "snapshot_freeze"}).text)
+    assert f"Froze data as at 31 May 2014: {snapshot.observation_count:,} figures" in frozen
+    assert "Published data" not in frozen
+    published = _words(client.get(reverse("audit_log"), {"action": "snapshot_publish"}).text)
+    assert "Snapshot published" in published and "Published data as at 31 May 2014" in published
+
+
 def test_selector_redirects_to_the_chosen_snapshot(client, client_for, frozen):
     url = reverse("snapshot_select") + "?target=snapshot_overview&as_of=2014-05-31"
     response = client_for("panel").get(url)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from returns.parsing import Problem, problems_csv
+from returns.problems import lookalike_note
 from returns.tests.parse_support import FORCE, HEADER, parse_in_budget, parse_text
 
 
@@ -44,5 +47,30 @@ def test_bound_passed_just_after_the_problem_limit_is_still_reported():
     assert [p.message for p in result.errors] == [
         "return.csv has more than 40 cells, the limit; delete unused rows and columns, or split the return into "
         "smaller files",
-        *[f"unknown measure code 'nope{i}'" for i in range(3)],
+        *[f"unknown measure code 'nope{i}': use a measure_code from the return template" for i in range(3)],
     ]
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "note"),
+    [
+        ("value", "1O", "\u201c1O\u201d contains the letter O (not the digit 0)"),
+        (
+            "numerator",
+            "l,2O4",
+            "\u201cl,2O4\u201d contains the letter O (not the digit 0) and the letter l (not the digit 1)",
+        ),
+        ("value", "null", ""),  # a word, not a mistyped number
+        ("comment", "1O", ""),  # not a number cell
+        ("value", "10", ""),
+    ],
+)
+def test_lookalike_note_names_letters_that_pass_for_digits(column, value, note):
+    assert lookalike_note(column, value) == note
+
+
+def test_letter_o_in_a_number_cell_is_named_in_the_message_and_the_report():
+    result = parse_text(f"{HEADER}\nall_crime,{FORCE},2014-04-01,2014-06-30,1O,,,,\n")
+    [problem] = result.errors
+    assert problem.message.endswith(": \u201c1O\u201d contains the letter O (not the digit 0)")
+    assert "contains the letter O" in problems_csv(result.problems).decode("utf-8-sig")

@@ -53,15 +53,36 @@ def test_negative_count_rejected():
     assert where(parse_fixture("negative.csv")) == [(2, "value", "must not be negative")]
 
 
-def test_area_outside_agreed_data_set_named():
+def test_area_outside_agreed_data_set_named_in_words_with_the_fix():
     text = f"{HEADER}\nrevenue_savings,{BLABY},2014-04-01,2014-06-30,10,,,,\n"
-    assert where(parse_text(text)) == [
+    words = {
+        "measure_titles": {"revenue_savings": "Revenue savings"},
+        "area_names": {BLABY: "Blaby", FORCE: "Leicestershire"},
+        "area_owners": {BLABY: "Blaby CSP"},
+    }
+    assert where(parse_text(text, **words)) == [
         (
             2,
             "area_code",
-            f"area {BLABY} is not in Leicestershire Police's agreed data set for measure revenue_savings",
+            f"Blaby ({BLABY}) is not in Leicestershire Police's agreed data set for Revenue savings: this return "
+            f"is for Leicestershire ({FORCE}): use that code, or upload Blaby CSP's figures as Blaby CSP's return",
         )
     ]
+
+
+def test_area_outside_agreed_data_set_without_an_owner_says_to_remove_the_row():
+    text = f"{HEADER}\nrevenue_savings,{BLABY},2014-04-01,2014-06-30,10,,,,\n"
+    [(_, _, message)] = where(parse_text(text))
+    assert message == (
+        f"{BLABY} is not in Leicestershire Police's agreed data set for revenue_savings: this return is for "
+        f"{FORCE}: use that code, or remove the row"
+    )
+
+
+def test_survey_measure_without_respondents_names_the_measure_by_title():
+    text = f"{HEADER}\nvictim_satisfaction,{FORCE},2014-04-01,2014-06-30,85,,,,\n"
+    result = parse_text(text, measure_titles={"victim_satisfaction": "Victim satisfaction"})
+    assert (2, "respondents", "respondents required for the survey measure Victim satisfaction") in where(result)
 
 
 def test_period_outside_return_window_rejected():
@@ -80,7 +101,12 @@ def test_period_outside_return_window_rejected():
 def test_dates_outside_return_window_that_are_no_whole_period_name_the_window():
     text = f"{HEADER}\nall_crime,{FORCE},2014-03-15,2014-04-30,10,,,,\n"
     assert [(p.row, p.column, p.message) for p in parse_text(text).errors] == [
-        (2, "period_start", "2014-03-15 is outside the return period 2014-04-01 to 2014-06-30"),
+        (
+            2,
+            "period_start",
+            "2014-03-15 is outside the return period, Q1 2014/15 (April to June 2014): dates must be from "
+            "2014-04-01 to 2014-06-30",
+        ),
     ]
 
 

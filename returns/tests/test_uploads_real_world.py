@@ -295,14 +295,14 @@ def test_monthly_and_one_day_rows_in_a_quarterly_return_refused(coordinator):
             "r.csv",
             2,
             "period_end",
-            "marac_referrals is reported quarterly in Leicestershire Police's agreed data set, so each row's period "
+            "High-risk domestic abuse cases referred to MARAC is reported quarterly in Leicestershire Police's agreed data set, so each row's period "
             "must be a financial quarter (2014-04-01 to 2014-06-30)",
         ),
         (
             "r.csv",
             3,
             "period_end",
-            "all_crime is reported monthly in Leicestershire Police's agreed data set, so each row's period must be "
+            "All crime is reported monthly in Leicestershire Police's agreed data set, so each row's period must be "
             "a calendar month (2014-04-01 to 2014-04-30)",
         ),
     ]

@@ -342,3 +342,25 @@ def test_hundred_thousand_rows_validated_quickly():
     )
     result = parse_upload(raw, context=context)
     assert result.ok and len(result.rows) == 100_000
+
+
+def test_missing_expected_row_warning_names_measure_area_and_period_in_words():
+    from datetime import date
+
+    from returns.tests.parse_support import FORCE, HEADER, parse_text
+
+    text = f"{HEADER}\nall_crime,{FORCE},2014-04-01,2014-06-30,10,,,,\n"
+    expected = {
+        ("all_crime", FORCE, date(2014, 4, 1), date(2014, 6, 30)),
+        ("burglary_dwelling", FORCE, date(2014, 4, 1), date(2014, 6, 30)),
+    }
+    result = parse_text(
+        text,
+        expected=expected,
+        measure_titles={"burglary_dwelling": "Burglary of a dwelling"},
+        area_names={FORCE: "Leicestershire"},
+    )
+    assert [p.message for p in result.warnings] == [
+        f"no row for Burglary of a dwelling, Leicestershire ({FORCE}), Q1 2014/15 (April to June 2014) "
+        "(expected in this return): add the row"
+    ]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from pcc_dashboard.roles import COORDINATOR, CSP_SUBMITTER, PANEL, POLICE_SUBMITTER
 from returns.models import AuditEvent, Observation, OutcomeAudit, Return, ReturnStatus, Submitter
 from returns.reference import period_for
+from returns.template import TEMPLATE_COLUMNS
 from returns.tests.leicestershire import FORCE_SUBMITTER
 
 UPLOADS = Path(__file__).parent / "fixtures" / "uploads"
@@ -55,6 +56,25 @@ def test_upload_page_shows_form(client_for, q1, django_assert_max_num_queries):
     assert Q1.encode() in response.content
 
 
+def test_upload_page_links_the_template_for_the_chosen_submitter_and_period(client_for, q1):
+    client = client_for(COORDINATOR)
+    page = client.get(reverse("return_upload"), {"submitter": CHARNWOOD, "period": Q1}).content.decode()
+    name = Submitter.objects.get(code=CHARNWOOD).name
+    assert f"Template for <span data-template-for>{name}, Q1 2014/15 (April to June 2014)</span>" in page
+    for fmt in ("csv", "xlsx"):
+        url = reverse("return_template", args=[CHARNWOOD, "2014-04-01", "2014-06-30", fmt])
+        assert f'href="{url}"' in page
+        assert client.get(url).status_code == 200
+    assert "returns page" not in page  # the co-ordinator's returns page has no template links
+    assert "Narrative</strong> sheet of the Excel template" in page
+
+
+def test_upload_page_links_a_data_leads_own_template(client_for, q1):
+    page = client_for(CSP_SUBMITTER, BLABY).get(reverse("return_upload"), {"period": Q1}).content.decode()
+    assert f'href="{reverse("return_template", args=[BLABY, "2014-04-01", "2014-06-30", "xlsx"])}"' in page
+    assert CHARNWOOD not in page
+
+
 def test_upload_valid_csv_stores_version_and_shows_preview(client_for, q1, django_assert_max_num_queries):
     client = client_for(COORDINATOR)
     with django_assert_max_num_queries(40):
@@ -65,7 +85,9 @@ def test_upload_valid_csv_stores_version_and_shows_preview(client_for, q1, djang
     assert (ret.version, ret.status, ret.row_count) == (1, ReturnStatus.SUBMITTED, 5)
     assert Observation.objects.filter(source_return=ret).count() == 5
     page = client.get(response["Location"])
-    assert b"<strong>5</strong> new values" in page.content
+    assert b"<strong>5</strong> new rows" in page.content
+    # The count and the table agree: one "New" per row, though the survey row has four figures.
+    assert page.content.count(b"govuk-tag--blue\">New</strong>") == 5
     assert b"Accept version 1" in page.content
 
 
@@ -115,6 +137,14 @@ def test_upload_hostile_fixture_rejected_nothing_written(client_for, q1, name, m
     assert message in report.content.decode("utf-8-sig")
 
 
+def test_failed_upload_in_the_audit_log_names_the_period_in_words(client_for, q1):
+    client = client_for(COORDINATOR)
+    _post_fixture(client, "negative.csv")
+    page = client.get(reverse("audit_log"), {"action": "upload_failed"}).content.decode()
+    assert "Q1 2014/15 (April to June 2014): negative.csv failed validation with 2 errors" in page
+    assert "2014-04-01 to 2014-06-30" not in page
+
+
 def test_upload_oversize_file_rejected_before_parsing(client_for, q1, settings):
     settings.RETURN_MAX_BYTES = 1000
     response = post_upload(client_for(COORDINATOR), "big.csv", b"x" * 2000)
@@ -161,7 +191,12 @@ def test_csp_cannot_upload_another_csps_area_in_file(client_for, q1):
     charnwood_area = Submitter.objects.get(code=CHARNWOOD).area.code
     response = post_upload(client_for(CSP_SUBMITTER, BLABY), "r.csv", csp_csv(charnwood_area), submitter=BLABY)
     assert response.status_code == 200
-    assert f"area {charnwood_area} is not in" in response.content.decode()
+    charnwood = Submitter.objects.get(code=CHARNWOOD)
+    blaby = Submitter.objects.get(code=BLABY)
+    page = response.content.decode()
+    assert f"{charnwood.area.name} ({charnwood_area}) is not in" in page
+    assert f"this return is for {blaby.area.name} ({blaby.area.code})" in page
+    assert f"or upload {charnwood.name}&#x27;s figures as {charnwood.name}&#x27;s return" in page
     assert Return.objects.count() == 0 and Observation.objects.count() == 0
 
 
@@ -298,9 +333,9 @@ def test_resubmission_preview_shows_diff_and_accept_supersedes(client_for, q1, d
     with django_assert_max_num_queries(15):
         page = client.get(reverse("return_detail", args=[v2.pk]))
     html = page.content.decode()
-    assert "<strong>1</strong> new value" in html
-    assert "<strong>1</strong> changed value" in html
-    assert "<strong>4</strong> unchanged values" in html
+    assert "<strong>1</strong> new row" in html
+    assert "<strong>1</strong> changed row" in html
+    assert "<strong>4</strong> unchanged rows" in html
     assert "numeric\">41</td>" in html and "numeric\">44</td>" in html  # whole numbers without ".0"
     client.post(reverse("return_accept", args=[v2.pk]))
     v1.refresh_from_db()
@@ -467,3 +502,12 @@ def test_preview_shows_figures_as_the_product_does(client_for, q1):
     assert 'numeric">85.4%</td>' in html and 'numeric">854</td>' in html
     assert 'numeric">1,000</td>' in html
     assert "85.4000" not in html and "854.0000" not in html
+
+
+def test_problem_value_is_quoted_in_the_body_font_and_a_letter_o_named(client_for, q1):
+    rows = "all_crime,E23000021,2014-04-01,2014-06-30,1O,,,,\r\n"
+    response = post_upload(client_for(COORDINATOR), "r.csv", (",".join(TEMPLATE_COLUMNS) + "\r\n" + rows).encode())
+    page = response.content.decode()
+    assert "<code>1O</code>" not in page
+    assert "<td class=\"govuk-table__cell\">\u201c1O\u201d</td>" in page
+    assert "\u201c1O\u201d contains the letter O (not the digit 0)" in page

@@ -150,7 +150,11 @@ def test_xlsx_declaring_whole_sheet_is_not_padded(tmp_path):
     path = tmp_path / "stray.xlsx"
     path.write_bytes(_xlsx_with_sheet_xml(lambda xml: _declare_whole_sheet(xml, "A1048576")))
     errors = parse_in_budget(path)
-    assert errors[0] == [1048576, "measure_code", "unknown measure code 'x'"]
+    assert errors[0] == [
+        1048576,
+        "measure_code",
+        "unknown measure code 'x': use a measure_code from the return template",
+    ]
     assert {e[0] for e in errors} == {1048576}
 
 

@@ -1,5 +1,36 @@
 // Upload progress for large return files: sends the form with XMLHttpRequest and shows a
 // <progress> bar. Without JavaScript the form posts normally (progressive enhancement).
+// The template links follow the submitter and period chosen (without JavaScript they are for
+// the choice the page opened with).
+(function () {
+  "use strict";
+  var links = document.querySelector("[data-template-links]");
+  var form = document.querySelector("form[data-upload-progress]");
+  if (!links || !form) {
+    return;
+  }
+  var submitter = form.querySelector("select[name=submitter]");
+  var period = form.querySelector("select[name=period]");
+  if (!submitter || !period) {
+    return;
+  }
+  function update() {
+    var dates = period.value.split(":");
+    var chosen = [submitter.selectedOptions[0], period.selectedOptions[0]];
+    if (dates.length !== 2 || !submitter.value || !chosen[0] || !chosen[1]) {
+      return;
+    }
+    var base = links.getAttribute("data-template-base");
+    links.querySelectorAll("[data-template-format]").forEach(function (link) {
+      var format = link.getAttribute("data-template-format");
+      link.href = base + encodeURIComponent(submitter.value) + "/" + dates[0] + "/" + dates[1] + "/template." + format;
+    });
+    links.querySelector("[data-template-for]").textContent = chosen[0].text + ", " + chosen[1].text;
+  }
+  submitter.addEventListener("change", update);
+  period.addEventListener("change", update);
+})();
+
 (function () {
   "use strict";
   var form = document.querySelector("form[data-upload-progress]");
