@@ -304,3 +304,11 @@ def test_overview_leads_signed_in_readers_to_every_snapshot(make_user, snapshot)
     overview = reverse("snapshot_overview", args=[AS_OF])
     assert 'href="/snapshots/"' in _signed_in(make_user, "panel").get(overview).text
     assert 'href="/snapshots/"' not in Client().get(overview).text
+
+
+def test_measure_page_leaves_out_a_caveat_dated_after_its_snapshot(client, snapshot):
+    url = reverse("measure_detail", args=[AS_OF, "burglary_dwelling"])
+    assert "residential burglary" not in client.get(url).content.decode()  # dated April 2017 in the plan
+    Measure.objects.filter(code="burglary_dwelling").update(caveats_from=None)  # general: every snapshot
+    cache.clear()
+    assert "residential burglary" in client.get(url).content.decode()
