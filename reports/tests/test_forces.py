@@ -224,3 +224,11 @@ def test_forces_page_says_its_period_in_words(client_for, frozen_2018, shared_da
     visible = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S)
     visible = re.sub(r"<[^>]+>", " ", visible)
     assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", visible), re.search(r".{40}\d{4}-\d{2}-\d{2}.{20}", visible)
+
+
+def test_forces_page_gives_its_summary_once(client_for, frozen_2018, shared_data):
+    page = client_for(COORDINATOR).get("/snapshots/2018-03-31/measures/all_crime/forces/").content.decode()
+    summary = re.search(r'app-chart__summary"[^>]*>([^<]+)<', page).group(1)
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<script\b.*?</script>", " ", page, flags=re.S))
+    # The chart's own text summary, once; its figure's aria-label gives it to screen readers.
+    assert visible.count(summary) == 1
