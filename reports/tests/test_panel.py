@@ -374,3 +374,16 @@ def test_under_reported_measures_have_the_under_reporting_caveat_once(plan):
     """The paper adds the under-reporting note to every under-reported measure: its own caveat never repeats it."""
     for measure in Measure.objects.filter(under_reported=True):
         assert not measure.caveats.lower().startswith("under-reported"), measure.code
+
+
+def test_report_pdf_cover_table_fits_the_printable_width(client_for, meeting, changed_since_march, monkeypatch):
+    """The cover's status column once ran 8 mm into the right margin (its cells' padding came on top
+    of their widths): no text of the paper may pass the right margin."""
+    pytest.importorskip("weasyprint")
+    import reports.views.panel as views
+    from reports.tests.paper import text_past_right_margin
+
+    rendered = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: rendered.append(html) or b"%PDF")
+    client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf")
+    assert text_past_right_margin(rendered[0]) == []
