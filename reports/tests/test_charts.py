@@ -335,3 +335,9 @@ def test_fig_outcomes_neighbours_differ_in_pattern_and_bars_have_a_dark_edge():
     for bar in bars:
         # The lightest grey is 1.5:1 on white: the edge is what stands out from the background.
         assert bar["marker"]["line"]["width"] >= 1 and _contrast(bar["marker"]["line"]["color"]) >= 3
+
+
+def test_fig_msg_average_line_lies_under_the_bars_value_labels(crime):
+    chart = fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF)
+    [average] = [s for s in chart.figure["layout"]["shapes"] if s["type"] == "line"]
+    assert average["layer"] == "below"  # plotly draws the bars' text over it
