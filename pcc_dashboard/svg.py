@@ -160,7 +160,13 @@ def _horizontal_bars(t: dict, p: Panel, defs: dict) -> list[str]:
         )
         text = _pick(t.get("text"), i)
         if text:
-            marks.append(f'<text x="{max(x0, x1) + 4:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>')
+            # A white box under the label (about 6.2 units a character at 11 px) hides a reference line
+            # drawn across it, such as the group average, so the line never strikes through the figure.
+            lx = max(x0, x1) + 4
+            marks.append(
+                f'<rect x="{lx - 1:.1f}" y="{yc - 6.5:.1f}" width="{len(str(text)) * 6.2 + 2:.1f}" height="13" fill="#ffffff"/>'
+            )
+            marks.append(f'<text x="{lx:.1f}" y="{yc + 4:.1f}" font-size="11">{escape(str(text))}</text>')
     return marks
 
 

@@ -88,6 +88,8 @@ class Axis:
             low = min(low, 0.0)
         if isinstance(layout.get("range"), list) and self.kind == "linear":
             low, high = layout["range"]
+        elif isinstance(layout.get("range"), list) and self.kind == "date":
+            low, high = (_day(str(v)) for v in layout["range"])
         elif self.kind == "linear":
             pad = (high - low) * 0.06 or abs(high) * 0.1 or 1
             low, high = (low if low == 0 else low - pad), high + pad

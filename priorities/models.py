@@ -154,6 +154,12 @@ class Measure(models.Model):
         "period's own figure",
     )
     caveats = models.TextField(blank=True)
+    caveats_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The date the change the caveat describes took effect: a snapshot before it does not show the "
+        "caveat. Blank: a general caveat, shown in every snapshot",
+    )
     order = models.PositiveSmallIntegerField(default=0)
     priorities = models.ManyToManyField(Priority, related_name="measures", blank=True)
 

@@ -1,6 +1,7 @@
 """Plan file writes: read a plan file, import it (plan, office, themes, priorities, measures,
 frameworks) and export the stored plan as one."""
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,18 @@ def _choice(value, choices, where: str, key: str) -> str:
         allowed = ", ".join(choices.values)
         raise PlanFileError(f"{where}: '{key}' is {value!r}; use one of {allowed}")
     return value
+
+
+def _optional_date(value, where: str, key: str) -> dt.date | None:
+    """A date given in the plan file (YAML reads 2017-04-01 as a date; quoted, it is text), or None."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PlanFileError(f"{where}: '{key}' is {value!r}; give a date such as 2017-04-01") from None
 
 
 # Who reports a measure and for which areas, as the plan file names them.
@@ -223,6 +236,7 @@ def _measure_values(item: dict, where: str, *, order: int) -> dict:
         "msg_comparable": bool(item.get("msg_comparable", False)),
         "cumulative": bool(item.get("cumulative", False)),
         "caveats": str(item.get("caveats", "")).strip(),
+        "caveats_from": _optional_date(item.get("caveats_from"), where, "caveats_from"),
         "order": order,
     }
 
@@ -325,6 +339,7 @@ def plan_export() -> dict:
             "msg_comparable": m.msg_comparable,
             **({"cumulative": True} if m.cumulative else {}),
             "caveats": m.caveats,
+            **({"caveats_from": m.caveats_from.isoformat()} if m.caveats_from else {}),
             "priorities": sorted(p.number for p in m.priorities.all()),
         }
         for m in Measure.objects.order_by("order", "code").prefetch_related("priorities")

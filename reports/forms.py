@@ -19,15 +19,10 @@ class FreezeForm(forms.Form):
             # On POST any date is offered to the service, which explains what is wrong with it.
             self.fields["as_of"] = forms.CharField(label="Month to freeze", max_length=10)
         else:
-            # A month before the first snapshot says so: freezing it would be a back-dated snapshot.
-            self.fields["as_of"].choices = [
-                (
-                    d.isoformat(),
-                    f"{d:%-d %B %Y}"
-                    + (" (back-dated: before the first snapshot)" if first_frozen and d < first_frozen else ""),
-                )
-                for d in months
-            ]
+            self.fields["as_of"].choices = _month_choices(months, first_frozen=first_frozen)
+            due = next((d for d in months if not _back_dated(d, first_frozen)), None)
+            if due is not None:
+                self.fields["as_of"].initial = due.isoformat()
         self.helper = gds_helper(self, Field("as_of", context={"label_size": Size.for_label(Size.MEDIUM)}))
 
     def clean_as_of(self) -> date:
@@ -35,6 +30,30 @@ class FreezeForm(forms.Form):
             return date.fromisoformat(self.cleaned_data["as_of"])
         except ValueError:
             raise forms.ValidationError("Enter a month end as YYYY-MM-DD") from None
+
+
+def _back_dated(day: date, first_frozen: date | None) -> bool:
+    return first_frozen is not None and day < first_frozen
+
+
+def _month_choices(months: list[date], *, first_frozen: date | None) -> list[tuple[str, str]]:
+    """The freeze form's choices, newest first: [(ISO date, "31 May 2014")].
+
+    A month before the first snapshot says so: freezing it would be a back-dated snapshot. The
+    list selects the month end due (the newest not frozen since the first snapshot); when only
+    back-dated months are left, it starts with an empty choice, so a back-dated month is frozen
+    only when someone picks it.
+    """
+    choices = [
+        (
+            d.isoformat(),
+            f"{d:%-d %B %Y}" + (" (back-dated: before the first snapshot)" if _back_dated(d, first_frozen) else ""),
+        )
+        for d in months
+    ]
+    if months and all(_back_dated(d, first_frozen) for d in months):
+        choices.insert(0, ("", "Choose a month: every month end since the first snapshot is frozen"))
+    return choices
 
 
 class CommentaryForm(forms.Form):

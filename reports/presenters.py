@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pcc_dashboard import vocabulary
+from pcc_dashboard.template_words import day_words
 from reports.analysis.status import format_value, msg_verdict, percent_text
 
 # GOV.UK tag colours for the one status. The word is always printed: colour is never the only cue.
@@ -82,7 +83,10 @@ def msg_rows(msg: dict | None, *, under_reported: bool = False) -> list[tuple[st
         return []
     summary = msg.get("summary") or {}
     used = "mean of members' rates" if summary.get("average_used", "mean") == "mean" else "pooled rate"
-    rows = [("Group", msg.get("group", "")), ("Period", f"{msg.get('period_start')} to {msg.get('period_end')}")]
+    rows = [
+        ("Group", msg.get("group", "")),
+        ("Period", f"{day_words(msg.get('period_start'))} to {day_words(msg.get('period_end'))}"),
+    ]
     if summary.get("average") is not None:
         rows.append(("Group average", f"{summary['average']:.2f} per 1,000 ({used})"))
     if summary.get("pooled_rate") is not None:

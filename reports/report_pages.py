@@ -130,7 +130,7 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
             items.append(item)
             items_by_code[measure.code], first_under[measure.code] = item, priority
             titles.append(measure.code)
-            caveats.extend(_caveats(measure))
+            caveats.extend(_caveats(measure, as_of=snapshot.as_of))
         sections.append(
             {
                 "priority": priority,
@@ -149,6 +149,8 @@ def panel_report(*, meeting: Meeting, theme: Theme, snapshot: Snapshot, user, ex
             if (kept := [item for item in section["measures"] if item["measure"].code in shown])
         ]
         titles = [code for code in titles if code in shown]
+    # The caveats of the measures this paper shows, and of no other.
+    caveats = [caveat for caveat in caveats if caveat["code"] in titles]
     return {
         **cover,
         "theme_context": theme_context,
@@ -238,22 +240,38 @@ def narrative_groups(items: list[dict]) -> list[dict]:
 
 
 def _caveats_once(caveats: list[dict]) -> list[dict]:
-    """Each caveat text once, with every measure it applies to: [{"measures": [titles], "text"}]."""
+    """Each caveat text once, with every measure it applies to: [{"measures": [titles], "text"}].
+
+    Texts that differ only in spacing (a plan file's folded lines) or letter case are the same caveat.
+    """
     merged: dict[str, dict] = {}
     for caveat in caveats:
-        entry = merged.setdefault(caveat["text"], {"measures": [], "text": caveat["text"]})
+        key = " ".join(caveat["text"].split()).casefold()
+        entry = merged.setdefault(key, {"measures": [], "text": " ".join(caveat["text"].split())})
         if caveat["measure"] not in entry["measures"]:
             entry["measures"].append(caveat["measure"])
     return list(merged.values())
 
 
-def _caveats(measure: Measure) -> list[dict]:
+def caveat_applies(measure: Measure, *, as_of) -> bool:
+    """Whether a measure's caveat belongs in a snapshot as at as_of (a date).
+
+    A caveat dated by the plan file (caveats_from) describes a change from that date: a snapshot
+    before it never saw the change, so it does not show the caveat. An undated caveat is general
+    and shows in every snapshot.
+    """
+    return measure.caveats_from is None or measure.caveats_from <= as_of
+
+
+def _caveats(measure: Measure, *, as_of) -> list[dict]:
+    """A measure's caveats for a paper as at as_of: [{"code", "measure" (title), "text"}]."""
     out = []
-    if measure.caveats:
-        out.append({"measure": measure.title, "text": measure.caveats})
+    if measure.caveats and caveat_applies(measure, as_of=as_of):
+        out.append({"code": measure.code, "measure": measure.title, "text": measure.caveats})
     if measure.under_reported:
         out.append(
             {
+                "code": measure.code,
                 "measure": measure.title,
                 "text": "Under-reported crime: a rise in recording can mean more victims come forward, "
                 "so it is never shown as failure.",

@@ -58,3 +58,19 @@ def test_line_breaks_the_page_needs_are_one_line_on_paper():
     svg = figure_svg(figure, title="MSG")
     assert "Leicestershire (this force)" in svg and "Rate per 1,000 population" in svg
     assert "&lt;br&gt;" not in svg
+
+
+def test_bar_value_labels_sit_on_a_white_box_over_a_reference_line():
+    """The group average's dashed line crosses the bars' value labels: a white box under each label
+    keeps the line from striking through the figure."""
+    figure = {
+        "data": [{"type": "bar", "orientation": "h", "x": [60.1, 70.2], "y": ["Kent", "Surrey"], "text": ["60.10", "70.20"]}],
+        "layout": {"shapes": [{"type": "line", "xref": "x", "yref": "paper", "x0": 63, "x1": 63, "y0": 0, "y1": 1,
+                               "line": {"dash": "dash"}}]},
+    }  # fmt: skip
+    svg = figure_svg(figure, title="MSG")
+    line_at = svg.index('stroke-dasharray="6 4"')
+    for label in ("60.10", "70.20"):
+        at = svg.index(f">{label}</text>")
+        box = svg.rindex('<rect x="', 0, at)
+        assert line_at < box and 'fill="#ffffff"' in svg[box:at]

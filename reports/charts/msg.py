@@ -74,7 +74,8 @@ def _add_band_and_average(fig: go.Figure, summary: dict, *, used: str) -> None:
         )
     average = summary.get("average")
     if number_text(average):
-        fig.add_shape(**vertical_line(average, name=f"Group average ({used}): {average:.2f}"))
+        # Under the bars and their value labels, so the dashed line never strikes through a figure.
+        fig.add_shape(**vertical_line(average, name=f"Group average ({used}): {average:.2f}"), layer="below")
 
 
 def _summary(msg: dict, members: list[dict], is_focus: list[bool], *, period: str, used: str, measure: dict) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 
 from pcc_dashboard import vocabulary
@@ -32,6 +34,9 @@ TABLE_HEADER = [
     "Rules",
     "Provisional limits",
 ]
+# Room above the highest and below the lowest line, as a share of what the chart plots, so the first,
+# last, highest and lowest points never sit on the plot's frame.
+HEADROOM = 0.08
 UNDER_REPORTED_NOTE = "Under-reported: a rise in recording is accepted; no variation is called improvement or concern."
 
 
@@ -119,6 +124,24 @@ def _add_annotations(fig: go.Figure, annotations: list | None) -> None:
         )
 
 
+def _set_ranges(fig: go.Figure, points: list[dict]) -> None:
+    """Fixed axis ranges with room round what is plotted: half a period before the first period end
+    (or dated event) and after the last, and HEADROOM of the plotted span above and below (not below
+    zero for a series that never goes below it). Set explicitly, so the page and paper agree."""
+    values = [v for trace in fig.data for v in (trace.y or ()) if number_text(v)]
+    if values:
+        low, high = min(values), max(values)
+        pad = (high - low) * HEADROOM or abs(high) * 0.1 or 1
+        bottom = max(low - pad, 0.0) if low >= 0 else low - pad
+        fig.update_yaxes(range=[round(bottom, 6), round(high + pad, 6)])
+    ends = sorted(dt.date.fromisoformat(p["period_end"][:10]) for p in points)
+    events = [dt.date.fromisoformat(str(s.x0)[:10]) for s in fig.layout.shapes if s.xref == "x" and s.x0]
+    if ends:
+        half = dt.timedelta(days=max((ends[1] - ends[0]).days // 2 if len(ends) > 1 else 15, 10))
+        first, last = min([ends[0], *events]), max([ends[-1], *events])
+        fig.update_xaxes(range=[(first - half).isoformat(), (last + half).isoformat()])
+
+
 def _add_provisional_note(fig: go.Figure, fewer: str) -> None:
     """'Run chart: limits are provisional (…)' above the plot's left edge.
 
@@ -181,6 +204,7 @@ def fig_trend(*, measure: dict, trend: dict, as_of, annotations: list | None = N
     # The axis names the units only: the measure's full title is in the caption (Chart.title), and
     # a long title would run past the chart.
     apply_layout(fig, x_title="Period ending", y_title=units.capitalize())
+    _set_ranges(fig, points)
     if provisional:
         fig.update_layout(margin_t=50)
     wrap_legend(fig)

@@ -31,3 +31,22 @@ def last_page_remainders(html: str, *, closing: list[str]) -> dict[int, str]:
             text = text.replace(words, " ")
         out[height] = " ".join(FOOTER.sub(" ", text).split())
     return out
+
+
+def text_past_right_margin(html: str) -> list[tuple[int, float, str]]:
+    """Each line of text of the PDF of `html` that runs into the page's right margin:
+    [(page number from 1, its right edge in points, its first words)]; [] when all text fits.
+
+    Read from WeasyPrint's layout (CSS px, 0.75 pt each); the margin boxes (running footer) are
+    not counted, only the page's own content.
+    """
+    from reports.pdf import laid_out
+
+    out = []
+    for number, page in enumerate(laid_out(html).pages, start=1):
+        root = page._page_box
+        right = root.content_box_x() + root.width
+        for box in root.children[0].descendants():
+            if type(box).__name__ == "TextBox" and box.position_x + box.width > right + 0.5:
+                out.append((number, round((box.position_x + box.width) * 0.75, 1), box.text[:40]))
+    return out

@@ -335,3 +335,36 @@ def test_fig_outcomes_neighbours_differ_in_pattern_and_bars_have_a_dark_edge():
     for bar in bars:
         # The lightest grey is 1.5:1 on white: the edge is what stands out from the background.
         assert bar["marker"]["line"]["width"] >= 1 and _contrast(bar["marker"]["line"]["color"]) >= 3
+
+
+def test_fig_msg_average_line_lies_under_the_bars_value_labels(crime):
+    chart = fig_msg(measure=crime["measure"], msg=crime["msg"], as_of=AS_OF)
+    [average] = [s for s in chart.figure["layout"]["shapes"] if s["type"] == "line"]
+    assert average["layer"] == "below"  # plotly draws the bars' text over it
+
+
+def test_fig_trend_has_room_round_its_points_on_page_and_paper(crime):
+    """The first and last points, and the highest and lowest line, stay clear of the plot's frame."""
+    import datetime as dt
+    import re
+
+    from pcc_dashboard.svg import figure_svg
+
+    chart = fig_trend(measure=crime["measure"], trend=crime["trend"], as_of=AS_OF)
+    layout = chart.figure["layout"]
+    values = [v for t in chart.figure["data"] for v in t.get("y") or [] if isinstance(v, (int, float))]
+    low, high = layout["yaxis"]["range"]
+    assert low < min(values) and high > max(values)
+    ends = [p["period_end"] for p in crime["trend"]["points"]]
+    first, last = (dt.date.fromisoformat(d[:10]) for d in layout["xaxis"]["range"])
+    assert (dt.date.fromisoformat(ends[0]) - first).days >= 10 and (last - dt.date.fromisoformat(ends[-1])).days >= 10
+    # On paper: the lines and points start and end well inside the frame.
+    svg = figure_svg(chart.figure, title=chart.title)
+    axes = re.findall(r'<line x1="([\d.]+)" x2="\1" y1="[\d.]+" y2="[\d.]+" stroke="#505a5f"/>', svg)
+    frame_left = min(float(x) for x in axes)
+    xs = [
+        float(x)
+        for points in re.findall(r'<polyline points="([^"]+)"', svg)
+        for x, _ in (p.split(",") for p in points.split())
+    ]
+    assert xs and min(xs) > frame_left + 8

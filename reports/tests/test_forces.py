@@ -1,6 +1,7 @@
 """Position among all forces: the analysis by hand, and the API and page on the real 2017/18 Home Office file."""
 
 import csv
+import re
 from collections import defaultdict
 from datetime import date
 
@@ -215,3 +216,19 @@ def test_forces_page_and_statement_say_when_only_some_forces_have_figures(client
     assert words.endswith(
         "(figures for 8 of the 43 forces are in this snapshot; the all-forces rate is the rate of those 8)"
     )
+
+
+def test_forces_page_says_its_period_in_words(client_for, frozen_2018, shared_data):
+    page = client_for(COORDINATOR).get("/snapshots/2018-03-31/measures/all_crime/forces/").content.decode()
+    assert "months from 1 April 2017 to 31 March 2018" in page
+    visible = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S)
+    visible = re.sub(r"<[^>]+>", " ", visible)
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", visible), re.search(r".{40}\d{4}-\d{2}-\d{2}.{20}", visible)
+
+
+def test_forces_page_gives_its_summary_once(client_for, frozen_2018, shared_data):
+    page = client_for(COORDINATOR).get("/snapshots/2018-03-31/measures/all_crime/forces/").content.decode()
+    summary = re.search(r'app-chart__summary"[^>]*>([^<]+)<', page).group(1)
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<script\b.*?</script>", " ", page, flags=re.S))
+    # The chart's own text summary, once; its figure's aria-label gives it to screen readers.
+    assert visible.count(summary) == 1

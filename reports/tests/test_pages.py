@@ -1,6 +1,7 @@
 """Snapshot pages: overview, theme, priority, measure; visibility, under-reported wording, caching, query counts."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.cache import cache
@@ -304,3 +305,36 @@ def test_overview_leads_signed_in_readers_to_every_snapshot(make_user, snapshot)
     overview = reverse("snapshot_overview", args=[AS_OF])
     assert 'href="/snapshots/"' in _signed_in(make_user, "panel").get(overview).text
     assert 'href="/snapshots/"' not in Client().get(overview).text
+
+
+def test_measure_page_leaves_out_a_caveat_dated_after_its_snapshot(client, snapshot):
+    url = reverse("measure_detail", args=[AS_OF, "burglary_dwelling"])
+    assert "residential burglary" not in client.get(url).content.decode()  # dated April 2017 in the plan
+    Measure.objects.filter(code="burglary_dwelling").update(caveats_from=None)  # general: every snapshot
+    cache.clear()
+    assert "residential burglary" in client.get(url).content.decode()
+
+
+def _visible_text(html: str) -> str:
+    """The page's text as a reader sees it: no scripts, data blocks, tags or attributes."""
+
+    html = re.sub(r"<script\b.*?</script>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.parametrize("code", ["all_crime", "victim_satisfaction", "revenue_savings"])
+def test_measure_page_dates_are_in_words(client, snapshot, code):
+
+    text = _visible_text(client.get(reverse("measure_detail", args=[AS_OF, code])).content.decode())
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), re.search(r".{40}\b\d{4}-\d{2}-\d{2}\b.{20}", text)
+
+
+def test_measure_page_msg_period_in_words(client, snapshot):
+    text = _visible_text(client.get(reverse("measure_detail", args=[AS_OF, "all_crime"])).content.decode())
+    assert re.search(r"Period \d{1,2} [A-Z][a-z]+ \d{4} to 31 May 2014", text)
+
+
+def test_priority_page_dates_are_in_words(client, snapshot):
+
+    text = _visible_text(client.get(reverse("priority_detail", args=[AS_OF, 10])).content.decode())
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text)

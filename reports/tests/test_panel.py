@@ -331,3 +331,59 @@ def test_report_exceptions_pdf_last_page_always_has_some_of_the_report(client_fo
     ]
     remainders = last_page_remainders(rendered[0], closing=closing)
     assert all(remainders.values()), remainders
+
+
+def _caveats_section(html: str) -> str:
+    return html[html.index('id="caveats-heading"') : html.index("app-report-end")]
+
+
+def test_report_exceptions_caveats_name_only_the_measures_shown(client_for, meeting, changed_since_march):
+    Measure.objects.filter(code="all_crime").update(caveats="All crime excludes fraud.", caveats_from=None)
+    Measure.objects.filter(code="burglary_dwelling").update(caveats="Burglary counts homes.", caveats_from=None)
+    client = client_for(PANEL)
+    caveats = _caveats_section(client.get(f"/meetings/{meeting.pk}/report/", {"show": "exceptions"}).content.decode())
+    assert "Burglary counts homes." in caveats
+    assert "All crime excludes fraud." not in caveats
+    full = _caveats_section(client.get(f"/meetings/{meeting.pk}/report/").content.decode())
+    assert "All crime excludes fraud." in full and "Burglary counts homes." in full
+
+
+def test_report_leaves_out_a_caveat_dated_after_its_snapshot(client_for, meeting, snapshot):
+    """The plan dates burglary's series-break caveat April 2017: a May 2014 report never shows it."""
+    burglary = Measure.objects.get(code="burglary_dwelling")
+    assert burglary.caveats_from == date(2017, 4, 1)
+    caveats = _caveats_section(client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode())
+    assert "residential burglary" not in caveats
+    Measure.objects.filter(pk=burglary.pk).update(caveats_from=date(2014, 5, 1))
+    caveats = _caveats_section(client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode())
+    assert "residential burglary" in caveats
+    Measure.objects.filter(pk=burglary.pk).update(caveats_from=None)  # a general caveat shows in every snapshot
+    caveats = _caveats_section(client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode())
+    assert "residential burglary" in caveats
+
+
+def test_report_gives_each_caveat_text_once(client_for, meeting, snapshot):
+    Measure.objects.filter(code="all_crime").update(caveats="Recorded by  the force.\n")
+    Measure.objects.filter(code="burglary_dwelling").update(caveats="Recorded by the\nforce.", caveats_from=None)
+    caveats = _caveats_section(client_for(PANEL).get(f"/meetings/{meeting.pk}/report/").content.decode())
+    assert caveats.count("Recorded by the force.") == 1
+    assert "All crime, Burglary dwelling:" in caveats
+
+
+def test_under_reported_measures_have_the_under_reporting_caveat_once(plan):
+    """The paper adds the under-reporting note to every under-reported measure: its own caveat never repeats it."""
+    for measure in Measure.objects.filter(under_reported=True):
+        assert not measure.caveats.lower().startswith("under-reported"), measure.code
+
+
+def test_report_pdf_cover_table_fits_the_printable_width(client_for, meeting, changed_since_march, monkeypatch):
+    """The cover's status column once ran 8 mm into the right margin (its cells' padding came on top
+    of their widths): no text of the paper may pass the right margin."""
+    pytest.importorskip("weasyprint")
+    import reports.views.panel as views
+    from reports.tests.paper import text_past_right_margin
+
+    rendered = []
+    monkeypatch.setattr(views, "html_to_pdf", lambda html: rendered.append(html) or b"%PDF")
+    client_for(PANEL).get(f"/meetings/{meeting.pk}/report.pdf")
+    assert text_past_right_margin(rendered[0]) == []

@@ -241,3 +241,33 @@ def test_a_month_before_the_first_snapshot_is_offered_as_back_dated(client_for, 
     form = FreezeForm(months=[dt.date(2014, 5, 31), dt.date(2014, 3, 31)], first_frozen=dt.date(2014, 4, 30))
     labels = [label for _, label in form.fields["as_of"].choices]
     assert labels == ["31 May 2014", "31 March 2014 (back-dated: before the first snapshot)"]
+
+
+def _selected(form) -> str:
+    found = re.search(r'<option value="([^"]*)"[^>]*selected', str(form["as_of"]))
+    return found.group(1) if found else ""
+
+
+def test_freeze_form_selects_the_month_end_due_not_a_back_dated_one():
+    from reports.forms import FreezeForm
+
+    # A gap after the first snapshot is due; back-dated months come after it and are never selected.
+    form = FreezeForm(months=[dt.date(2014, 6, 30), dt.date(2014, 3, 31)], first_frozen=dt.date(2014, 4, 30))
+    assert _selected(form) == "2014-06-30"
+    # Every month end since the first snapshot is frozen: nothing is selected, not the newest back-dated month.
+    form = FreezeForm(months=[dt.date(2014, 2, 28), dt.date(2014, 1, 31)], first_frozen=dt.date(2014, 3, 31))
+    assert _selected(form) == ""
+    assert form.fields["as_of"].choices[0][0] == ""
+    assert "back-dated" not in form.fields["as_of"].choices[0][1]
+
+
+def test_freeze_form_after_freezing_the_latest_month_selects_no_back_dated_month(client_for, plan):
+    rows = month_rows("all_crime", LEICESTERSHIRE, dt.date(2014, 1, 1), [500.0] * 5)
+    submit_and_accept(FORCE_SUBMITTER, rows, period=(dt.date(2014, 5, 1), dt.date(2014, 5, 31)))
+    for as_of in (dt.date(2014, 4, 30), dt.date(2014, 5, 31), dt.date(2014, 6, 30)):
+        snapshot_freeze(as_of=as_of)
+    form = client_for("coordinator").get(reverse("snapshot_list")).text.split("Frozen snapshots")[0]
+    assert "2014-03-31" in form  # still offered, for whoever means to back-date
+    options = re.findall(r"<option[^>]*>[^<]*", form)
+    shown = next((o for o in options if " selected" in o), options[0])  # what a browser shows first
+    assert "back-dated" not in shown, shown

@@ -144,6 +144,7 @@ def test_statement_pdf_and_earlier_quarters(client_for, national):
     assert "/statements/national_priorities/2018-03-31/" in page
     pdf = Client().get("/statements/national_priorities/2018-06-30.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf["Content-Disposition"] == 'attachment; filename="statement-national-priorities-2018-06-30.pdf"'
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Reduce serious violence" in text and CANARY not in text
 

@@ -12,7 +12,7 @@ from reports.downloads import chart_download
 from reports.models import Commentary, Snapshot
 from reports.payloads.window import page_window
 from reports.presenters import attach_statuses, msg_rows, significance_rows, status_tag
-from reports.report_pages import measure_payloads
+from reports.report_pages import caveat_applies, measure_payloads
 from reports.selectors import narratives_visible_to, snapshot_get, snapshot_result, snapshots_visible_to
 
 
@@ -95,6 +95,8 @@ def measure_detail(request, snapshot, code):
         "significance": significance_rows(payload.get("change"), measure=block),
         "msg_rows": msg_rows(payload.get("msg"), under_reported=measure.under_reported),
         "commentary": Commentary.objects.filter(snapshot=snapshot, measure=measure).first(),
+        # The frozen words, unless the caveat is dated after this snapshot's as-of date.
+        "caveats": (block.get("caveats") or measure.caveats) if caveat_applies(measure, as_of=snapshot.as_of) else "",
     }
     return Page("reports/pages/measure.html", context, title=f"{measure.title}, {_label(snapshot)}", has_charts=True)
 

@@ -160,7 +160,9 @@ def statement_pdf(request, framework, quarter):
     statement = _published_statement(framework, quarter)
     html = render_to_string(DETAIL, {**_detail_context(statement), "pdf": True}, request=request)
     response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="statement-{framework}-{statement.quarter_end}.pdf"'
+    # A file name in hyphens, not the framework's stored code with its underscores.
+    name = f"statement-{framework.replace('_', '-')}-{statement.quarter_end.isoformat()}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     return response
 
 
