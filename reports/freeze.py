@@ -23,18 +23,10 @@ from reports.payloads.inputs import FreezeInputs
 from reports.payloads.measures import measure_payload_texts
 from reports.payloads.values import json_text
 from returns.models import Observation, Return, Submitter, SubmitterKind
+from returns.template import TEMPLATE_COLUMNS
 
-OBSERVATION_COLUMNS = [
-    "measure_code",
-    "area_code",
-    "period_start",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "respondents",
-    "return_id",
-]
+# A frozen observation: the template's figure columns (no free-text comment) and the return it came from.
+OBSERVATION_COLUMNS = [c for c in TEMPLATE_COLUMNS if c != "comment"] + ["return_id"]
 SORT_COLUMNS = ["measure_code", "area_code", "period_start", "period_end", "return_id"]
 FLOAT_COLUMNS = ["value", "numerator", "denominator", "respondents"]
 RESULT_BATCH = 500
