@@ -388,7 +388,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "area_code",
         lambda c: ~c.area_blank & ~c.area_known,
-        lambda c, i: f"unknown area code {c.area(i)!r}: use an area's GSS code from the return template",
+        lambda c, i: c.ctx.unknown_area_message(c.area(i), c.measure(i)),
     ),
     Rule(
         "area_code",

@@ -104,6 +104,17 @@ class UploadContext:
         """The areas (in words, by name) the agreed data set holds for a measure."""
         return sorted((self.area_named(a) for m, a in self.allowed if m == measure), key=str.lower)
 
+    def unknown_area_message(self, area: str, measure: str) -> str:
+        """A code that names no area, and the fix: the areas this return holds for the row's measure."""
+        ours = self.areas_for(measure)
+        if not ours:
+            return f"unknown area code {area!r}: use an area's GSS code from the return template"
+        which = "that code" if len(ours) == 1 else "one of those codes"
+        return (
+            f"unknown area code {area!r} for {self.measure_named(measure)}: this return is for "
+            f"{' or '.join(ours)}: use {which}"
+        )
+
     def wrong_area_message(self, area: str, measure: str) -> str:
         """Why a row's area is refused and the fix: the areas this return is for, or whose return it is."""
         ours = self.areas_for(measure)

@@ -290,7 +290,7 @@ class Validation:
             self.problems.warn(
                 None,
                 None,
-                f"{m} {a} {ps} {pe}",
+                None,
                 f"no row for {self.ctx.measure_named(m)}, {self.ctx.area_named(a)}, {period_label(ps, pe)} "
                 "(expected in this return): add the row",
             )

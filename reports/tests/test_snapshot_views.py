@@ -271,3 +271,14 @@ def test_freeze_form_after_freezing_the_latest_month_selects_no_back_dated_month
     options = re.findall(r"<option[^>]*>[^<]*", form)
     shown = next((o for o in options if " selected" in o), options[0])  # what a browser shows first
     assert "back-dated" not in shown, shown
+
+
+def test_publish_confirmation_writes_the_figure_count_with_thousands_separators(db):
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+
+    target = SimpleNamespace(as_of=dt.date(2015, 4, 30), observation_count=6236, digest="ab" * 32)
+    html = render_to_string("reports/snapshots/confirm_publish.html", {"target": target})
+    assert "6,236" in html and "6236" not in html

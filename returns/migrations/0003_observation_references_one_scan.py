@@ -26,7 +26,7 @@ CHECK_BLOCK = """
     END IF;"""
 
 ONE_SCAN = (
-    "CREATE OR REPLACE FUNCTION pcc_observation_references() RETURNS trigger AS $$\n"
+    "CREATE OR REPLACE FUNCTION pcc_observation_references() RETURNS trigger AS $$\n"  # nosec B608 - constants
     "DECLARE\n    return_ids bigint[];\n    measure_ids bigint[];\n    area_ids bigint[];\n    locked bigint;\nBEGIN\n"
     "    WITH keys AS MATERIALIZED (\n"
     "        SELECT source_return_id, measure_id, area_id FROM new_rows GROUP BY 1, 2, 3\n"

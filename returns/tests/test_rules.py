@@ -139,3 +139,21 @@ def test_value_rules_by_unit(measure, value, respondents, message):
 def test_comment_length_limit():
     text = f"{HEADER}\nall_crime,{FORCE},2014-04-01,2014-06-30,1,,,,{'x' * 2001}\n"
     assert where(parse_text(text))[0][:2] == (2, "comment")
+
+
+def test_an_unknown_area_code_names_the_measure_and_the_areas_this_return_is_for():
+    from returns.tests.parse_support import FORCE, HEADER, parse_text
+
+    result = parse_text(
+        f"{HEADER}\nvictim_satisfaction,E22000999,2014-04-01,2014-06-30,80,,,120,\n",
+        measure_titles={"victim_satisfaction": "Victim satisfaction"},
+        area_names={FORCE: "Leicestershire"},
+    )
+    assert [(p.row, p.column, p.message) for p in result.errors] == [
+        (
+            2,
+            "area_code",
+            f"unknown area code 'E22000999' for Victim satisfaction: this return is for Leicestershire ({FORCE}): "
+            "use that code",
+        )
+    ]

@@ -364,3 +364,4 @@ def test_missing_expected_row_warning_names_measure_area_and_period_in_words():
         f"no row for Burglary of a dwelling, Leicestershire ({FORCE}), Q1 2014/15 (April to June 2014) "
         "(expected in this return): add the row"
     ]
+    assert [p.value for p in result.warnings] == [""]  # the message names the row; no internal key
