@@ -13,7 +13,7 @@ import pytest
 from reports.analysis import msg, plain, round_half_up
 from returns.periods import month_end
 
-SHARED = Path("/work/shared")
+SHARED = Path(__file__).resolve().parents[3] / "shared"  # ../shared beside the project
 HOME_OFFICE_FILE = SHARED / "data/home-office-prc-pfa/prc-pfa-2017-18.csv"
 FORCES_FILE = SHARED / "reference/police_force_areas.csv"
 POPULATIONS_FILE = SHARED / "reference/police_force_area_populations.csv"
