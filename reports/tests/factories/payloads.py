@@ -18,6 +18,7 @@ from reports.analysis.significance import change_record, series_rate_change
 from reports.analysis.spc import chart_records, latest_variation, xmr
 from reports.analysis.status import measure_status
 from reports.analysis.survey import two_proportion_test, wilson_interval
+from reports.api_selectors import MEMBER_KEYS
 from returns.periods import add_months, month_end
 
 FORCE = {"code": "E23000021", "name": "Leicestershire"}
@@ -194,17 +195,7 @@ def msg_block(*, end: dt.date, direction: str, level: float = 1.0, code_seed: in
             ]
         )
         records = msg_records(*msg_comparison(frame, focus_area=FORCE["code"], direction=direction))
-        fields = (
-            "area_code",
-            "name",
-            "count",
-            "population",
-            "population_mid_year",
-            "rate_per_1000",
-            "rank",
-            "position",
-        )
-        members = [{k: m.get(k) for k in fields} for m in records["members"]]
+        members = [{k: m.get(k) for k in MEMBER_KEYS} for m in records["members"]]
         summary = records["summary"]
         start = (pd.Period(end, freq="M") - 11).start_time.date().isoformat()
     return {
